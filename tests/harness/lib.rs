@@ -1,0 +1,1 @@
+//! Test harness: locating and running the built binaries.
