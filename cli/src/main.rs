@@ -1,1 +1,312 @@
-fn main() {}
+//! `kenny`: Kenny's capabilities in one process (DESIGN.md §3). Siblings are called in process,
+//! so this is the embedded default. Exit 0 on success, 2 on bad input, 1 on other failures;
+//! `--json` prints exactly the capability's response (or error body) on stdout.
+
+mod human;
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kenny::app::App;
+use kenny::config::Config;
+use kenny::coordinate::CoordinateRequest;
+use kenny::error::{ApiError, parse_request};
+use kenny::plan::Capability;
+use serde_json::{Value, json};
+
+#[derive(Debug, Parser)]
+#[command(name = "kenny", version, about = "Answers calendar questions from your calendars and contacts, fast.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Answer a plain-English question ("what meetings do I have with Sarah and Tom next week?").
+    Ask {
+        /// The question.
+        question: String,
+        /// "Now" for time words (RFC 3339); default: the current time.
+        #[arg(long)]
+        now: Option<String>,
+        /// IANA time zone; default: KENNY_TIMEZONE.
+        #[arg(long)]
+        tz: Option<String>,
+        /// Run the plan one step at a time (the A/B baseline).
+        #[arg(long)]
+        sequential: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Calendar commands.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Contact commands.
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
+    /// Plan commands.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Write a generated data set as a vdir tree (calendars/ and contacts/); the defaults write
+    /// the bundled sample data.
+    Sample {
+        /// Folder to write into.
+        dir: std::path::PathBuf,
+        /// Generated events beyond the hand-written series.
+        #[arg(long, default_value_t = 200)]
+        events: usize,
+        /// Contacts.
+        #[arg(long, default_value_t = 200)]
+        contacts: usize,
+        /// Calendars the generated events are spread over.
+        #[arg(long, default_value_t = 4)]
+        calendars: usize,
+        /// Seed of the pseudo-random choices.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Events in a window, recurrences expanded.
+    Read {
+        /// Window start: YYYY-MM-DD or RFC 3339.
+        #[arg(long)]
+        start: String,
+        /// Window end (exclusive).
+        #[arg(long)]
+        end: String,
+        /// Only events with this person (email or name); repeat for several (all must attend).
+        #[arg(long = "attendee")]
+        attendees: Vec<String>,
+        /// Only events whose summary, description or location has these words.
+        #[arg(long)]
+        text: Option<String>,
+        /// Only this calendar id; repeat for several.
+        #[arg(long = "calendar")]
+        calendars: Vec<String>,
+        /// IANA time zone; default: KENNY_TIMEZONE.
+        #[arg(long)]
+        tz: Option<String>,
+        /// Most events to return.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ContactsCommand {
+    /// Find contacts by a name as people say it.
+    Resolve {
+        /// Name, nickname, or part of an email.
+        name: String,
+        /// Most candidates.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlanCommand {
+    /// Run an explicit plan: a file (or - for stdin) holding a coordinate request with "plan",
+    /// or just the plan's {"steps": [...]}.
+    Run {
+        /// The file, or - for standard input.
+        file: String,
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+struct Output {
+    /// Print exactly the JSON response on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+/// Bad input (a 4xx status) exits 2; everything else exits 1.
+fn exit_for(err: &ApiError) -> ExitCode {
+    if (400..500).contains(&err.status) { ExitCode::from(2) } else { ExitCode::from(1) }
+}
+
+fn report(err: ApiError, json_out: bool) -> ExitCode {
+    let code = exit_for(&err);
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&err.into_body()).unwrap_or_default());
+    } else {
+        let field = err.field.as_deref().map(|f| format!(" (field: {f})")).unwrap_or_default();
+        eprintln!("error [{}]: {}{field}", err.code, err.message);
+    }
+    code
+}
+
+async fn app() -> Result<App, ApiError> {
+    let config = Config::load().map_err(|e| ApiError::from_error(&e))?;
+    App::from_config(config).await.map_err(|e| ApiError::from_error(&e))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Sample { dir, events, contacts, calendars, seed } => sample(dir, events, contacts, calendars, seed),
+        Command::Ask { question, now, tz, sequential, out } => {
+            let mut req = json!({"question": question, "sequential": sequential});
+            if let Some(n) = now {
+                req["now"] = Value::String(n);
+            }
+            if let Some(z) = tz {
+                req["timezone"] = Value::String(z);
+            }
+            coordinate(req, out).await
+        }
+        Command::Plan { command: PlanCommand::Run { file, out } } => {
+            let text = if file == "-" {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s).map(|_| s)
+            } else {
+                std::fs::read_to_string(&file)
+            };
+            let text = match text {
+                Ok(t) => t,
+                Err(e) => return report(ApiError::invalid(Some("file"), format!("{file}: {e}")), out.json),
+            };
+            let mut req: Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => return report(ApiError::invalid(Some("plan"), format!("{file}: not JSON: {e}")), out.json),
+            };
+            if req.get("steps").is_some() {
+                req = json!({"plan": req});
+            }
+            coordinate(req, out).await
+        }
+        Command::Calendar { command: CalendarCommand::Read { start, end, attendees, text, calendars, tz, limit, out } } => {
+            let mut req = json!({"start": start, "end": end});
+            if !attendees.is_empty() {
+                req["attendees"] = json!(attendees);
+            }
+            if !calendars.is_empty() {
+                req["calendars"] = json!(calendars);
+            }
+            if let Some(t) = text {
+                req["text"] = Value::String(t);
+            }
+            if let Some(z) = tz {
+                req["timezone"] = Value::String(z);
+            }
+            if let Some(l) = limit {
+                req["limit"] = json!(l);
+            }
+            capability(Capability::CalendarRead, req, out).await
+        }
+        Command::Contacts { command: ContactsCommand::Resolve { name, limit, out } } => {
+            let mut req = json!({"query": name});
+            if let Some(l) = limit {
+                req["limit"] = json!(l);
+            }
+            capability(Capability::ContactsResolve, req, out).await
+        }
+    }
+}
+
+async fn capability(cap: Capability, req: Value, out: Output) -> ExitCode {
+    let app = match app().await {
+        Ok(a) => a,
+        Err(e) => return report(e, out.json),
+    };
+    match app.caps.invoke(cap, req).await {
+        Ok(reply) => {
+            if out.json {
+                println!("{}", serde_json::to_string_pretty(&reply.body).unwrap_or_default());
+            } else {
+                print!("{}", human::capability(cap, &reply.body));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(e, out.json),
+    }
+}
+
+async fn coordinate(req: Value, out: Output) -> ExitCode {
+    let request: CoordinateRequest = match parse_request(req) {
+        Ok(r) => r,
+        Err(e) => return report(e, out.json),
+    };
+    let app = match app().await {
+        Ok(a) => a,
+        Err(e) => return report(e, out.json),
+    };
+    let id = kenny::timing::new_request_id();
+    match app.coordinator.handle(request, &id, None).await {
+        Ok(resp) => {
+            if out.json {
+                println!("{}", serde_json::to_string_pretty(&resp).unwrap_or_default());
+            } else {
+                print!("{}", human::coordinate(&resp));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(ApiError::from_error(&e), out.json),
+    }
+}
+
+fn sample(dir: std::path::PathBuf, events: usize, contacts: usize, calendars: usize, seed: u64) -> ExitCode {
+    let spec = kenny::sample::SampleSpec { events, contacts, calendars, seed };
+    let bar = indicatif::ProgressBar::new((events + contacts) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} generating [{bar:40}] {pos}/{len} items ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let set = kenny::sample::generate(&spec, &mut |n| bar.set_position(n as u64));
+    bar.set_message("writing");
+    let result = kenny::sample::write_vdir(&set, &dir);
+    bar.finish_and_clear();
+    match result {
+        Ok(()) => {
+            let items: usize = set.calendars.iter().map(|c| c.items.len()).sum();
+            println!(
+                "wrote {} calendars ({items} items) and {} contacts to {}\n  KENNY_CALENDARS=file://{}/calendars KENNY_CONTACTS=file://{}/contacts",
+                set.calendars.len(),
+                set.contacts.len(),
+                dir.display(),
+                dir.canonicalize().unwrap_or(dir.clone()).display(),
+                dir.canonicalize().unwrap_or(dir.clone()).display(),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: writing {}: {e}", dir.display());
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,1 +1,165 @@
-//! (being written)
+//! Wiring: configuration → sources, the contact index, the timing store and the coordinator,
+//! built once per process (a CLI run or a Lambda container) and shared by every request.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tracing::warn;
+
+use crate::calendar::{CalendarService, ReadRequest};
+use crate::config::Config;
+use crate::contacts::{ContactIndex, ResolveRequest};
+use crate::coordinate::{Coordinator, Limits};
+use crate::error::{ApiError, ErrorCode, parse_request};
+use crate::plan::Capability;
+use crate::sibling::{InProcess, Reply};
+use crate::sources::{ContactDirectory, calendar_source, contact_directory};
+
+/// Why the process could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A configured source URL is unusable.
+    #[error(transparent)]
+    Source(#[from] crate::sources::SourceError),
+    /// The timing store is unusable.
+    #[error(transparent)]
+    Timing(#[from] crate::timing::TimingError),
+}
+
+impl ErrorCode for AppError {
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::Config(e) => e.code(),
+            AppError::Source(e) => e.code(),
+            AppError::Timing(e) => e.code(),
+        }
+    }
+    fn status(&self) -> u16 {
+        500
+    }
+}
+
+/// The `contacts.resolve` capability: an index built once from every directory.
+#[derive(Debug)]
+pub struct ContactService {
+    index: ContactIndex,
+    load_errors: Vec<ApiError>,
+}
+
+impl ContactService {
+    /// Loads every directory concurrently and builds the index; a failing directory is logged
+    /// and left out, and reported by `resolve` only when nothing could be loaded at all.
+    pub async fn load(directories: &[Arc<dyn ContactDirectory>]) -> Self {
+        let results = futures::future::join_all(directories.iter().map(|d| d.load())).await;
+        let mut contacts = Vec::new();
+        let mut load_errors = Vec::new();
+        for r in results {
+            match r {
+                Ok(loaded) => {
+                    if !loaded.skipped.is_empty() {
+                        warn!(skipped = loaded.skipped.len(), "some contact cards could not be parsed");
+                    }
+                    contacts.extend(loaded.contacts);
+                }
+                Err(e) => {
+                    warn!(code = e.code(), error = %e, "contact source failed");
+                    load_errors.push(ApiError::from_error(&e));
+                }
+            }
+        }
+        ContactService { index: ContactIndex::new(contacts), load_errors }
+    }
+
+    /// Answers one request.
+    pub fn resolve(&self, req: &ResolveRequest) -> Result<crate::contacts::Resolution, ApiError> {
+        if self.index.is_empty() {
+            if let Some(e) = self.load_errors.first() {
+                return Err(e.clone());
+            }
+        }
+        self.index.resolve(req).map_err(|e| ApiError::from_error(&e))
+    }
+
+    /// Contacts indexed.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when no contact was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+/// The two data capabilities of this process, callable by name with JSON.
+#[derive(Debug)]
+pub struct Capabilities {
+    /// `calendar.read`.
+    pub calendar: CalendarService,
+    /// `contacts.resolve`.
+    pub contacts: ContactService,
+}
+
+impl Capabilities {
+    /// Builds both capabilities from configuration.
+    pub async fn from_config(config: &Config) -> Result<Self, AppError> {
+        let calendars = config.calendars.iter().map(|u| calendar_source(u)).collect::<Result<Vec<_>, _>>()?;
+        let directories = config.contacts.iter().map(|u| contact_directory(u)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Capabilities {
+            calendar: CalendarService::new(calendars, config.timezone),
+            contacts: ContactService::load(&directories).await,
+        })
+    }
+
+    /// Runs `capability` on JSON params: the same contract for in-process calls, the CLI and Lambda.
+    pub async fn invoke(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
+        match capability {
+            Capability::CalendarRead => {
+                let req: ReadRequest = parse_request(params)?;
+                let resp = self.calendar.read(&req).await.map_err(|e| ApiError::from_error(&e))?;
+                let cache = CalendarService::overall_cache(&resp);
+                Ok(Reply { body: to_json(&resp)?, cache })
+            }
+            Capability::ContactsResolve => {
+                let req: ResolveRequest = parse_request(params)?;
+                let resp = self.contacts.resolve(&req)?;
+                // The index lives in this process's memory.
+                Ok(Reply { body: to_json(&resp)?, cache: Some("l1".into()) })
+            }
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError {
+        code: "internal".into(),
+        message: format!("could not encode the response: {e}"),
+        field: None,
+        status: 500,
+    })
+}
+
+/// Everything one process needs: configuration, capabilities, and the coordinator calling
+/// them in process (the embedded default).
+#[derive(Debug)]
+pub struct App {
+    /// The configuration it was built from.
+    pub config: Config,
+    /// The data capabilities.
+    pub caps: Arc<Capabilities>,
+    /// `coordinate`, calling `caps` in process.
+    pub coordinator: Coordinator,
+}
+
+impl App {
+    /// Builds the whole embedded application.
+    pub async fn from_config(config: Config) -> Result<Self, AppError> {
+        let caps = Arc::new(Capabilities::from_config(&config).await?);
+        let timings = crate::timing::open_store(&config.timings)?;
+        let coordinator = Coordinator::new(Arc::new(InProcess::new(caps.clone())), timings, config.timezone, Limits::default());
+        Ok(App { config, caps, coordinator })
+    }
+}

@@ -1,1 +1,476 @@
-//! (being written)
+//! The `calendar.read` capability (DESIGN.md §2): every configured calendar read concurrently,
+//! recurrences expanded in the window, filtered by attendee and text, merged and sorted.
+//!
+//! Filters: each `attendees` entry is one person — an email, a name, or a list of either (a
+//! person's several addresses) — and an event matches when EVERY listed person is its organizer
+//! or an attendee. An email matches an address exactly (case-insensitive); a name matches when
+//! all its words start words of the attendee's CN or of the address's local part ("sarah" finds
+//! "Sarah Chen" and "sarah.chen@…"). `text` matches when every word of it starts a word of the
+//! summary, description or location, case and accents folded. Cancelled occurrences are left out.
+
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tracing::instrument;
+
+use crate::coordinate::WindowOut;
+use crate::error::{ApiError, ErrorCode};
+use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
+use crate::sources::{CalendarInfo, CalendarSource, CacheTier, SkippedItem};
+use crate::text::{contains_words, fold};
+use crate::time::{TimeError, Window, format_instant, parse_zone};
+
+/// Most occurrences one series may expand to in a window.
+pub const MAX_OCCURRENCES_PER_EVENT: usize = 10_000;
+/// Default and largest `limit`.
+pub const DEFAULT_LIMIT: usize = 1_000;
+/// Largest `limit` a request may ask for.
+pub const MAX_LIMIT: usize = 10_000;
+/// Most people in `attendees`, and most alternatives per person.
+pub const MAX_ATTENDEE_FILTERS: usize = 20;
+/// Longest attendee or text filter, in characters.
+pub const MAX_FILTER_CHARS: usize = 256;
+/// Calendars read at once.
+pub const READ_CONCURRENCY: usize = 8;
+
+/// A `calendar.read` request.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    /// Window start: a date or an RFC 3339 date-time.
+    pub start: String,
+    /// Window end (exclusive).
+    pub end: String,
+    /// Only these calendar ids (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendars: Option<Vec<String>>,
+    /// People who must all take part.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<PersonFilter>,
+    /// Words that must appear in summary, description or location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// IANA zone for dates, all-day and floating events, and the output offsets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Most events to return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// One person in the attendee filter: an email or name, or several (any of them matches).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum PersonFilter {
+    /// One email or name.
+    One(String),
+    /// Alternatives for the same person (e.g. all of a contact's addresses).
+    AnyOf(Vec<String>),
+}
+
+/// A person on an event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PersonOut {
+    /// Address without `mailto:`.
+    pub email: String,
+    /// CN, if given.
+    pub name: Option<String>,
+}
+
+/// One event occurrence in the response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventOut {
+    /// The series' UID.
+    pub uid: String,
+    /// The calendar's id.
+    pub calendar: String,
+    /// SUMMARY (empty when missing).
+    pub summary: String,
+    /// RFC 3339 in the request's zone, or `YYYY-MM-DD` for all-day events.
+    pub start: String,
+    /// Exclusive end, same form as start.
+    pub end: String,
+    /// Whether the event is all-day.
+    pub all_day: bool,
+    /// Original start of this instance, for recurring events.
+    pub recurrence_id: Option<String>,
+    /// LOCATION.
+    pub location: Option<String>,
+    /// ORGANIZER.
+    pub organizer: Option<PersonOut>,
+    /// ATTENDEEs.
+    pub attendees: Vec<PersonOut>,
+    /// STATUS, uppercase.
+    pub status: Option<String>,
+}
+
+/// One calendar's part in the response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CalendarOut {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Events it contributed to the answer.
+    pub events: usize,
+    /// Which cache tier answered.
+    pub cache: String,
+    /// Why this calendar could not be read; the others still answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+/// The `calendar.read` response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReadResponse {
+    /// Matching occurrences, sorted by start then uid.
+    pub events: Vec<EventOut>,
+    /// Every calendar read.
+    pub calendars: Vec<CalendarOut>,
+    /// True when `limit` or the per-event expansion cap cut the list.
+    pub truncated: bool,
+    /// The window read, in the request's zone.
+    pub window: WindowOut,
+    /// Items that could not be parsed, reported rather than failing the read.
+    #[serde(default)]
+    pub skipped: Vec<SkippedOut>,
+}
+
+/// A skipped item as the response reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedOut {
+    /// Calendar id.
+    pub calendar: String,
+    /// File name and/or UID.
+    pub item: String,
+    /// Stable code.
+    pub code: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl From<SkippedItem> for SkippedOut {
+    fn from(s: SkippedItem) -> Self {
+        SkippedOut { calendar: s.collection, item: s.item, code: s.code, message: s.message }
+    }
+}
+
+/// Why a read was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    /// Bad window or zone.
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    /// A filter or limit out of bounds.
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    /// Every source failed.
+    #[error("no calendar could be read: {0}")]
+    AllFailed(ApiError),
+}
+
+impl ErrorCode for CalendarError {
+    fn code(&self) -> &'static str {
+        match self {
+            CalendarError::Time(e) => e.code(),
+            CalendarError::Invalid { .. } => "invalid_request",
+            CalendarError::AllFailed(e) => match e.code.as_str() {
+                "source_not_found" => "source_not_found",
+                "source_auth_failed" => "source_auth_failed",
+                "timeout" => "timeout",
+                _ => "source_unreachable",
+            },
+        }
+    }
+    fn field(&self) -> Option<&str> {
+        match self {
+            CalendarError::Time(e) => e.field(),
+            CalendarError::Invalid { field, .. } => Some(field),
+            CalendarError::AllFailed(_) => None,
+        }
+    }
+    fn status(&self) -> u16 {
+        match self {
+            CalendarError::AllFailed(e) if e.code == "timeout" => 504,
+            CalendarError::AllFailed(_) => 502,
+            _ => 400,
+        }
+    }
+}
+
+/// Filters in folded form, checked once per request.
+#[derive(Debug)]
+struct Filters {
+    people: Vec<Vec<Needle>>,
+    text: Option<String>,
+}
+
+#[derive(Debug)]
+enum Needle {
+    Email(String),
+    Name(String),
+}
+
+impl Filters {
+    fn new(req: &ReadRequest) -> Result<Self, CalendarError> {
+        let invalid = |field, message: String| CalendarError::Invalid { field, message };
+        if req.attendees.len() > MAX_ATTENDEE_FILTERS {
+            return Err(invalid("attendees", format!("at most {MAX_ATTENDEE_FILTERS} people")));
+        }
+        let mut people = Vec::with_capacity(req.attendees.len());
+        for p in &req.attendees {
+            let alts: Vec<&String> = match p {
+                PersonFilter::One(s) => vec![s],
+                PersonFilter::AnyOf(v) => v.iter().collect(),
+            };
+            if alts.is_empty() || alts.len() > MAX_ATTENDEE_FILTERS {
+                return Err(invalid("attendees", format!("each person needs 1 to {MAX_ATTENDEE_FILTERS} emails or names")));
+            }
+            let mut needles = Vec::new();
+            for a in alts {
+                if a.chars().count() > MAX_FILTER_CHARS {
+                    return Err(invalid("attendees", format!("an attendee is at most {MAX_FILTER_CHARS} characters")));
+                }
+                let a = a.trim();
+                let a = a.strip_prefix("mailto:").unwrap_or(a);
+                if a.contains('@') {
+                    needles.push(Needle::Email(a.to_lowercase()));
+                } else if !fold(a).is_empty() {
+                    needles.push(Needle::Name(fold(a)));
+                }
+            }
+            if needles.is_empty() {
+                return Err(invalid("attendees", "an attendee filter is empty".into()));
+            }
+            people.push(needles);
+        }
+        let text = match &req.text {
+            Some(t) if t.chars().count() > MAX_FILTER_CHARS => {
+                return Err(invalid("text", format!("text is at most {MAX_FILTER_CHARS} characters")));
+            }
+            Some(t) => Some(fold(t)).filter(|t| !t.is_empty()),
+            None => None,
+        };
+        Ok(Filters { people, text })
+    }
+
+    fn matches(&self, o: &Occurrence) -> bool {
+        if let Some(t) = &self.text {
+            let hay = fold(&format!(
+                "{} {} {}",
+                o.summary.as_deref().unwrap_or(""),
+                o.description.as_deref().unwrap_or(""),
+                o.location.as_deref().unwrap_or("")
+            ));
+            if !contains_words(&hay, t) {
+                return false;
+            }
+        }
+        self.people.iter().all(|alts| {
+            o.organizer.iter().chain(o.attendees.iter()).any(|a| alts.iter().any(|n| person_matches(n, a)))
+        })
+    }
+}
+
+fn person_matches(needle: &Needle, a: &Attendee) -> bool {
+    match needle {
+        Needle::Email(e) => a.email.eq_ignore_ascii_case(e),
+        Needle::Name(n) => {
+            let local = a.email.split('@').next().unwrap_or("");
+            a.name.as_deref().is_some_and(|cn| contains_words(&fold(cn), n)) || contains_words(&fold(local), n)
+        }
+    }
+}
+
+/// The `calendar.read` capability over a set of sources; built once per process.
+#[derive(Debug)]
+pub struct CalendarService {
+    sources: Vec<Arc<dyn CalendarSource>>,
+    default_tz: Tz,
+}
+
+impl CalendarService {
+    /// A service reading `sources`, with `default_tz` for requests that name no zone.
+    pub fn new(sources: Vec<Arc<dyn CalendarSource>>, default_tz: Tz) -> Self {
+        CalendarService { sources, default_tz }
+    }
+
+    /// Answers one request.
+    #[instrument(skip_all, fields(start = %req.start, end = %req.end))]
+    pub async fn read(&self, req: &ReadRequest) -> Result<ReadResponse, CalendarError> {
+        let tz = match &req.timezone {
+            Some(z) => parse_zone(z, "timezone")?,
+            None => self.default_tz,
+        };
+        let window = Window::parse(&req.start, &req.end, tz)?;
+        let limit = req.limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(CalendarError::Invalid { field: "limit", message: format!("limit must be 1 to {MAX_LIMIT}") });
+        }
+        let filters = Arc::new(Filters::new(req)?);
+
+        // Discover every source's calendars concurrently, then read every calendar concurrently.
+        let listed = futures::future::join_all(self.sources.iter().map(|s| s.calendars())).await;
+        let mut jobs = Vec::new();
+        let mut out_calendars = Vec::new();
+        let mut first_error = None;
+        let mut seen_ids = std::collections::HashSet::new();
+        for (source, result) in self.sources.iter().zip(listed) {
+            match result {
+                Ok(cals) => {
+                    for mut info in cals {
+                        // Calendar ids stay unique across sources.
+                        let base = info.id.clone();
+                        let mut k = 1;
+                        while !seen_ids.insert(info.id.clone()) {
+                            k += 1;
+                            info.id = format!("{base}-{k}");
+                        }
+                        let wanted = req.calendars.as_ref().is_none_or(|ids| ids.iter().any(|i| i == &info.id));
+                        if wanted {
+                            jobs.push((source.clone(), info));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let err = ApiError::from_error(&e);
+                    first_error.get_or_insert(err.clone());
+                    out_calendars.push(CalendarOut {
+                        id: "(source)".into(),
+                        name: "(source)".into(),
+                        events: 0,
+                        cache: CacheTier::Miss.name().into(),
+                        error: Some(err),
+                    });
+                }
+            }
+        }
+        let opts = ExpandOptions { window, floating_tz: tz, max_per_event: MAX_OCCURRENCES_PER_EVENT };
+        let reads: Vec<_> = jobs
+            .into_iter()
+            .map(|(source, info): (Arc<dyn CalendarSource>, CalendarInfo)| {
+            let filters = filters.clone();
+            let opts = opts.clone();
+            async move {
+                let fetched = source.fetch(&info, &opts.window).await;
+                let expanded = match fetched {
+                    Ok(f) => tokio::task::spawn_blocking(move || {
+                        let mut occurrences = Vec::new();
+                        let mut truncated = false;
+                        for item in &f.items {
+                            let e = item.expand(&opts);
+                            truncated |= e.truncated;
+                            occurrences.extend(
+                                e.occurrences
+                                    .into_iter()
+                                    .filter(|o| !o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED")))
+                                    .filter(|o| filters.matches(o)),
+                            );
+                        }
+                        Ok((occurrences, truncated, f.skipped, f.cache))
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(ApiError { code: "internal".into(), message: e.to_string(), field: None, status: 500 })),
+                    Err(e) => Err(ApiError::from_error(&e)),
+                };
+                (info, expanded)
+            }
+        })
+            .collect();
+        let results: Vec<_> = futures::stream::iter(reads)
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
+
+        let mut events: Vec<(i64, EventOut)> = Vec::new();
+        let mut truncated = false;
+        let mut skipped = Vec::new();
+        let mut any_ok = self.sources.is_empty();
+        for (info, result) in results {
+            match result {
+                Ok((occs, cut, skip, cache)) => {
+                    any_ok = true;
+                    truncated |= cut;
+                    skipped.extend(skip.into_iter().map(SkippedOut::from));
+                    out_calendars.push(CalendarOut {
+                        id: info.id.clone(),
+                        name: info.name.clone(),
+                        events: occs.len(),
+                        cache: cache.name().into(),
+                        error: None,
+                    });
+                    events.extend(occs.into_iter().map(|o| (o.start.to_utc(tz).timestamp(), event_out(o, &info, tz))));
+                }
+                Err(err) => {
+                    first_error.get_or_insert(err.clone());
+                    out_calendars.push(CalendarOut {
+                        id: info.id,
+                        name: info.name,
+                        events: 0,
+                        cache: CacheTier::Miss.name().into(),
+                        error: Some(err),
+                    });
+                }
+            }
+        }
+        if !any_ok {
+            if let Some(err) = first_error {
+                return Err(CalendarError::AllFailed(err));
+            }
+        }
+        events.sort_by(|a, b| (a.0, &a.1.uid, &a.1.calendar).cmp(&(b.0, &b.1.uid, &b.1.calendar)));
+        out_calendars.sort_by(|a, b| a.id.cmp(&b.id));
+        if events.len() > limit {
+            truncated = true;
+            events.truncate(limit);
+            for c in &mut out_calendars {
+                c.events = events.iter().filter(|(_, e)| e.calendar == c.id).count();
+            }
+        }
+        Ok(ReadResponse {
+            events: events.into_iter().map(|(_, e)| e).collect(),
+            calendars: out_calendars,
+            truncated,
+            window: WindowOut { start: format_instant(window.start, tz), end: format_instant(window.end, tz) },
+            skipped,
+        })
+    }
+
+    /// The cache tier to report for a whole read: the slowest tier any calendar needed.
+    pub fn overall_cache(resp: &ReadResponse) -> Option<String> {
+        const ORDER: [&str; 4] = ["miss", "validated", "l2", "l1"];
+        ORDER
+            .iter()
+            .find(|tier| resp.calendars.iter().any(|c| c.cache == **tier))
+            .map(|t| t.to_string())
+    }
+}
+
+fn when_out(w: When, tz: Tz) -> String {
+    match w {
+        When::Date(d) => d.format("%Y-%m-%d").to_string(),
+        When::DateTime(dt) => format_instant(dt, tz),
+    }
+}
+
+fn person_out(a: Attendee) -> PersonOut {
+    PersonOut { email: a.email, name: a.name }
+}
+
+fn event_out(o: Occurrence, info: &CalendarInfo, tz: Tz) -> EventOut {
+    EventOut {
+        uid: o.uid,
+        calendar: info.id.clone(),
+        summary: o.summary.unwrap_or_default(),
+        all_day: matches!(o.start, When::Date(_)),
+        start: when_out(o.start, tz),
+        end: when_out(o.end, tz),
+        recurrence_id: o.recurrence_id.map(|r| when_out(r, tz)),
+        location: o.location,
+        organizer: o.organizer.map(person_out),
+        attendees: o.attendees.into_iter().map(person_out).collect(),
+        status: o.status,
+    }
+}

@@ -1,1 +1,179 @@
-//! (being written)
+//! Configuration (DESIGN.md §1): environment variables, with a `kenny.toml` in the working
+//! directory for local use; the environment wins.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+
+use crate::error::ErrorCode;
+
+/// Calendar sources used when `KENNY_CALENDARS` is unset: the bundled sample data.
+pub const SAMPLE_CALENDARS: &str = "sample:calendars";
+/// Contact sources used when `KENNY_CONTACTS` is unset: the bundled sample data.
+pub const SAMPLE_CONTACTS: &str = "sample:contacts";
+/// The keys Kenny reads; anything else in `kenny.toml` is a mistake worth reporting.
+pub const KEYS: [&str; 7] = [
+    "KENNY_CALENDARS",
+    "KENNY_CONTACTS",
+    "KENNY_TIMEZONE",
+    "KENNY_TIMINGS",
+    "KENNY_CACHE",
+    "KENNY_CALENDAR_READ_FUNCTION",
+    "KENNY_CONTACTS_RESOLVE_FUNCTION",
+];
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `kenny.toml` exists but could not be read or parsed.
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    /// A key has a value Kenny cannot use.
+    #[error("{key}: {message}")]
+    Value { key: &'static str, message: String },
+}
+
+impl ErrorCode for ConfigError {
+    fn code(&self) -> &'static str {
+        "invalid_config"
+    }
+    fn status(&self) -> u16 {
+        500
+    }
+}
+
+/// Kenny's whole configuration, resolved once per process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Calendar source URLs.
+    pub calendars: Vec<String>,
+    /// Contact source URLs.
+    pub contacts: Vec<String>,
+    /// Zone for time words and for all-day and floating events.
+    pub timezone: Tz,
+    /// Where timing records go (`file:///…jsonl`, later `dynamodb://TABLE`).
+    pub timings: String,
+    /// The shared cache (`dynamodb://TABLE`), if any.
+    pub cache: Option<String>,
+    /// Function name of `calendar.read` for `coordinate`.
+    pub calendar_read_function: String,
+    /// Function name of `contacts.resolve` for `coordinate`.
+    pub contacts_resolve_function: String,
+}
+
+impl Config {
+    /// Reads `kenny.toml` from the working directory (if present) and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = Path::new("kenny.toml");
+        let toml = match std::fs::read_to_string(file) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(ConfigError::File { path: "kenny.toml".into(), message: e.to_string() });
+            }
+        };
+        Self::from_parts(|k| std::env::var(k).ok(), toml.as_deref())
+    }
+
+    /// Builds the configuration from an environment lookup and an optional `kenny.toml` text.
+    pub fn from_parts(env: impl Fn(&str) -> Option<String>, toml: Option<&str>) -> Result<Self, ConfigError> {
+        let file = match toml {
+            Some(text) => parse_toml(text)?,
+            None => HashMap::new(),
+        };
+        let get = |key: &str| env(key).filter(|v| !v.trim().is_empty()).or_else(|| file.get(key).cloned());
+        let list = |key: &str, default: &str| {
+            let v = get(key).unwrap_or_else(|| default.to_string());
+            v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>()
+        };
+        let timezone = match get("KENNY_TIMEZONE") {
+            Some(z) => z.trim().parse::<Tz>().map_err(|_| ConfigError::Value {
+                key: "KENNY_TIMEZONE",
+                message: format!("{z:?} is not an IANA time zone name"),
+            })?,
+            None => Tz::UTC,
+        };
+        Ok(Config {
+            calendars: list("KENNY_CALENDARS", SAMPLE_CALENDARS),
+            contacts: list("KENNY_CONTACTS", SAMPLE_CONTACTS),
+            timezone,
+            timings: get("KENNY_TIMINGS").unwrap_or_else(|| default_timings(&env)),
+            cache: get("KENNY_CACHE"),
+            calendar_read_function: get("KENNY_CALENDAR_READ_FUNCTION").unwrap_or_else(|| "kenny-calendar-read".into()),
+            contacts_resolve_function: get("KENNY_CONTACTS_RESOLVE_FUNCTION")
+                .unwrap_or_else(|| "kenny-contacts-resolve".into()),
+        })
+    }
+}
+
+/// The local JSONL file: `$XDG_STATE_HOME/kenny/timings.jsonl`, else `~/.local/state/…`, else
+/// the temporary folder (Lambda has only `/tmp` writable).
+fn default_timings(env: &impl Fn(&str) -> Option<String>) -> String {
+    let dir = env("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| Path::new(&h).join(".local/state")))
+        .filter(|_| env("AWS_LAMBDA_FUNCTION_NAME").is_none())
+        .unwrap_or_else(std::env::temp_dir);
+    format!("file://{}", dir.join("kenny/timings.jsonl").display())
+}
+
+fn parse_toml(text: &str) -> Result<HashMap<String, String>, ConfigError> {
+    let bad = |message: String| ConfigError::File { path: "kenny.toml".into(), message };
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| bad(e.to_string()))?;
+    let mut out = HashMap::new();
+    for (key, value) in table {
+        if !KEYS.contains(&key.as_str()) {
+            return Err(bad(format!("unknown key {key:?} (known: {})", KEYS.join(", "))));
+        }
+        let v = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    toml::Value::String(s) => Ok(s),
+                    other => Err(bad(format!("{key}: list items must be strings, not {}", other.type_str()))),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join(","),
+            other => return Err(bad(format!("{key}: expected a string, not {}", other.type_str()))),
+        };
+        out.insert(key, v);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_sample_data() {
+        let c = Config::from_parts(|_| None, None).unwrap();
+        assert_eq!(c.calendars, vec![SAMPLE_CALENDARS]);
+        assert_eq!(c.contacts, vec![SAMPLE_CONTACTS]);
+        assert_eq!(c.timezone, Tz::UTC);
+        assert!(c.timings.starts_with("file://") && c.timings.ends_with("kenny/timings.jsonl"));
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let toml = r#"
+            KENNY_TIMEZONE = "Europe/Berlin"
+            KENNY_CALENDARS = ["file:///a", "file:///b"]
+            KENNY_CONTACTS = "file:///c.vcf"
+        "#;
+        let env = |k: &str| (k == "KENNY_TIMEZONE").then(|| "America/New_York".to_string());
+        let c = Config::from_parts(env, Some(toml)).unwrap();
+        assert_eq!(c.timezone, chrono_tz::America::New_York);
+        assert_eq!(c.calendars, vec!["file:///a", "file:///b"]);
+        assert_eq!(c.contacts, vec!["file:///c.vcf"]);
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        assert!(Config::from_parts(|_| None, Some("KENNY_TIMEZON = \"UTC\"")).unwrap_err().to_string().contains("unknown key"));
+        let env = |k: &str| (k == "KENNY_TIMEZONE").then(|| "Mars/Olympus".to_string());
+        assert_eq!(Config::from_parts(env, None).unwrap_err().code(), "invalid_config");
+    }
+}

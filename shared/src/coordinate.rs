@@ -1,1 +1,594 @@
-//! (being written)
+//! The `coordinate` capability: a question or an explicit plan becomes a DAG of steps, run
+//! concurrently through a [`Sibling`] (each step starts as soon as its own dependencies finish),
+//! measured, recorded in a [`TimingStore`], and folded into one answer.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tracing::{instrument, warn};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
+use crate::question::{self, Question};
+use crate::sibling::Sibling;
+use crate::time::{TimeArg, format_instant, local_to_utc, parse_zone};
+use crate::timing::{RecordKind, TimingRecord, TimingStore};
+
+/// Days a question without time words looks ahead (from the start of today).
+pub const DEFAULT_LOOKAHEAD_DAYS: i64 = 7;
+
+/// A `coordinate` request (DESIGN.md §2): exactly one of `question` and `plan`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinateRequest {
+    /// A plain-English question.
+    #[serde(default)]
+    pub question: Option<String>,
+    /// An explicit plan.
+    #[serde(default)]
+    pub plan: Option<Plan>,
+    /// "Now" for time words; RFC 3339. Default: the current time.
+    #[serde(default)]
+    pub now: Option<String>,
+    /// IANA zone for time words and all-day events. Default: the configured zone.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Run the plan one step at a time: the A/B baseline.
+    #[serde(default)]
+    pub sequential: bool,
+}
+
+/// The answer part of the response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    /// The window read (from the first `calendar.read` step).
+    pub window: Option<WindowOut>,
+    /// Every `contacts.resolve` response, in plan order.
+    pub people: Vec<Value>,
+    /// The events of every `calendar.read` step, merged, sorted by start then uid.
+    pub events: Vec<Value>,
+    /// Plain sentences about what the answer could not do (an unknown person, an ambiguous name).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// A window as the answer shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowOut {
+    /// Inclusive start, RFC 3339.
+    pub start: String,
+    /// Exclusive end, RFC 3339.
+    pub end: String,
+}
+
+/// Timings of one request, as the response shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// The request's id; the same id keys its timing records.
+    pub request_id: String,
+    /// Whole request, ms.
+    pub total_ms: f64,
+    /// Longest dependency chain of step durations, ms.
+    pub critical_path_ms: f64,
+    /// All step durations added up, ms.
+    pub sum_of_steps_ms: f64,
+    /// Most steps running at once.
+    pub max_in_flight: usize,
+    /// Whether the plan ran one step at a time.
+    pub sequential: bool,
+    /// One entry per step, in plan order.
+    pub steps: Vec<StepTiming>,
+}
+
+/// One step's timing in the response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepTiming {
+    /// The step's id.
+    pub id: String,
+    /// The capability it called.
+    pub capability: String,
+    /// Offset of its start from the request's start, ms.
+    pub start_ms: f64,
+    /// How long it ran, ms.
+    pub duration_ms: f64,
+    /// `ok`, `error`, or `skipped` (a dependency failed).
+    pub status: String,
+    /// Cache tier that answered, if reported.
+    pub cache: Option<String>,
+    /// How it was called.
+    pub transport: String,
+}
+
+/// A failed step in the response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepErrorOut {
+    /// The step's id.
+    pub step: String,
+    /// Stable error code.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The `coordinate` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoordinateResponse {
+    /// The answer.
+    pub answer: Answer,
+    /// The plan that ran (for a question, the plan made from it).
+    pub plan: Plan,
+    /// How long everything took.
+    pub timings: Timings,
+    /// Steps that failed or were skipped.
+    pub errors: Vec<StepErrorOut>,
+    /// True when any step failed: the answer is partial.
+    pub degraded: bool,
+}
+
+/// Why a coordinate request was refused before anything ran.
+#[derive(Debug, thiserror::Error)]
+pub enum CoordinateError {
+    /// Neither or both of `question` and `plan`.
+    #[error("send exactly one of \"question\" and \"plan\"")]
+    QuestionOrPlan,
+    /// The question could not be understood.
+    #[error(transparent)]
+    Question(#[from] question::QuestionError),
+    /// The plan is not a valid DAG.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// `now` or `timezone` is malformed.
+    #[error(transparent)]
+    Time(#[from] crate::time::TimeError),
+}
+
+impl ErrorCode for CoordinateError {
+    fn code(&self) -> &'static str {
+        match self {
+            CoordinateError::QuestionOrPlan => "invalid_request",
+            CoordinateError::Question(e) => e.code(),
+            CoordinateError::Plan(e) => e.code(),
+            CoordinateError::Time(e) => e.code(),
+        }
+    }
+    fn field(&self) -> Option<&str> {
+        match self {
+            CoordinateError::QuestionOrPlan => Some("question"),
+            CoordinateError::Question(e) => e.field(),
+            CoordinateError::Plan(e) => e.field(),
+            CoordinateError::Time(e) => e.field(),
+        }
+    }
+}
+
+/// Bounds on how a plan runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most steps in flight at once.
+    pub max_concurrency: usize,
+    /// Longest a single step may take.
+    pub step_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_concurrency: 8, step_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// Runs coordinate requests; built once per process.
+#[derive(Debug)]
+pub struct Coordinator {
+    sibling: Arc<dyn Sibling>,
+    timings: Arc<dyn TimingStore>,
+    default_tz: Tz,
+    limits: Limits,
+    cold: AtomicBool,
+}
+
+/// What running a plan produced, before it is shaped into a response.
+#[derive(Debug)]
+struct Execution {
+    outputs: Vec<Option<Value>>,
+    steps: Vec<StepTiming>,
+    errors: Vec<StepErrorOut>,
+    error_codes: Vec<Option<String>>,
+    max_in_flight: usize,
+}
+
+impl Coordinator {
+    /// A coordinator calling capabilities through `sibling` and recording into `timings`.
+    pub fn new(sibling: Arc<dyn Sibling>, timings: Arc<dyn TimingStore>, default_tz: Tz, limits: Limits) -> Self {
+        Coordinator { sibling, timings, default_tz, limits, cold: AtomicBool::new(true) }
+    }
+
+    /// Answers one request. `request_id` is the Lambda request id (or a fresh UUID);
+    /// `deadline`, when known, bounds every step. Durations are measured on tokio's clock, so
+    /// tests can drive them with paused time.
+    #[instrument(skip(self, request), fields(request_id = %request_id))]
+    pub async fn handle(
+        &self,
+        request: CoordinateRequest,
+        request_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<CoordinateResponse, CoordinateError> {
+        let started = Instant::now();
+        let at = Utc::now();
+        let tz = match &request.timezone {
+            Some(z) => parse_zone(z, "timezone")?,
+            None => self.default_tz,
+        };
+        let now = match &request.now {
+            Some(n) => match TimeArg::parse(n, "now")? {
+                TimeArg::Instant(dt) => dt.with_timezone(&Utc),
+                other => other.to_utc(tz),
+            },
+            None => at,
+        }
+        .with_timezone(&tz);
+
+        let (plan, understood, window_kind) = match (&request.question, &request.plan) {
+            (Some(q), None) => {
+                let parsed = question::parse(q, now)?;
+                let kind = window_kind(&parsed);
+                (question_plan(&parsed, now, tz), Some(parsed), Some(kind))
+            }
+            (None, Some(p)) => (p.clone(), None, None),
+            _ => return Err(CoordinateError::QuestionOrPlan),
+        };
+        let valid = plan.validate()?;
+        let exec = self.execute(&valid, request.sequential, started, deadline).await;
+        let total_ms = ms(started.elapsed());
+
+        let answer = build_answer(&valid, &exec, understood.as_ref());
+        let critical_path_ms = critical_path(&valid, &exec.steps);
+        let sum_of_steps_ms = exec.steps.iter().map(|s| s.duration_ms).sum();
+        let degraded = !exec.errors.is_empty();
+        let timings = Timings {
+            request_id: request_id.to_string(),
+            total_ms,
+            critical_path_ms,
+            sum_of_steps_ms,
+            max_in_flight: exec.max_in_flight,
+            sequential: request.sequential,
+            steps: exec.steps.clone(),
+        };
+        let cold_start = self.cold.swap(false, Ordering::Relaxed);
+        let records = timing_records(&timings, &exec, at, cold_start, degraded, window_kind);
+        if let Err(e) = self.timings.write(&records).await {
+            // The user's answer does not depend on the record; the line below can be replayed.
+            let line = serde_json::to_string(&records).unwrap_or_default();
+            warn!(code = e.code(), error = %e, records = %line, "timing records not written");
+        }
+        Ok(CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded })
+    }
+
+    async fn execute(&self, plan: &ValidPlan, sequential: bool, started: Instant, deadline: Option<Instant>) -> Execution {
+        let n = plan.steps.len();
+        let limit = if sequential { 1 } else { self.limits.max_concurrency.max(1) };
+        let transport = self.sibling.transport().to_string();
+        let mut pending: Vec<usize> = plan.steps.iter().map(|s| s.deps.len()).collect();
+        let mut doomed = vec![false; n];
+        let mut ready: std::collections::VecDeque<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
+        let mut named_outputs: HashMap<String, Value> = HashMap::new();
+        let mut exec = Execution {
+            outputs: vec![None; n],
+            steps: plan
+                .steps
+                .iter()
+                .map(|s| StepTiming {
+                    id: s.id.clone(),
+                    capability: s.capability.name().into(),
+                    start_ms: 0.0,
+                    duration_ms: 0.0,
+                    status: "skipped".into(),
+                    cache: None,
+                    transport: transport.clone(),
+                })
+                .collect(),
+            errors: Vec::new(),
+            error_codes: vec![None; n],
+            max_in_flight: 0,
+        };
+        let mut running = FuturesUnordered::new();
+        loop {
+            while running.len() < limit {
+                let Some(i) = ready.pop_front() else { break };
+                let step = &plan.steps[i];
+                if doomed[i] {
+                    exec.fail(i, "dependency_failed", "a step it depends on failed".into());
+                    finish(plan, i, false, &mut pending, &mut doomed, &mut ready);
+                    continue;
+                }
+                let params = match resolve_refs(&step.id, &step.params, &named_outputs) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        exec.fail(i, e.code(), e.to_string());
+                        exec.steps[i].status = "error".into();
+                        exec.steps[i].start_ms = ms(started.elapsed());
+                        finish(plan, i, false, &mut pending, &mut doomed, &mut ready);
+                        continue;
+                    }
+                };
+                let sibling = self.sibling.clone();
+                let capability = step.capability;
+                let timeout = step_timeout(self.limits.step_timeout, deadline);
+                let begun = Instant::now();
+                exec.steps[i].start_ms = ms(begun - started);
+                running.push(async move {
+                    let result = match tokio::time::timeout(timeout, sibling.call(capability, params)).await {
+                        Ok(r) => r,
+                        Err(_) => Err(ApiError {
+                            code: "timeout".into(),
+                            message: format!("{capability} did not answer within {} ms", timeout.as_millis()),
+                            field: None,
+                            status: 504,
+                        }),
+                    };
+                    (i, begun.elapsed(), result)
+                });
+                exec.max_in_flight = exec.max_in_flight.max(running.len());
+            }
+            let Some((i, took, result)) = running.next().await else { break };
+            exec.steps[i].duration_ms = ms(took);
+            let ok = match result {
+                Ok(reply) => {
+                    exec.steps[i].status = "ok".into();
+                    exec.steps[i].cache = reply.cache;
+                    named_outputs.insert(plan.steps[i].id.clone(), reply.body.clone());
+                    exec.outputs[i] = Some(reply.body);
+                    true
+                }
+                Err(e) => {
+                    exec.steps[i].status = "error".into();
+                    exec.fail(i, &e.code, e.message);
+                    false
+                }
+            };
+            finish(plan, i, ok, &mut pending, &mut doomed, &mut ready);
+        }
+        exec
+    }
+}
+
+impl Execution {
+    fn fail(&mut self, i: usize, code: &str, message: String) {
+        self.error_codes[i] = Some(code.to_string());
+        self.errors.push(StepErrorOut { step: self.steps[i].id.clone(), code: code.to_string(), message });
+    }
+}
+
+/// Frees the dependents of a finished step; those of a failed one are doomed to be skipped.
+fn finish(
+    plan: &ValidPlan,
+    i: usize,
+    ok: bool,
+    pending: &mut [usize],
+    doomed: &mut [bool],
+    ready: &mut std::collections::VecDeque<usize>,
+) {
+    for &j in &plan.dependents[i] {
+        doomed[j] |= !ok;
+        pending[j] -= 1;
+        if pending[j] == 0 {
+            // Doomed steps go first: skipping them costs nothing and frees their dependents.
+            if doomed[j] { ready.push_front(j) } else { ready.push_back(j) }
+        }
+    }
+}
+
+fn step_timeout(limit: Duration, deadline: Option<Instant>) -> Duration {
+    match deadline {
+        Some(d) => limit.min(d.saturating_duration_since(Instant::now())),
+        None => limit,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1_000.0
+}
+
+/// Longest chain of step durations along dependency edges.
+fn critical_path(plan: &ValidPlan, steps: &[StepTiming]) -> f64 {
+    // Steps are validated acyclic; visit them in dependency order.
+    let n = plan.steps.len();
+    let mut best = vec![None::<f64>; n];
+    let mut remaining = n;
+    while remaining > 0 {
+        let before = remaining;
+        for i in 0..n {
+            if best[i].is_some() {
+                continue;
+            }
+            let deps: Option<Vec<f64>> = plan.steps[i].deps.iter().map(|&d| best[d]).collect();
+            if let Some(deps) = deps {
+                best[i] = Some(steps[i].duration_ms + deps.into_iter().fold(0.0, f64::max));
+                remaining -= 1;
+            }
+        }
+        if remaining == before {
+            break;
+        }
+    }
+    best.into_iter().flatten().fold(0.0, f64::max)
+}
+
+/// The plan for a question: resolve every person concurrently, then read the window filtered
+/// by the people (their emails, or the name as said when no contact clearly matched) and topic.
+pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
+    let (start, end) = match &q.window {
+        Some(w) => (w.start.with_timezone(&Utc), w.end.with_timezone(&Utc)),
+        None => {
+            let today = local_to_utc(now.date_naive().and_time(chrono::NaiveTime::MIN), tz);
+            let end = local_to_utc(
+                (now.date_naive() + chrono::Days::new(DEFAULT_LOOKAHEAD_DAYS as u64)).and_time(chrono::NaiveTime::MIN),
+                tz,
+            );
+            (today, end)
+        }
+    };
+    let mut steps = Vec::new();
+    let mut attendees = Vec::new();
+    for (k, person) in q.people.iter().enumerate() {
+        let id = format!("person_{}", k + 1);
+        attendees.push(json!({"$ref": format!("{id}/resolved/emails"), "default": person}));
+        steps.push(Step {
+            id,
+            capability: Capability::ContactsResolve.name().into(),
+            params: json!({"query": person}),
+            depends_on: Vec::new(),
+        });
+    }
+    let mut read = json!({
+        "start": format_instant(start, tz),
+        "end": format_instant(end, tz),
+        "timezone": tz.name(),
+    });
+    if !attendees.is_empty() {
+        read["attendees"] = Value::Array(attendees);
+    }
+    if let Some(topic) = &q.topic {
+        read["text"] = Value::String(topic.clone());
+    }
+    let depends_on = steps.iter().map(|s| s.id.clone()).collect();
+    steps.push(Step {
+        id: "calendar".into(),
+        capability: Capability::CalendarRead.name().into(),
+        params: read,
+        depends_on,
+    });
+    Plan { steps }
+}
+
+/// The kind of window a question asked for, for the timing record: a fixed vocabulary, never
+/// the question's own words.
+fn window_kind(q: &Question) -> String {
+    const KINDS: [&str; 14] = [
+        "today", "tonight", "tomorrow", "yesterday", "this week", "next week", "last week", "this weekend",
+        "next weekend", "this month", "next month", "last month", "this morning", "this afternoon",
+    ];
+    match &q.window {
+        None => "default".into(),
+        Some(w) => {
+            let phrase = w.phrase.trim().to_lowercase();
+            KINDS
+                .iter()
+                .find(|k| phrase == **k)
+                .map(|k| k.replace(' ', "_"))
+                .unwrap_or_else(|| "other".into())
+        }
+    }
+}
+
+fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Answer {
+    let mut answer = Answer { window: None, people: Vec::new(), events: Vec::new(), notes: Vec::new() };
+    for (i, step) in plan.steps.iter().enumerate() {
+        match (step.capability, &exec.outputs[i]) {
+            (Capability::ContactsResolve, Some(out)) => {
+                let query = out.get("query").and_then(Value::as_str).unwrap_or_default();
+                if out.get("resolved").is_none_or(Value::is_null) {
+                    let ambiguous = out.get("ambiguous").and_then(Value::as_bool).unwrap_or(false);
+                    answer.notes.push(if ambiguous {
+                        format!("\"{query}\" matches more than one contact; events were matched on the name as written.")
+                    } else {
+                        format!("No contact matches \"{query}\"; events were matched on the name as written.")
+                    });
+                }
+                answer.people.push(out.clone());
+            }
+            (Capability::CalendarRead, Some(out)) => {
+                if answer.window.is_none() {
+                    answer.window = out.get("window").and_then(|w| serde_json::from_value(w.clone()).ok());
+                }
+                if let Some(events) = out.get("events").and_then(Value::as_array) {
+                    answer.events.extend(events.iter().cloned());
+                }
+            }
+            _ => {}
+        }
+    }
+    if plan.steps.iter().filter(|s| s.capability == Capability::CalendarRead).count() > 1 {
+        let key = |e: &Value| {
+            (
+                e.get("start").and_then(Value::as_str).unwrap_or_default().to_string(),
+                e.get("uid").and_then(Value::as_str).unwrap_or_default().to_string(),
+                e.get("calendar").and_then(Value::as_str).unwrap_or_default().to_string(),
+                e.get("recurrence_id").map(Value::to_string).unwrap_or_default(),
+            )
+        };
+        answer.events.sort_by_key(key);
+        answer.events.dedup_by(|a, b| key(a) == key(b));
+    }
+    if let Some(q) = q {
+        if q.window.is_none() {
+            answer
+                .notes
+                .push(format!("The question names no time; it was read as the next {DEFAULT_LOOKAHEAD_DAYS} days."));
+        }
+    }
+    answer
+}
+
+fn timing_records(
+    t: &Timings,
+    exec: &Execution,
+    at: DateTime<Utc>,
+    cold_start: bool,
+    degraded: bool,
+    window_kind: Option<String>,
+) -> Vec<TimingRecord> {
+    let mut out = Vec::with_capacity(t.steps.len() + 1);
+    out.push(TimingRecord {
+        request_id: t.request_id.clone(),
+        kind: RecordKind::Request,
+        capability: "coordinate".into(),
+        step: None,
+        at,
+        start_ms: 0.0,
+        duration_ms: t.total_ms,
+        status: if degraded { "degraded" } else { "ok" }.into(),
+        error_code: None,
+        cache: None,
+        transport: None,
+        cold_start,
+        total_ms: Some(t.total_ms),
+        critical_path_ms: Some(t.critical_path_ms),
+        sum_of_steps_ms: Some(t.sum_of_steps_ms),
+        max_in_flight: Some(t.max_in_flight),
+        sequential: Some(t.sequential),
+        window_kind,
+    });
+    for (i, s) in t.steps.iter().enumerate() {
+        out.push(TimingRecord {
+            request_id: t.request_id.clone(),
+            kind: RecordKind::Step,
+            capability: s.capability.clone(),
+            step: Some(i),
+            at,
+            start_ms: s.start_ms,
+            duration_ms: s.duration_ms,
+            status: s.status.clone(),
+            error_code: exec.error_codes[i].clone(),
+            cache: s.cache.clone(),
+            transport: Some(s.transport.clone()),
+            cold_start,
+            total_ms: None,
+            critical_path_ms: None,
+            sum_of_steps_ms: None,
+            max_in_flight: None,
+            sequential: None,
+            window_kind: None,
+        });
+    }
+    out
+}

@@ -3,13 +3,15 @@
 //! - [`config`]     — configuration from the environment and `kenny.toml` (DESIGN.md §1).
 //! - [`time`]       — dates, date-times, zones and the half-open request window.
 //! - [`ical`]       — iCalendar parsing (calcard) and windowed, bounded recurrence expansion.
-//! - [`calendar`]   — the `calendar.read` capability: the `CalendarSource` port, file sources, filters, merge.
+//! - [`calendar`]   — the `calendar.read` capability: request, concurrent reads, filters, merge, sort.
 //! - [`contacts`]   — vCard parsing, the name matcher and the `contacts.resolve` capability.
 //! - [`question`]   — plain English → the facts a plan needs (people, window, topic).
 //! - [`plan`]       — plans as DAGs: validation, `$ref` resolution, the plan for a question.
 //! - [`sibling`]    — the `Sibling` port (how `coordinate` calls a capability) and its in-process transport.
 //! - [`coordinate`] — runs a plan concurrently, measures it, and builds the answer.
 //! - [`timing`]     — timing records and the `TimingStore` port with its JSONL and in-memory stores.
+//! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file and sample adapters.
+//! - [`text`]       — case and accent folding shared by the matchers.
 //! - [`sample`]     — the deterministic sample data set (the embedded default) and its generator.
 //! - [`app`]        — wires configuration to sources, indexes and stores once per process.
 
@@ -24,5 +26,7 @@ pub mod plan;
 pub mod question;
 pub mod sample;
 pub mod sibling;
+pub mod sources;
+pub mod text;
 pub mod time;
 pub mod timing;

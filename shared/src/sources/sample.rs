@@ -1,0 +1,77 @@
+//! `sample:calendars` and `sample:contacts`: the bundled data set, generated and parsed once per
+//! process. It reads exactly what `kenny sample DIR` writes to disk, so a `file://` source on
+//! that folder gives the same answers.
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+
+use super::{CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError};
+use crate::ical::ParsedCalendar;
+use crate::time::Window;
+
+/// The bundled calendars.
+#[derive(Debug)]
+pub struct SampleCalendars;
+
+/// The bundled address book.
+#[derive(Debug)]
+pub struct SampleContacts;
+
+fn parsed() -> &'static [(CalendarInfo, Vec<Arc<ParsedCalendar>>)] {
+    static PARSED: OnceLock<Vec<(CalendarInfo, Vec<Arc<ParsedCalendar>>)>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        crate::sample::bundled()
+            .calendars
+            .iter()
+            .map(|c| {
+                let info = CalendarInfo { id: c.id.clone(), name: c.name.clone(), locator: c.id.clone() };
+                let items = c.items.iter().map(|(_, text)| Arc::new(crate::ical::parse(text))).collect();
+                (info, items)
+            })
+            .collect()
+    })
+}
+
+#[async_trait]
+impl CalendarSource for SampleCalendars {
+    async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
+        Ok(parsed().iter().map(|(info, _)| info.clone()).collect())
+    }
+
+    async fn fetch(&self, calendar: &CalendarInfo, _window: &Window) -> Result<Fetched, SourceError> {
+        let (_, items) = parsed()
+            .iter()
+            .find(|(info, _)| info.locator == calendar.locator)
+            .ok_or_else(|| SourceError::NotFound { source_id: format!("sample:calendars/{}", calendar.id) })?;
+        let skipped = items
+            .iter()
+            .flat_map(|p| p.skipped.iter())
+            .map(|s| SkippedItem {
+                collection: calendar.id.clone(),
+                item: s.uid.clone().unwrap_or_default(),
+                code: s.code.to_string(),
+                message: s.message.clone(),
+            })
+            .collect();
+        Ok(Fetched { items: items.clone(), skipped, cache: CacheTier::Miss })
+    }
+}
+
+#[async_trait]
+impl ContactDirectory for SampleContacts {
+    async fn load(&self) -> Result<LoadedContacts, SourceError> {
+        let mut loaded = LoadedContacts::default();
+        for (file, text) in &crate::sample::bundled().contacts {
+            let (contacts, skipped) = crate::contacts::parse_vcards(text);
+            loaded.contacts.extend(contacts);
+            loaded.skipped.extend(skipped.into_iter().map(|s| SkippedItem {
+                collection: "people".into(),
+                item: file.clone(),
+                code: s.code.to_string(),
+                message: s.message,
+            }));
+        }
+        Ok(loaded)
+    }
+}

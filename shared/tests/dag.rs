@@ -1,0 +1,272 @@
+//! The coordinator's DAG execution against an in-memory `Sibling`: concurrency proven by
+//! counting calls in flight (and by steps that can only finish if others run at the same time),
+//! never by wall-clock assertions.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use kenny::coordinate::{CoordinateRequest, Coordinator, Limits};
+use kenny::error::ApiError;
+use kenny::plan::Capability;
+use kenny::sibling::{Reply, Sibling};
+use kenny::timing::{MemoryStore, RecordKind};
+use serde_json::{Value, json};
+
+/// A sibling whose behaviour each step's params choose:
+/// `{"mode": "barrier"}` waits until `barrier` calls are in flight together;
+/// `{"mode": "wait_for", "other": ID}` waits until the step with `"tag": ID` has been called;
+/// `{"mode": "fail"}` errors; `{"mode": "hang"}` never answers; `{"mode": "sleep", "ms": N}`.
+/// Every call answers `params.reply` (or `{"echo": params}`).
+#[derive(Debug)]
+struct Fake {
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    calls: Mutex<Vec<Value>>,
+    barrier: tokio::sync::Barrier,
+    called: tokio::sync::Notify,
+}
+
+impl Fake {
+    fn new(barrier: usize) -> Arc<Self> {
+        Arc::new(Fake {
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            calls: Mutex::new(Vec::new()),
+            barrier: tokio::sync::Barrier::new(barrier),
+            called: tokio::sync::Notify::new(),
+        })
+    }
+    fn max(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+    fn calls(&self) -> Vec<Value> {
+        self.calls.lock().unwrap().clone()
+    }
+    fn was_called(&self, tag: &str) -> bool {
+        self.calls().iter().any(|c| c["tag"] == tag)
+    }
+}
+
+#[async_trait]
+impl Sibling for Fake {
+    async fn call(&self, _cap: Capability, params: Value) -> Result<Reply, ApiError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        self.calls.lock().unwrap().push(params.clone());
+        self.called.notify_waiters();
+        let fail = |msg: &str| ApiError { code: "boom".into(), message: msg.into(), field: None, status: 502 };
+        let result = match params["mode"].as_str().unwrap_or("") {
+            "barrier" => match tokio::time::timeout(Duration::from_secs(10), self.barrier.wait()).await {
+                Ok(_) => Ok(()),
+                Err(_) => Err(fail("barrier never filled: the steps did not run at the same time")),
+            },
+            "wait_for" => {
+                let other = params["other"].as_str().unwrap_or("").to_string();
+                let waited = tokio::time::timeout(Duration::from_secs(10), async {
+                    loop {
+                        let notified = self.called.notified();
+                        if self.was_called(&other) {
+                            break;
+                        }
+                        notified.await;
+                    }
+                })
+                .await;
+                waited.map_err(|_| fail("the other step never started while this one ran"))
+            }
+            "fail" => Err(fail("failed on purpose")),
+            "hang" => std::future::pending().await,
+            "sleep" => {
+                tokio::time::sleep(Duration::from_millis(params["ms"].as_u64().unwrap_or(0))).await;
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result.map(|()| Reply {
+            body: params.get("reply").cloned().unwrap_or_else(|| json!({"echo": params})),
+            cache: Some("miss".into()),
+        })
+    }
+    fn transport(&self) -> &'static str {
+        "fake"
+    }
+}
+
+fn coordinator(fake: Arc<Fake>, store: Arc<MemoryStore>, limits: Limits) -> Coordinator {
+    Coordinator::new(fake, store, chrono_tz::UTC, limits)
+}
+
+fn request(plan: Value, sequential: bool) -> CoordinateRequest {
+    serde_json::from_value(json!({"plan": plan, "sequential": sequential})).unwrap()
+}
+
+fn step(id: &str, params: Value, deps: &[&str]) -> Value {
+    json!({"id": id, "capability": "contacts.resolve", "params": params, "depends_on": deps})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn independent_steps_run_at_the_same_time() {
+    let fake = Fake::new(3);
+    let store = Arc::new(MemoryStore::default());
+    let c = coordinator(fake.clone(), store.clone(), Limits::default());
+    let plan = json!({"steps": [
+        step("a", json!({"mode": "barrier"}), &[]),
+        step("b", json!({"mode": "barrier"}), &[]),
+        step("c", json!({"mode": "barrier"}), &[]),
+    ]});
+    let r = c.handle(request(plan, false), "req-1", None).await.unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(!r.degraded);
+    assert_eq!(fake.max(), 3);
+    assert_eq!(r.timings.max_in_flight, 3);
+    // Each step's span overlaps the others'.
+    let s = &r.timings.steps;
+    for x in s {
+        for y in s {
+            assert!(x.start_ms < y.start_ms + y.duration_ms, "{x:?} vs {y:?}");
+        }
+    }
+    assert_eq!(r.timings.steps.iter().map(|s| s.transport.as_str()).collect::<Vec<_>>(), ["fake"; 3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_runs_one_step_at_a_time_in_dependency_order() {
+    let fake = Fake::new(1);
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
+    let plan = json!({"steps": [
+        step("late", json!({"tag": "late"}), &["a", "b"]),
+        step("a", json!({"tag": "a"}), &[]),
+        step("b", json!({"tag": "b"}), &[]),
+    ]});
+    let r = c.handle(request(plan, true), "req-2", None).await.unwrap();
+    assert_eq!(fake.max(), 1);
+    assert_eq!(r.timings.max_in_flight, 1);
+    assert!(r.timings.sequential);
+    let order: Vec<_> = fake.calls().iter().map(|c| c["tag"].as_str().unwrap().to_string()).collect();
+    assert_eq!(order, ["a", "b", "late"]);
+    let s = &r.timings.steps;
+    assert!(s[1].start_ms + s[1].duration_ms <= s[2].start_ms + 1e-9);
+    assert!(s[2].start_ms + s[2].duration_ms <= s[0].start_ms + 1e-9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dependent_step_starts_when_its_own_dependencies_finish_not_in_waves() {
+    // `slow` can only finish once `after_fast` has been called; in lock-step waves
+    // `after_fast` would wait for `slow` and `slow` would give up.
+    let fake = Fake::new(1);
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
+    let plan = json!({"steps": [
+        step("slow", json!({"tag": "slow", "mode": "wait_for", "other": "after_fast"}), &[]),
+        step("fast", json!({"tag": "fast"}), &[]),
+        step("after_fast", json!({"tag": "after_fast"}), &["fast"]),
+    ]});
+    let r = c.handle(request(plan, false), "req-3", None).await.unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(fake.max(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_step_fails_only_its_dependents() {
+    let fake = Fake::new(1);
+    let store = Arc::new(MemoryStore::default());
+    let c = coordinator(fake.clone(), store.clone(), Limits::default());
+    let plan = json!({"steps": [
+        step("a", json!({"mode": "fail"}), &[]),
+        step("b", json!({"tag": "b"}), &["a"]),
+        step("b2", json!({"tag": "b2"}), &["b"]),
+        step("c", json!({"tag": "c"}), &[]),
+        step("d", json!({"tag": "d", "x": {"$ref": "c/echo/tag"}}), &[]),
+    ]});
+    let r = c.handle(request(plan, false), "req-4", None).await.unwrap();
+    assert!(r.degraded);
+    let errs: Vec<_> = r.errors.iter().map(|e| (e.step.as_str(), e.code.as_str())).collect();
+    assert_eq!(errs, [("a", "boom"), ("b", "dependency_failed"), ("b2", "dependency_failed")]);
+    let status: Vec<_> = r.timings.steps.iter().map(|s| s.status.as_str()).collect();
+    assert_eq!(status, ["error", "skipped", "skipped", "ok", "ok"]);
+    assert!(!fake.was_called("b") && !fake.was_called("b2"));
+    // `$ref` passed c's output into d.
+    let d = fake.calls().into_iter().find(|c| c["tag"] == "d").unwrap();
+    assert_eq!(d["x"], "c");
+    // Records: one for the request, one per step; failed and skipped steps included.
+    let recs = store.records();
+    assert_eq!(recs.len(), 6);
+    assert_eq!(recs[0].kind, RecordKind::Request);
+    assert_eq!(recs[0].status, "degraded");
+    assert_eq!(recs[2].error_code.as_deref(), Some("dependency_failed"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_step_times_out_and_the_rest_answers() {
+    let fake = Fake::new(1);
+    let limits = Limits { step_timeout: Duration::from_millis(200), ..Limits::default() };
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), limits);
+    let plan = json!({"steps": [
+        step("stuck", json!({"mode": "hang"}), &[]),
+        step("ok", json!({"tag": "ok"}), &[]),
+    ]});
+    let r = c.handle(request(plan, false), "req-5", None).await.unwrap();
+    assert!(r.degraded);
+    assert_eq!(r.errors[0].step, "stuck");
+    assert_eq!(r.errors[0].code, "timeout");
+    assert_eq!(r.timings.steps[1].status, "ok");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_bounds_every_step() {
+    let fake = Fake::new(1);
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
+    let plan = json!({"steps": [step("stuck", json!({"mode": "hang"}), &[])]});
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+    let r = tokio::time::timeout(Duration::from_secs(5), c.handle(request(plan, false), "req-6", Some(deadline)))
+        .await
+        .expect("the coordinator must answer before its own deadline")
+        .unwrap();
+    assert_eq!(r.errors[0].code, "timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_is_bounded() {
+    let fake = Fake::new(1);
+    let limits = Limits { max_concurrency: 3, ..Limits::default() };
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), limits);
+    let steps: Vec<Value> = (0..12).map(|i| step(&format!("s{i}"), json!({"mode": "sleep", "ms": 20}), &[])).collect();
+    let r = c.handle(request(json!({"steps": steps}), false), "req-7", None).await.unwrap();
+    assert!(r.errors.is_empty());
+    assert_eq!(r.timings.max_in_flight, 3);
+    assert!(fake.max() <= 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn critical_path_and_sum_of_steps() {
+    let fake = Fake::new(1);
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
+    let plan = json!({"steps": [
+        step("a", json!({"mode": "sleep", "ms": 100}), &[]),
+        step("b", json!({"mode": "sleep", "ms": 50}), &[]),
+        step("c", json!({"mode": "sleep", "ms": 30}), &["a"]),
+    ]});
+    let r = c.handle(request(plan, false), "req-8", None).await.unwrap();
+    let t = &r.timings;
+    assert!((t.critical_path_ms - 130.0).abs() < 5.0, "{t:?}");
+    assert!((t.sum_of_steps_ms - 180.0).abs() < 5.0, "{t:?}");
+    assert!(t.total_ms >= t.critical_path_ms - 1.0);
+    assert_eq!(t.max_in_flight, 2);
+}
+
+#[tokio::test]
+async fn invalid_plans_are_refused_before_anything_runs() {
+    let fake = Fake::new(1);
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
+    let plan = json!({"steps": [step("a", json!({}), &["b"]), step("b", json!({}), &["a"])]});
+    let err = c.handle(request(plan, false), "req-9", None).await.unwrap_err();
+    let api = ApiError::from_error(&err);
+    assert_eq!(api.code, "invalid_request");
+    assert!(api.message.contains("cycle"), "{api:?}");
+    assert!(fake.calls().is_empty());
+    let both: Result<CoordinateRequest, _> = serde_json::from_value(json!({"question": "x", "plan": {"steps": []}}));
+    let err = c.handle(both.unwrap(), "req-10", None).await.unwrap_err();
+    assert_eq!(ApiError::from_error(&err).field.as_deref(), Some("question"));
+}
