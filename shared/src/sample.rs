@@ -497,6 +497,32 @@ pub fn generate(spec: &SampleSpec, progress: &mut dyn FnMut(usize)) -> SampleSet
     SampleSet { calendars, contacts }
 }
 
+/// One calendar as a single `.ics` text holding every item (time zones written once): the
+/// "one file, many items" form of feeds and exports.
+pub fn single_file(cal: &SampleCalendar) -> String {
+    let mut zones = Vec::new();
+    let mut events = String::new();
+    for (_, text) in &cal.items {
+        for block in [VTZ_NEW_YORK, VTZ_BERLIN] {
+            if text.contains(block) && !zones.contains(&block) {
+                zones.push(block);
+            }
+        }
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("BEGIN:VEVENT\r\n") {
+            let Some(len) = rest[start..].find("END:VEVENT\r\n") else { break };
+            let end = start + len + "END:VEVENT\r\n".len();
+            events.push_str(&rest[start..end]);
+            rest = &rest[end..];
+        }
+    }
+    let mut s = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kenny//Sample data//EN\r\nX-WR-CALNAME:{}\r\n", cal.name);
+    zones.iter().for_each(|z| s.push_str(z));
+    s.push_str(&events);
+    s.push_str("END:VCALENDAR\r\n");
+    s
+}
+
 /// Writes a set as a vdir tree: `DIR/calendars/<id>/<uid>.ics` (+ `displayname`) and
 /// `DIR/contacts/people/<uid>.vcf`.
 pub fn write_vdir(set: &SampleSet, dir: &Path) -> std::io::Result<()> {
@@ -534,6 +560,15 @@ mod tests {
         assert_eq!(big.calendars[0].items.len(), 5000);
         let two_alices = a.contacts.iter().filter(|(_, v)| v.contains("FN:Alice ")).count();
         assert!(two_alices >= 2);
+    }
+
+    #[test]
+    fn single_file_holds_every_event_once() {
+        let set = generate(&SampleSpec { events: 50, contacts: 20, calendars: 4, seed: 5 }, &mut |_| {});
+        let work = single_file(&set.calendars[0]);
+        let in_items: usize = set.calendars[0].items.iter().map(|(_, t)| t.matches("BEGIN:VEVENT").count()).sum();
+        assert_eq!(work.matches("BEGIN:VEVENT").count(), in_items);
+        assert_eq!(work.matches("BEGIN:VTIMEZONE").count(), 1);
     }
 
     #[test]

@@ -1,0 +1,324 @@
+//! The built `kenny` binary on the bundled sample data and on files it writes: the JSON contract
+//! of DESIGN.md §2, exit codes of §3, configuration of §1, and the timing records of §4.
+
+use kenny_tests::kenny;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-27T10:00:00-05:00";
+const NY: &str = "America/New_York";
+const SARAH: &str = "sarah.chen@northwind.example";
+const TOM: &str = "tom.baker@northwind.example";
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary folder")
+}
+
+fn emails(event: &Value) -> Vec<String> {
+    let mut out: Vec<String> = event["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap().to_string())
+        .collect();
+    if let Some(o) = event["organizer"]["email"].as_str() {
+        out.push(o.to_string());
+    }
+    out
+}
+
+#[test]
+fn ask_resolves_people_concurrently_and_reads_their_meetings() {
+    let dir = tmp();
+    let run = kenny(
+        dir.path(),
+        &["ask", "what meetings do I have with Sarah and Tom next week?", "--now", NOW, "--tz", NY, "--json"],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let r = run.json();
+    let answer = &r["answer"];
+    assert_eq!(answer["window"]["start"], "2026-11-30T00:00:00-05:00");
+    assert_eq!(answer["window"]["end"], "2026-12-07T00:00:00-05:00");
+    let people = answer["people"].as_array().unwrap();
+    assert_eq!(people.len(), 2);
+    assert_eq!(people[0]["resolved"]["name"], "Sarah Chen");
+    assert_eq!(people[1]["resolved"]["name"], "Thomas Baker");
+    let events = answer["events"].as_array().unwrap();
+    for e in events {
+        let who = emails(e);
+        assert!(who.contains(&SARAH.to_string()) && who.contains(&TOM.to_string()), "{e}");
+    }
+    let standups: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["uid"] == "standup")
+        .map(|e| (e["start"].as_str().unwrap(), e["recurrence_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        standups,
+        [
+            ("2026-11-30T09:30:00-05:00", "2026-11-30T09:30:00-05:00"),
+            ("2026-12-01T09:30:00-05:00", "2026-12-01T09:30:00-05:00"),
+            // Moved to 10:00 by an override; the cancelled Friday is gone.
+            ("2026-12-02T10:00:00-05:00", "2026-12-02T09:30:00-05:00"),
+            ("2026-12-03T09:30:00-05:00", "2026-12-03T09:30:00-05:00"),
+        ]
+    );
+    let starts: Vec<&str> = events.iter().map(|e| e["start"].as_str().unwrap()).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted, "events are sorted by start");
+
+    // The plan: both people resolved at once, then the calendar read that depends on them.
+    let steps = r["plan"]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[2]["depends_on"], serde_json::json!(["person_1", "person_2"]));
+    let t = &r["timings"];
+    assert_eq!(t["max_in_flight"], 2);
+    let s = t["steps"].as_array().unwrap();
+    let span = |i: usize| (s[i]["start_ms"].as_f64().unwrap(), s[i]["start_ms"].as_f64().unwrap() + s[i]["duration_ms"].as_f64().unwrap());
+    let ((a0, a1), (b0, b1)) = (span(0), span(1));
+    assert!(a0 < b1 && b0 < a1, "the two contact steps overlap in time: {s:?}");
+    assert!(span(2).0 >= a1.max(b1), "the calendar step starts after both people are resolved");
+    assert!(t["total_ms"].as_f64().unwrap() >= t["critical_path_ms"].as_f64().unwrap());
+    assert_eq!(r["degraded"], false);
+    assert!(r["errors"].as_array().unwrap().is_empty());
+
+    // One request record and one per step, with no personal data.
+    let text = std::fs::read_to_string(dir.path().join("timings.jsonl")).unwrap();
+    let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 4);
+    assert_eq!(records[0]["kind"], "request");
+    assert_eq!(records[0]["request_id"], t["request_id"]);
+    assert_eq!(records[0]["max_in_flight"], 2);
+    assert_eq!(records[0]["window_kind"], "next_week");
+    for word in ["Sarah", "Tom", "sarah", "northwind", "meetings", "person_1"] {
+        assert!(!text.contains(word), "timing records must hold no personal data ({word}): {text}");
+    }
+}
+
+#[test]
+fn sequential_runs_the_same_plan_one_step_at_a_time() {
+    let dir = tmp();
+    let args = ["ask", "meetings with Sarah and Tom next week", "--now", NOW, "--tz", NY, "--json"];
+    let par = kenny(dir.path(), &args, &[]).json();
+    let mut seq_args = args.to_vec();
+    seq_args.push("--sequential");
+    let seq = kenny(dir.path(), &seq_args, &[]).json();
+    assert_eq!(seq["timings"]["max_in_flight"], 1);
+    assert_eq!(seq["timings"]["sequential"], true);
+    assert_eq!(par["answer"], seq["answer"], "the A/B runs answer identically");
+}
+
+#[test]
+fn topic_and_tomorrow() {
+    let dir = tmp();
+    let run = kenny(
+        dir.path(),
+        &["ask", "what's on my calendar tomorrow about the budget?", "--now", "2026-12-09T08:00:00-05:00", "--tz", NY, "--json"],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let r = run.json();
+    let events = r["answer"]["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["uid"] == "budget-review" && e["start"] == "2026-12-10T11:00:00-05:00"), "{events:?}");
+    for e in events {
+        // In the sample data every budget event says so in its summary.
+        assert!(e["summary"].as_str().unwrap().to_lowercase().contains("budget"), "{e}");
+    }
+    assert!(r["answer"]["people"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn unknown_and_ambiguous_people_do_not_abort() {
+    let dir = tmp();
+    let r = kenny(dir.path(), &["ask", "meetings with Alice and Xavier Quonk next week", "--now", NOW, "--json"], &[]).json();
+    let people = r["answer"]["people"].as_array().unwrap();
+    assert_eq!(people[0]["ambiguous"], true);
+    assert!(people[0]["resolved"].is_null());
+    assert!(people[1]["resolved"].is_null());
+    assert_eq!(people[1]["candidates"].as_array().map(Vec::len), Some(0));
+    let notes = r["answer"]["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[1].as_str().unwrap().contains("Xavier Quonk"));
+    assert_eq!(r["degraded"], false);
+}
+
+#[test]
+fn contacts_resolve_as_people_say_names() {
+    let dir = tmp();
+    let resolve = |q: &str| kenny(dir.path(), &["contacts", "resolve", q, "--json"], &[]).json();
+    assert_eq!(resolve("Bob")["resolved"]["name"], "Robert Smith");
+    assert_eq!(resolve("zoe muller")["resolved"]["name"], "Zoë Müller");
+    assert_eq!(resolve("jgarcia")["resolved"]["name"], "José García");
+    assert_eq!(resolve("Wiliam Tuner")["resolved"]["name"], "William Turner");
+    assert_eq!(resolve("Peggy Lewis")["resolved"]["name"], "Margaret Lewis");
+    let alice = resolve("Alice");
+    assert_eq!(alice["ambiguous"], true);
+    assert!(alice["resolved"].is_null());
+    let names: Vec<&str> = alice["candidates"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Alice Johnson") && names.contains(&"Alice Nguyen"), "{names:?}");
+    for c in alice["candidates"].as_array().unwrap() {
+        let score = c["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&score));
+        for key in ["uid", "name", "emails", "phones", "organization", "matched_on"] {
+            assert!(c.get(key).is_some(), "candidate lacks {key}: {c}");
+        }
+    }
+}
+
+#[test]
+fn calendar_read_contract_and_filters() {
+    let dir = tmp();
+    let run = kenny(
+        dir.path(),
+        &["calendar", "read", "--start", "2026-11-30", "--end", "2026-12-07", "--tz", NY, "--attendee", "Zoë", "--json"],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let r = run.json();
+    let events = r["events"].as_array().unwrap();
+    let berlin: Vec<&Value> = events.iter().filter(|e| e["uid"] == "berlin-sync").collect();
+    assert_eq!(berlin.len(), 1);
+    // 09:30 in Berlin is 03:30 in New York in December.
+    assert_eq!(berlin[0]["start"], "2026-12-02T03:30:00-05:00");
+    for key in ["uid", "calendar", "summary", "start", "end", "all_day", "recurrence_id", "location", "organizer", "attendees", "status"] {
+        assert!(berlin[0].get(key).is_some(), "event lacks {key}");
+    }
+    let cals: Vec<&str> = r["calendars"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(cals, ["holidays", "personal", "team-berlin", "work"]);
+    assert_eq!(r["truncated"], false);
+
+    // All-day, multi-day and floating events, in the asked zone.
+    let r = kenny(dir.path(), &["calendar", "read", "--start", "2026-12-21", "--end", "2026-12-22", "--tz", NY, "--calendar", "personal", "--json"], &[])
+        .json();
+    let vac = r["events"].as_array().unwrap().iter().find(|e| e["uid"] == "vacation-lisbon").cloned().unwrap();
+    assert_eq!((vac["start"].as_str(), vac["end"].as_str(), vac["all_day"].as_bool()), (Some("2026-12-21"), Some("2026-12-28"), Some(true)));
+    let gym = r["events"].as_array().unwrap().iter().find(|e| e["uid"] == "gym").cloned().unwrap();
+    assert_eq!(gym["start"], "2026-12-21T07:00:00-05:00", "floating times are read in the asked zone");
+
+    // limit truncates.
+    let r = kenny(dir.path(), &["calendar", "read", "--start", "2026-11-01", "--end", "2026-12-01", "--limit", "3", "--json"], &[]).json();
+    assert_eq!(r["events"].as_array().unwrap().len(), 3);
+    assert_eq!(r["truncated"], true);
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_code_2() {
+    let dir = tmp();
+    let cases: &[(&[&str], &str, Option<&str>)] = &[
+        (&["calendar", "read", "--start", "2026-12-07", "--end", "2026-11-30", "--json"], "invalid_request", Some("end")),
+        (&["calendar", "read", "--start", "2026-01-01", "--end", "2027-06-01", "--json"], "window_too_large", Some("end")),
+        (&["calendar", "read", "--start", "yesterday-ish", "--end", "2027-06-01", "--json"], "invalid_request", Some("start")),
+        (&["calendar", "read", "--start", "2026-01-01", "--end", "2026-02-01", "--tz", "Mars/Base", "--json"], "invalid_request", Some("timezone")),
+        (&["ask", "meetings tomorrow", "--tz", "Nowhere/City", "--json"], "invalid_request", Some("timezone")),
+        (&["ask", "meetings tomorrow", "--now", "soon", "--json"], "invalid_request", Some("now")),
+        (&["contacts", "resolve", "   ", "--json"], "invalid_request", Some("query")),
+    ];
+    for (args, code, field) in cases {
+        let run = kenny(dir.path(), args, &[]);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        let e = run.json();
+        assert_eq!(e["error"]["code"], *code, "{args:?}: {e}");
+        assert_eq!(e["error"]["field"].as_str(), *field, "{args:?}: {e}");
+        assert!(!e["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // A plan with an unknown field, a cycle, and an unknown capability.
+    for (plan, want) in [
+        (r#"{"steps": [{"id": "a", "capability": "calendar.read", "params": {}, "extra": 1}]}"#, "unknown field"),
+        (r#"{"steps": [{"id": "a", "capability": "calendar.read", "depends_on": ["b"]}, {"id": "b", "capability": "calendar.read", "depends_on": ["a"]}]}"#, "cycle"),
+        (r#"{"steps": [{"id": "a", "capability": "mail.send"}]}"#, "unknown capability"),
+    ] {
+        let f = dir.path().join("plan.json");
+        std::fs::write(&f, plan).unwrap();
+        let run = kenny(dir.path(), &["plan", "run", f.to_str().unwrap(), "--json"], &[]);
+        assert_eq!(run.code, 2, "{plan}");
+        assert!(run.json()["error"]["message"].as_str().unwrap().contains(want), "{}", run.stdout);
+    }
+    // Human output goes to stderr, not stdout.
+    let run = kenny(dir.path(), &["calendar", "read", "--start", "2026-12-07", "--end", "2026-11-30"], &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("invalid_request") && run.stdout.is_empty());
+}
+
+#[test]
+fn unreadable_sources_fail_with_exit_1_and_a_named_source() {
+    let dir = tmp();
+    let run = kenny(
+        dir.path(),
+        &["calendar", "read", "--start", "2026-12-01", "--end", "2026-12-02", "--json"],
+        &[("KENNY_CALENDARS", "file:///nonexistent/kenny/calendars")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let e = run.json();
+    assert_eq!(e["error"]["code"], "source_not_found");
+    assert!(e["error"]["message"].as_str().unwrap().contains("/nonexistent/kenny/calendars"));
+}
+
+#[test]
+fn written_sample_files_answer_like_the_bundled_data_and_bad_items_are_skipped() {
+    let dir = tmp();
+    let run = kenny(dir.path(), &["sample", "data"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let root = dir.path().join("data");
+    let cal = format!("file://{}/calendars", root.display());
+    let con = format!("file://{}/contacts", root.display());
+    let args = ["ask", "meetings with Sarah and Tom next week", "--now", NOW, "--tz", NY, "--json"];
+    let bundled = kenny(dir.path(), &args, &[]).json();
+    let files = kenny(dir.path(), &args, &[("KENNY_CALENDARS", &cal), ("KENNY_CONTACTS", &con)]).json();
+    assert_eq!(bundled["answer"], files["answer"]);
+    assert!(!files["answer"]["events"].as_array().unwrap().is_empty());
+
+    // A malformed item is skipped and reported; everything else still answers.
+    std::fs::write(
+        root.join("calendars/work/broken.ics"),
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:broken\r\nDTSTART:tomorrow\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let read = ["calendar", "read", "--start", "2026-11-30", "--end", "2026-12-07", "--tz", NY, "--json"];
+    let r = kenny(dir.path(), &read, &[("KENNY_CALENDARS", &cal)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = r.json();
+    let skipped = r["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["calendar"], "work");
+    assert!(skipped[0]["item"].as_str().unwrap().contains("broken.ics"));
+    assert!(r["events"].as_array().unwrap().iter().any(|e| e["uid"] == "standup"));
+}
+
+#[test]
+fn kenny_toml_configures_and_the_environment_wins() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("kenny.toml"), "KENNY_TIMEZONE = \"Europe/Berlin\"\n").unwrap();
+    let read = ["calendar", "read", "--start", "2026-12-02", "--end", "2026-12-03", "--calendar", "team-berlin", "--json"];
+    let r = kenny(dir.path(), &read, &[]).json();
+    assert_eq!(r["events"][0]["start"], "2026-12-02T09:30:00+01:00");
+    let r = kenny(dir.path(), &read, &[("KENNY_TIMEZONE", "UTC")]).json();
+    assert_eq!(r["events"][0]["start"], "2026-12-02T08:30:00+00:00");
+    std::fs::write(dir.path().join("kenny.toml"), "KENNY_TIMEZONE = 3\n").unwrap();
+    let run = kenny(dir.path(), &read, &[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.json()["error"]["code"], "invalid_config");
+}
+
+#[test]
+fn plan_run_passes_outputs_between_steps() {
+    let dir = tmp();
+    let plan = serde_json::json!({"plan": {"steps": [
+        {"id": "who", "capability": "contacts.resolve", "params": {"query": "Kate"}},
+        {"id": "read", "capability": "calendar.read", "params": {
+            "start": "2026-12-07", "end": "2026-12-14", "timezone": NY,
+            "attendees": [{"$ref": "who/resolved/emails"}]}}
+    ]}});
+    let f = dir.path().join("plan.json");
+    std::fs::write(&f, plan.to_string()).unwrap();
+    let run = kenny(dir.path(), &["plan", "run", f.to_str().unwrap(), "--json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(r["answer"]["people"][0]["resolved"]["name"], "Katherine O'Neil");
+    let events = r["answer"]["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["uid"] == "budget-review"), "{events:?}");
+    assert_eq!(r["answer"]["window"]["start"], "2026-12-07T00:00:00-05:00");
+    // Human output of the same run.
+    let run = kenny(dir.path(), &["plan", "run", f.to_str().unwrap()], &[]);
+    assert!(run.stdout.contains("Budget review") && run.stdout.contains("Timings:"), "{}", run.stdout);
+}
