@@ -131,6 +131,17 @@ impl MatchKind {
         }
     }
 
+    /// Among equal scores, name words explain a match better than emails ("Alice" is
+    /// Alice's given name even when her address is alice@…).
+    fn tie_rank(self) -> u8 {
+        match self {
+            MatchKind::Name | MatchKind::GivenName | MatchKind::FamilyName => 0,
+            MatchKind::Nickname => 1,
+            MatchKind::Prefix | MatchKind::Fuzzy => 2,
+            MatchKind::Email => 3,
+        }
+    }
+
     /// True for exact matches on words of the name.
     fn is_exact_name_word(self) -> bool {
         matches!(
@@ -394,8 +405,9 @@ impl ContactIndex {
                 .map(|(id, (score, kind))| (id, score, kind))
                 .collect();
         }
-        if single_word {
-            // A local part with punctuation ("j.garcia") that tokenising would split.
+        if single_word && lower.contains(|c: char| !c.is_alphanumeric()) {
+            // A local part with punctuation ("j.garcia") that tokenising would split; plain words
+            // reach local parts through the token path, where name words win ties.
             for &(id, _) in self.locals.get(&lower).into_iter().flatten() {
                 better(&mut whole, id, S_TOKEN, MatchKind::Email);
             }
@@ -610,7 +622,12 @@ fn combine(hits: &[Hit], tokens: &[Folded], slots: &[Slot]) -> Option<(u32, Matc
         return None;
     }
     let mut sorted: Vec<Hit> = hits.to_vec();
-    sorted.sort_by(|a, b| b.score.cmp(&a.score).then(a.token.cmp(&b.token)));
+    sorted.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(a.kind.tie_rank().cmp(&b.kind.tie_rank()))
+            .then(a.token.cmp(&b.token))
+    });
     let mut token_used = vec![false; tokens.len()];
     let mut slots_used: HashSet<u16> = HashSet::new();
     let mut paired: Vec<Hit> = Vec::new();
@@ -653,8 +670,11 @@ fn combine(hits: &[Hit], tokens: &[Folded], slots: &[Slot]) -> Option<(u32, Matc
     }
     let total: u32 = paired.iter().map(|h| h.score).sum();
     let score = total / tokens.len() as u32;
-    let weakest = paired.iter().min_by_key(|h| h.score)?;
-    let kind = if tokens.len() > 1 && paired.iter().all(|h| h.kind.is_exact_name_word()) {
+    // On equal scores the less name-like kind is the one worth reporting.
+    let weakest = paired
+        .iter()
+        .min_by_key(|h| (h.score, std::cmp::Reverse(h.kind.tie_rank())))?;
+    let kind = if paired.len() > 1 && paired.iter().all(|h| h.kind.is_exact_name_word()) {
         MatchKind::Name
     } else {
         weakest.kind
@@ -816,6 +836,7 @@ fn candidate(contact: &Contact, score: u32, kind: MatchKind) -> Candidate {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 mod tests {
     use super::*;
 

@@ -213,6 +213,7 @@ impl ResolveRequest {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap: a panic is a failed test.
 mod tests {
     use super::*;
     use crate::error::{ApiError, parse_request};
