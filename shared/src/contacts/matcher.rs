@@ -22,7 +22,8 @@
 //! With several tokens, each token is paired with a different word of the contact (best pairs
 //! first) and the contact's token score is the mean over the query's tokens, an unmatched token
 //! counting 0 — so "Alice Smith" scores 0.45 against Alice Jones. `matched_on` is then the kind
-//! of the weakest paired token ("Bob Smith" → `nickname`), or `name` when all are exact name words.
+//! of the weakest paired token ("Bob Smith" → `nickname`), or `name` when all are exact name
+//! words of different kinds ("Jean-Luc" stays `given_name`).
 //! Contacts below [`MIN_CANDIDATE_SCORE`] are not candidates.
 //!
 //! # Resolution rule
@@ -332,8 +333,10 @@ impl ContactIndex {
         self.entries.iter().map(|e| &e.contact)
     }
 
-    /// Ranks contacts for the request's query (see the module docs for scores and the rule for
-    /// `resolved`/`ambiguous`). No match is not an error: it is an empty candidate list.
+    /// Ranks contacts for the request's query (scores in the module docs). `resolved` is the top
+    /// candidate when it scores at least 0.50 and leads the runner-up by at least 0.15;
+    /// `ambiguous` is true when a runner-up is within 0.15 of the top. No match is not an error:
+    /// it is `resolved: None, ambiguous: false, candidates: []`.
     pub fn resolve(&self, request: &ResolveRequest) -> Result<Resolution, ContactsError> {
         let limit = request.validate()?;
         let mut ranked = self.rank(&request.query);
@@ -674,7 +677,10 @@ fn combine(hits: &[Hit], tokens: &[Folded], slots: &[Slot]) -> Option<(u32, Matc
     let weakest = paired
         .iter()
         .min_by_key(|h| (h.score, std::cmp::Reverse(h.kind.tie_rank())))?;
-    let kind = if paired.len() > 1 && paired.iter().all(|h| h.kind.is_exact_name_word()) {
+    let all_exact = paired.iter().all(|h| h.kind.is_exact_name_word());
+    let one_kind = paired.iter().all(|h| h.kind == weakest.kind);
+    let kind = if paired.len() > 1 && all_exact && !one_kind {
+        // "William J" style mixes of given, middle and family words.
         MatchKind::Name
     } else {
         weakest.kind
@@ -775,16 +781,23 @@ fn push_key(map: &mut HashMap<String, Vec<u32>>, key: String, id: u32) {
     if key.is_empty() {
         return;
     }
+    // Contacts are indexed in id order, so a repeat can only be the last element.
     let list = map.entry(key).or_default();
-    if !list.contains(&id) {
+    if list.last() != Some(&id) {
         list.push(id);
     }
 }
 
 /// Adds a (contact, slot) pair under `key`.
 fn push_pair(map: &mut HashMap<String, Vec<(u32, u16)>>, key: String, id: u32, slot: u16) {
+    // Contacts are indexed in id order, so a repeat can only be among the last elements.
     let list = map.entry(key).or_default();
-    if !list.contains(&(id, slot)) {
+    let repeat = list
+        .iter()
+        .rev()
+        .take_while(|(c, _)| *c == id)
+        .any(|(_, s)| *s == slot);
+    if !repeat {
         list.push((id, slot));
     }
 }
@@ -945,6 +958,63 @@ mod tests {
         let prefix = prefix.candidates.first().unwrap();
         assert_eq!(prefix.matched_on, "prefix");
         assert!(prefix.score > fuzzy.score);
+    }
+
+    #[test]
+    fn umlauts_match_either_spelling_on_either_side() {
+        let index = ContactIndex::new(vec![
+            person("ue", "Jürgen", "Müller"),
+            person("plain", "Karl", "Moeller"),
+            person("sasha", "Alexandra", "Ivanova"),
+            person("jl", "Jean-Luc", "Picard"),
+        ]);
+        assert_eq!(top(&index, "Juergen Mueller"), "ue 1 name");
+        assert_eq!(top(&index, "mueller juergen"), "ue 0.97 name");
+        assert_eq!(top(&index, "Möller"), "plain 0.9 family_name");
+        assert_eq!(top(&index, "Dr. Jürgen Müller"), "ue 1 name");
+        assert_eq!(top(&index, "Sasha"), "sasha 0.75 nickname");
+        assert_eq!(top(&index, "Jean Luc Picard"), "jl 1 name");
+        assert_eq!(top(&index, "Jean-Luc"), "jl 0.9 given_name");
+    }
+
+    #[test]
+    fn many_namesakes_are_ambiguous_and_ordered_by_uid() {
+        let contacts: Vec<Contact> = (0..5_000)
+            .map(|i| person(&format!("u{i:04}"), "John", "Smith"))
+            .collect();
+        let index = ContactIndex::new(contacts);
+        let res = index
+            .resolve(&ResolveRequest {
+                query: "john smith".into(),
+                limit: None,
+            })
+            .unwrap();
+        assert!(res.ambiguous);
+        assert_eq!(res.resolved, None);
+        let got: Vec<(&str, f64)> = res
+            .candidates
+            .iter()
+            .map(|c| (c.uid.as_str(), c.score))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("u0000", 1.0),
+                ("u0001", 1.0),
+                ("u0002", 1.0),
+                ("u0003", 1.0),
+                ("u0004", 1.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn contacts_round_trip_through_json_for_caching() {
+        let mut c = person("x", "Zoë", "Durand");
+        c.emails = vec!["zoe@example.fr".into()];
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Contact = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
     }
 
     #[test]

@@ -29,8 +29,9 @@ pub const MAX_LIMIT: usize = 50;
 /// The longest query accepted, in characters (Unicode scalar values), which bounds per-query work.
 pub const MAX_QUERY_CHARS: usize = 256;
 
-/// One person from an address book, reduced to what resolving a name needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One person from an address book, reduced to what resolving a name needs. Deserialize is there
+/// so parsed contacts can be cached outside the process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
     /// The card's UID, or a stable `urn:kenny:contact:<hash>` when the card has none.
     pub uid: String,
