@@ -51,6 +51,7 @@ fn question(c: &mut Criterion) {
     let coordinator = Coordinator::new(
         Arc::new(kenny::sibling::InProcess::new(app.caps.clone())),
         store,
+        Arc::new(kenny::metrics::Discard),
         chrono_tz::America::New_York,
         Limits::default(),
     );

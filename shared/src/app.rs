@@ -155,11 +155,17 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the whole embedded application.
+    /// Builds the whole embedded application (metrics are discarded: the CLI's stdout is the answer).
     pub async fn from_config(config: Config) -> Result<Self, AppError> {
         let caps = Arc::new(Capabilities::from_config(&config).await?);
         let timings = crate::timing::open_store(&config.timings)?;
-        let coordinator = Coordinator::new(Arc::new(InProcess::new(caps.clone())), timings, config.timezone, Limits::default());
+        let coordinator = Coordinator::new(
+            Arc::new(InProcess::new(caps.clone())),
+            timings,
+            Arc::new(crate::metrics::Discard),
+            config.timezone,
+            Limits::default(),
+        );
         Ok(App { config, caps, coordinator })
     }
 }

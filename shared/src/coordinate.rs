@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tracing::{instrument, warn};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::metrics::{self, MetricsSink};
 use crate::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
 use crate::question::{self, Question};
 use crate::sibling::Sibling;
@@ -191,6 +192,7 @@ impl Default for Limits {
 pub struct Coordinator {
     sibling: Arc<dyn Sibling>,
     timings: Arc<dyn TimingStore>,
+    metrics: Arc<dyn MetricsSink>,
     default_tz: Tz,
     limits: Limits,
     cold: AtomicBool,
@@ -207,9 +209,16 @@ struct Execution {
 }
 
 impl Coordinator {
-    /// A coordinator calling capabilities through `sibling` and recording into `timings`.
-    pub fn new(sibling: Arc<dyn Sibling>, timings: Arc<dyn TimingStore>, default_tz: Tz, limits: Limits) -> Self {
-        Coordinator { sibling, timings, default_tz, limits, cold: AtomicBool::new(true) }
+    /// A coordinator calling capabilities through `sibling`, recording into `timings` and
+    /// emitting CloudWatch metrics into `metrics`.
+    pub fn new(
+        sibling: Arc<dyn Sibling>,
+        timings: Arc<dyn TimingStore>,
+        metrics: Arc<dyn MetricsSink>,
+        default_tz: Tz,
+        limits: Limits,
+    ) -> Self {
+        Coordinator { sibling, timings, metrics, default_tz, limits, cold: AtomicBool::new(true) }
     }
 
     /// Answers one request. `request_id` is the Lambda request id (or a fresh UUID);
@@ -265,12 +274,46 @@ impl Coordinator {
         };
         let cold_start = self.cold.swap(false, Ordering::Relaxed);
         let records = timing_records(&timings, &exec, at, cold_start, degraded, window_kind);
-        if let Err(e) = self.timings.write(&records).await {
-            // The user's answer does not depend on the record; the line below can be replayed.
-            let line = serde_json::to_string(&records).unwrap_or_default();
-            warn!(code = e.code(), error = %e, records = %line, "timing records not written");
-        }
+        let write_failed = match self.timings.write(&records).await {
+            Ok(()) => false,
+            Err(e) => {
+                // The user's answer does not depend on the record; the line below can be replayed.
+                let line = serde_json::to_string(&records).unwrap_or_default();
+                warn!(code = e.code(), error = %e, records = %line, "timing records not written");
+                true
+            }
+        };
+        self.emit_metrics(&timings, &exec, at, cold_start, degraded, write_failed);
         Ok(CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded })
+    }
+
+    /// One EMF line per dimension set: the request, each step, each error.
+    fn emit_metrics(&self, t: &Timings, exec: &Execution, at: DateTime<Utc>, cold: bool, degraded: bool, write_failed: bool) {
+        let ts = at.timestamp_millis();
+        let id = [("RequestId", t.request_id.as_str())];
+        let mut request = vec![(metrics::LATENCY, t.total_ms), (metrics::REQUESTS, 1.0)];
+        if cold {
+            request.push((metrics::COLD_STARTS, 1.0));
+        }
+        self.metrics.emit(metrics::line(ts, &request, &[("Capability", "coordinate")], &id));
+        let speedup = if t.total_ms > 0.0 { t.sum_of_steps_ms / t.total_ms } else { 0.0 };
+        let whole = [
+            (metrics::PARALLEL_SPEEDUP, speedup),
+            (metrics::MAX_IN_FLIGHT, t.max_in_flight as f64),
+            (metrics::DEGRADED, if degraded { 1.0 } else { 0.0 }),
+            (metrics::TIMING_WRITE_FAILURES, if write_failed { 1.0 } else { 0.0 }),
+        ];
+        self.metrics.emit(metrics::line(ts, &whole, &[], &id));
+        for s in t.steps.iter().filter(|s| s.status != "skipped") {
+            self.metrics.emit(metrics::line(ts, &[(metrics::STEP_LATENCY, s.duration_ms)], &[("Capability", &s.capability)], &id));
+        }
+        for (s, code) in t.steps.iter().zip(&exec.error_codes) {
+            if let Some(code) = code {
+                let dims = [("Capability", s.capability.as_str()), ("ErrorCode", code.as_str())];
+                self.metrics.emit(metrics::line(ts, &[(metrics::ERRORS, 1.0)], &dims, &id));
+                self.metrics.emit(metrics::line(ts, &[(metrics::ERROR_COUNT, 1.0)], &dims[..1], &id));
+            }
+        }
     }
 
     async fn execute(&self, plan: &ValidPlan, sequential: bool, started: Instant, deadline: Option<Instant>) -> Execution {

@@ -9,6 +9,7 @@
 //! - [`plan`]       — plans as DAGs: validation, `$ref` resolution, the plan for a question.
 //! - [`sibling`]    — the `Sibling` port (how `coordinate` calls a capability) and its in-process transport.
 //! - [`coordinate`] — runs a plan concurrently, measures it, and builds the answer.
+//! - [`metrics`]    — CloudWatch Embedded Metric Format lines and the catalogue of metric names.
 //! - [`timing`]     — timing records and the `TimingStore` port with its JSONL and in-memory stores.
 //! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file and sample adapters.
 //! - [`text`]       — case and accent folding shared by the matchers.
@@ -22,6 +23,7 @@ pub mod contacts;
 pub mod coordinate;
 pub mod error;
 pub mod ical;
+pub mod metrics;
 pub mod plan;
 pub mod question;
 pub mod sample;

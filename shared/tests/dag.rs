@@ -96,7 +96,7 @@ impl Sibling for Fake {
 }
 
 fn coordinator(fake: Arc<Fake>, store: Arc<MemoryStore>, limits: Limits) -> Coordinator {
-    Coordinator::new(fake, store, chrono_tz::UTC, limits)
+    Coordinator::new(fake, store, Arc::new(kenny::metrics::Discard), chrono_tz::UTC, limits)
 }
 
 fn request(plan: Value, sequential: bool) -> CoordinateRequest {
@@ -269,4 +269,31 @@ async fn invalid_plans_are_refused_before_anything_runs() {
     let both: Result<CoordinateRequest, _> = serde_json::from_value(json!({"question": "x", "plan": {"steps": []}}));
     let err = c.handle(both.unwrap(), "req-10", None).await.unwrap_err();
     assert_eq!(ApiError::from_error(&err).field.as_deref(), Some("question"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_cover_latency_steps_speedup_errors_and_cold_starts() {
+    let fake = Fake::new(1);
+    let sink = Arc::new(kenny::metrics::Memory::default());
+    let c = Coordinator::new(fake, Arc::new(MemoryStore::default()), sink.clone(), chrono_tz::UTC, Limits::default());
+    let plan = json!({"steps": [step("a", json!({"mode": "fail"}), &[]), step("b", json!({}), &[])]});
+    c.handle(request(plan.clone(), false), "m-1", None).await.unwrap();
+    c.handle(request(plan, false), "m-2", None).await.unwrap();
+    let lines = sink.lines();
+    let with = |name: &str| lines.iter().filter(|l| l.get(name).is_some()).cloned().collect::<Vec<_>>();
+    assert_eq!(with("Latency").len(), 2);
+    assert_eq!(with("ColdStarts").len(), 1, "only the first request is a cold start");
+    assert_eq!(with("StepLatency").len(), 4);
+    assert_eq!(with("DegradedAnswers")[0]["DegradedAnswers"], 1.0);
+    let errors = with("Errors");
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0]["ErrorCode"], "boom");
+    assert_eq!(errors[0]["Capability"], "contacts.resolve");
+    assert!(with("ParallelSpeedup")[0]["ParallelSpeedup"].as_f64().unwrap() > 0.0);
+    for l in &lines {
+        for m in l["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap() {
+            let name = m["Name"].as_str().unwrap();
+            assert!(kenny::metrics::CATALOGUE.iter().any(|d| d.name == name), "{name} is not in the catalogue");
+        }
+    }
 }
