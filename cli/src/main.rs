@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Timing-record commands.
+    Timings {
+        #[command(subcommand)]
+        command: TimingsCommand,
+    },
     /// Write a generated data set as a vdir tree (calendars/ and contacts/); the defaults write
     /// the bundled sample data.
     Sample {
@@ -120,6 +125,13 @@ enum ContactsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum TimingsCommand {
+    /// Create the DynamoDB table KENNY_TIMINGS=dynamodb://TABLE names, as template.yaml defines
+    /// it (for a local DynamoDB-compatible server; in AWS the stack creates it).
+    CreateTable,
+}
+
+#[derive(Debug, Subcommand)]
 enum PlanCommand {
     /// Run an explicit plan: a file (or - for stdin) holding a coordinate request with "plan",
     /// or just the plan's {"steps": [...]}.
@@ -180,6 +192,7 @@ async fn app() -> Result<App, ApiError> {
 async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Sample { dir, events, contacts, calendars, seed } => sample(dir, events, contacts, calendars, seed),
+        Command::Timings { command: TimingsCommand::CreateTable } => create_table().await,
         Command::Ask { question, now, tz, sequential, out } => {
             let mut req = json!({"question": question, "sequential": sequential});
             if let Some(n) = now {
@@ -277,6 +290,29 @@ async fn coordinate(req: Value, out: Output) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => report(ApiError::from_error(&e), out.json),
+    }
+}
+
+async fn create_table() -> ExitCode {
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => return report(ApiError::from_error(&e), false),
+    };
+    let Some(table) = config.timings.strip_prefix("dynamodb://") else {
+        eprintln!("error: KENNY_TIMINGS must be dynamodb://TABLE (it is {})", config.timings);
+        return ExitCode::from(2);
+    };
+    let store = kenny::timing::dynamo::DynamoStore::new(kenny::app::sdk_config().await, table);
+    match store.create_table().await {
+        Ok(true) => {
+            println!("created table {table} (keys pk/sk, on-demand, TTL on expires_at)");
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            println!("table {table} already exists");
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(ApiError::from_error(&e), false),
     }
 }
 

@@ -42,6 +42,15 @@ impl ErrorCode for AppError {
     }
 }
 
+/// The AWS SDK configuration, loaded once per process on first use ("SDK config is expensive,
+/// clients from it are cheap"). It honours `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`,
+/// `AWS_ENDPOINT_URL_LAMBDA`, so one binary talks to AWS, `cargo lambda watch` or a local
+/// DynamoDB-compatible server.
+pub async fn sdk_config() -> &'static aws_config::SdkConfig {
+    static SDK: tokio::sync::OnceCell<aws_config::SdkConfig> = tokio::sync::OnceCell::const_new();
+    SDK.get_or_init(|| aws_config::load_from_env()).await
+}
+
 /// The `contacts.resolve` capability: an index built once from every directory.
 #[derive(Debug)]
 pub struct ContactService {
@@ -94,42 +103,64 @@ impl ContactService {
     }
 }
 
-/// The two data capabilities of this process, callable by name with JSON.
+/// The data capabilities this process serves, callable by name with JSON. A Lambda function
+/// loads only its own (the calendar function never builds the contact index).
 #[derive(Debug)]
 pub struct Capabilities {
-    /// `calendar.read`.
-    pub calendar: CalendarService,
-    /// `contacts.resolve`.
-    pub contacts: ContactService,
+    /// `calendar.read`, when served here.
+    pub calendar: Option<CalendarService>,
+    /// `contacts.resolve`, when served here.
+    pub contacts: Option<ContactService>,
 }
 
 impl Capabilities {
-    /// Builds both capabilities from configuration.
+    /// Builds both capabilities from configuration (the CLI: everything in one process).
     pub async fn from_config(config: &Config) -> Result<Self, AppError> {
-        let calendars = config.calendars.iter().map(|u| calendar_source(u)).collect::<Result<Vec<_>, _>>()?;
-        let directories = config.contacts.iter().map(|u| contact_directory(u)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Capabilities {
-            calendar: CalendarService::new(calendars, config.timezone),
-            contacts: ContactService::load(&directories).await,
-        })
+        Self::load(config, &Capability::ALL).await
+    }
+
+    /// Builds the listed capabilities from configuration.
+    pub async fn load(config: &Config, which: &[Capability]) -> Result<Self, AppError> {
+        let calendar = if which.contains(&Capability::CalendarRead) {
+            let sources = config.calendars.iter().map(|u| calendar_source(u)).collect::<Result<Vec<_>, _>>()?;
+            Some(CalendarService::new(sources, config.timezone))
+        } else {
+            None
+        };
+        let contacts = if which.contains(&Capability::ContactsResolve) {
+            let directories = config.contacts.iter().map(|u| contact_directory(u)).collect::<Result<Vec<_>, _>>()?;
+            Some(ContactService::load(&directories).await)
+        } else {
+            None
+        };
+        Ok(Capabilities { calendar, contacts })
     }
 
     /// Runs `capability` on JSON params: the same contract for in-process calls, the CLI and Lambda.
     pub async fn invoke(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
         match capability {
             Capability::CalendarRead => {
+                let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
                 let req: ReadRequest = parse_request(params)?;
-                let resp = self.calendar.read(&req).await.map_err(|e| ApiError::from_error(&e))?;
-                let cache = CalendarService::overall_cache(&resp);
-                Ok(Reply { body: to_json(&resp)?, cache })
+                let resp = service.read(&req).await.map_err(|e| ApiError::from_error(&e))?;
+                Ok(Reply::new(capability, to_json(&resp)?))
             }
             Capability::ContactsResolve => {
+                let service = self.contacts.as_ref().ok_or_else(|| not_served(capability))?;
                 let req: ResolveRequest = parse_request(params)?;
-                let resp = self.contacts.resolve(&req)?;
-                // The index lives in this process's memory.
-                Ok(Reply { body: to_json(&resp)?, cache: Some("l1".into()) })
+                let resp = service.resolve(&req)?;
+                Ok(Reply::new(capability, to_json(&resp)?))
             }
         }
+    }
+}
+
+fn not_served(capability: Capability) -> ApiError {
+    ApiError {
+        code: "not_found".into(),
+        message: format!("{capability} is not served by this process"),
+        field: None,
+        status: 404,
     }
 }
 
@@ -158,7 +189,7 @@ impl App {
     /// Builds the whole embedded application (metrics are discarded: the CLI's stdout is the answer).
     pub async fn from_config(config: Config) -> Result<Self, AppError> {
         let caps = Arc::new(Capabilities::from_config(&config).await?);
-        let timings = crate::timing::open_store(&config.timings)?;
+        let timings = crate::timing::open_store(&config.timings).await?;
         let coordinator = Coordinator::new(
             Arc::new(InProcess::new(caps.clone())),
             timings,

@@ -437,15 +437,6 @@ impl CalendarService {
             skipped,
         })
     }
-
-    /// The cache tier to report for a whole read: the slowest tier any calendar needed.
-    pub fn overall_cache(resp: &ReadResponse) -> Option<String> {
-        const ORDER: [&str; 4] = ["miss", "validated", "l2", "l1"];
-        ORDER
-            .iter()
-            .find(|tier| resp.calendars.iter().any(|c| c.cache == **tier))
-            .map(|t| t.to_string())
-    }
 }
 
 fn when_out(w: When, tz: Tz) -> String {

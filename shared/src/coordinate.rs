@@ -310,8 +310,7 @@ impl Coordinator {
         for (s, code) in t.steps.iter().zip(&exec.error_codes) {
             if let Some(code) = code {
                 let dims = [("Capability", s.capability.as_str()), ("ErrorCode", code.as_str())];
-                self.metrics.emit(metrics::line(ts, &[(metrics::ERRORS, 1.0)], &dims, &id));
-                self.metrics.emit(metrics::line(ts, &[(metrics::ERROR_COUNT, 1.0)], &dims[..1], &id));
+                self.metrics.emit(metrics::line(ts, &[(metrics::STEP_ERRORS, 1.0)], &dims, &id));
             }
         }
     }

@@ -7,8 +7,10 @@
 //! - [`contacts`]   — vCard parsing, the name matcher and the `contacts.resolve` capability.
 //! - [`question`]   — plain English → the facts a plan needs (people, window, topic).
 //! - [`plan`]       — plans as DAGs: validation, `$ref` resolution, the plan for a question.
+//! - [`retry`]      — full-jitter exponential backoff shared by every retry loop.
 //! - [`sibling`]    — the `Sibling` port (how `coordinate` calls a capability) and its in-process transport.
 //! - [`coordinate`] — runs a plan concurrently, measures it, and builds the answer.
+//! - [`lambda`]     — the Lambda edge: direct invokes and API Gateway v2 events, statuses, function errors.
 //! - [`metrics`]    — CloudWatch Embedded Metric Format lines and the catalogue of metric names.
 //! - [`timing`]     — timing records and the `TimingStore` port with its JSONL and in-memory stores.
 //! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file and sample adapters.
@@ -23,9 +25,11 @@ pub mod contacts;
 pub mod coordinate;
 pub mod error;
 pub mod ical;
+pub mod lambda;
 pub mod metrics;
 pub mod plan;
 pub mod question;
+pub mod retry;
 pub mod sample;
 pub mod sibling;
 pub mod sources;

@@ -53,10 +53,15 @@ pub const PARALLEL_SPEEDUP: MetricDef = MetricDef { name: "ParallelSpeedup", uni
 pub const MAX_IN_FLIGHT: MetricDef = MetricDef { name: "MaxInFlight", unit: Unit::Count, dimensions: &[] };
 /// Requests answered (the denominator of error rates).
 pub const REQUESTS: MetricDef = MetricDef { name: "Requests", unit: Unit::Count, dimensions: &["Capability"] };
-/// Failed requests and steps, by capability and stable error code.
+/// Failed requests, by capability and stable error code (each function counts its own).
 pub const ERRORS: MetricDef = MetricDef { name: "Errors", unit: Unit::Count, dimensions: &["Capability", "ErrorCode"] };
-/// Failed requests and steps by capability alone (what the error-rate alarm divides).
+/// Failed requests by capability alone (what the error-rate alarm divides by `Requests`).
 pub const ERROR_COUNT: MetricDef = MetricDef { name: "ErrorCount", unit: Unit::Count, dimensions: &["Capability"] };
+/// Failed coordinate steps as `coordinate` saw them (the sibling's own error, a timeout, a
+/// throttle), by the step's capability and error code; kept apart from `Errors` so that a
+/// sibling's failure is not counted twice.
+pub const STEP_ERRORS: MetricDef =
+    MetricDef { name: "StepErrors", unit: Unit::Count, dimensions: &["Capability", "ErrorCode"] };
 /// Coordinate answers that were partial.
 pub const DEGRADED: MetricDef = MetricDef { name: "DegradedAnswers", unit: Unit::Count, dimensions: &[] };
 /// Timing records that could not be written (and were logged for replay instead).
@@ -73,6 +78,7 @@ pub const CATALOGUE: &[MetricDef] = &[
     REQUESTS,
     ERRORS,
     ERROR_COUNT,
+    STEP_ERRORS,
     DEGRADED,
     TIMING_WRITE_FAILURES,
     COLD_STARTS,

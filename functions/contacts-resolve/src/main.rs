@@ -1,7 +1,12 @@
-//! This function's Lambda wiring (lambda_runtime, API Gateway events) is issue 3. Until then the
-//! binary only says so: it handles no events, so nothing can mistake it for a working function.
+//! The `contacts-resolve` Lambda function: tracing from the environment, state built once per
+//! container, and every event handed to `kenny::lambda::handle`.
 
-fn main() {
-    eprintln!("not wired to the Lambda runtime yet (issue 3); use the `kenny` CLI");
-    std::process::exit(1);
+use kenny::lambda::{FunctionKind, FunctionState, handle};
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let state = FunctionState::init(FunctionKind::ContactsResolve).await?;
+    run(service_fn(|event| handle(&state, event))).await
 }

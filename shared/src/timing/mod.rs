@@ -1,8 +1,11 @@
 //! Timing records (DESIGN.md §4) and the `TimingStore` port, with the local JSONL store (the
-//! default) and an in-memory store for tests.
+//! default), the DynamoDB store (`dynamodb://TABLE`, see [`dynamo`]) and an in-memory store for
+//! tests.
 //!
 //! A record holds no personal data: no question text, no names, no emails, and no step ids
 //! (a client may name a step after a person); steps are identified by their index in the plan.
+
+pub mod dynamo;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -85,8 +88,11 @@ pub enum TimingError {
     #[error("timing store {path}, line {line}: {source}")]
     Corrupt { path: String, line: usize, source: serde_json::Error },
     /// The `KENNY_TIMINGS` value names no store Kenny knows.
-    #[error("KENNY_TIMINGS={0:?}: expected file:///path.jsonl (dynamodb:// arrives with the Lambda functions)")]
+    #[error("KENNY_TIMINGS={0:?}: expected file:///path.jsonl or dynamodb://TABLE")]
     UnknownStore(String),
+    /// DynamoDB refused or failed the request (after retries).
+    #[error("timings table {table}: {message}")]
+    Dynamo { table: String, message: String, unwritten: usize },
 }
 
 impl ErrorCode for TimingError {
@@ -213,12 +219,17 @@ pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Opens the store a `KENNY_TIMINGS` value names.
-pub fn open_store(spec: &str) -> Result<std::sync::Arc<dyn TimingStore>, TimingError> {
-    match spec.strip_prefix("file://") {
-        Some(path) if !path.is_empty() => Ok(std::sync::Arc::new(JsonlStore::new(path))),
-        _ => Err(TimingError::UnknownStore(spec.chars().take(200).collect())),
+/// Opens the store a `KENNY_TIMINGS` value names; the AWS configuration is loaded (once per
+/// process) only for `dynamodb://`.
+pub async fn open_store(spec: &str) -> Result<std::sync::Arc<dyn TimingStore>, TimingError> {
+    if let Some(path) = spec.strip_prefix("file://").filter(|p| !p.is_empty()) {
+        return Ok(std::sync::Arc::new(JsonlStore::new(path)));
     }
+    if let Some(table) = spec.strip_prefix("dynamodb://").filter(|t| !t.is_empty() && !t.contains('/')) {
+        let sdk = crate::app::sdk_config().await;
+        return Ok(std::sync::Arc::new(dynamo::DynamoStore::new(sdk, table)));
+    }
+    Err(TimingError::UnknownStore(spec.chars().take(200).collect()))
 }
 
 #[cfg(test)]
@@ -261,8 +272,10 @@ mod tests {
         assert_eq!(got, vec![record("b", "2026-01-02T00:00:00Z")]);
     }
 
-    #[test]
-    fn unknown_store_is_refused() {
-        assert_eq!(open_store("s3://x").unwrap_err().code(), "invalid_config");
+    #[tokio::test]
+    async fn unknown_store_is_refused() {
+        for spec in ["s3://x", "dynamodb://", "dynamodb://a/b", "file://"] {
+            assert_eq!(open_store(spec).await.unwrap_err().code(), "invalid_config", "{spec}");
+        }
     }
 }

@@ -1,0 +1,344 @@
+//! The Lambda edge, shared by the three functions: each function's `main.rs` builds a
+//! [`FunctionState`] once per container and hands every event to [`handle`].
+//!
+//! An event is either a direct-invoke payload (the capability's request, DESIGN.md §2) or an API
+//! Gateway HTTP API (payload v2) event. Direct invokes answer the capability's response, or its
+//! `{"error": …}` body for bad input (4xx); failures on our side (sources down, timeouts — 5xx)
+//! are Lambda function errors whose `errorType` is `Retryable.<code>` or `NonRetryable.<code>`
+//! and whose `errorMessage` is the same `{"error": …}` body, so Lambda's own Errors metric,
+//! retries and destinations see them. HTTP events always answer an HTTP response with the
+//! error's status (400, 404, 413, 502, 504…) and a JSON body.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use base64::Engine as _;
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+use tracing::{Instrument, info_span, warn};
+
+use crate::app::{AppError, Capabilities};
+use crate::config::Config;
+use crate::coordinate::{CoordinateRequest, Coordinator, Limits};
+use crate::error::{ApiError, parse_request};
+use crate::metrics::{self, MetricsSink};
+use crate::plan::Capability;
+use crate::retry::Backoff;
+use crate::sibling::LambdaInvoke;
+
+/// Largest request body accepted (HTTP or direct); larger ones get 413 `too_large`.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Time kept back from the invocation deadline to answer and write timing records.
+pub const DEADLINE_RESERVE: Duration = Duration::from_millis(750);
+
+/// Error codes worth retrying the same request for (a passing fault, not a bad request or a
+/// missing source).
+pub const RETRYABLE: [&str; 5] = ["source_unreachable", "timeout", "throttled", "sibling_unreachable", "sibling_failed"];
+
+/// Which of the three functions this container is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    /// `calendar.read`
+    CalendarRead,
+    /// `contacts.resolve`
+    ContactsResolve,
+    /// `coordinate`
+    Coordinate,
+}
+
+impl FunctionKind {
+    /// The capability name in metrics and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            FunctionKind::CalendarRead => "calendar.read",
+            FunctionKind::ContactsResolve => "contacts.resolve",
+            FunctionKind::Coordinate => "coordinate",
+        }
+    }
+}
+
+/// What one request asks for, after routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Capability(Capability),
+    /// `coordinate` with a question (`POST /ask`), a plan (`POST /plan`), or either (direct).
+    Coordinate { needs: Option<&'static str> },
+}
+
+/// What a function builds once per container.
+#[derive(Debug)]
+pub struct FunctionState {
+    kind: FunctionKind,
+    caps: Option<Arc<Capabilities>>,
+    coordinator: Option<Coordinator>,
+    metrics: Arc<dyn MetricsSink>,
+    cold: AtomicBool,
+}
+
+impl FunctionState {
+    /// Builds the state of `kind` from the environment: the data functions load their sources
+    /// (and contact index); `coordinate` builds its Lambda client, timing store and metrics.
+    pub async fn init(kind: FunctionKind) -> Result<Self, AppError> {
+        let config = Config::load()?;
+        let metrics: Arc<dyn MetricsSink> = Arc::new(metrics::Stdout);
+        match kind {
+            FunctionKind::CalendarRead | FunctionKind::ContactsResolve => {
+                let which = if kind == FunctionKind::CalendarRead {
+                    Capability::CalendarRead
+                } else {
+                    Capability::ContactsResolve
+                };
+                let caps = Capabilities::load(&config, &[which]).await?;
+                Ok(Self::data(kind, Arc::new(caps), metrics))
+            }
+            FunctionKind::Coordinate => {
+                let sdk = crate::app::sdk_config().await;
+                let sibling = LambdaInvoke::new(
+                    sdk,
+                    config.calendar_read_function.clone(),
+                    config.contacts_resolve_function.clone(),
+                    Backoff::default(),
+                );
+                let timings = crate::timing::open_store(&config.timings).await?;
+                let coordinator =
+                    Coordinator::new(Arc::new(sibling), timings, metrics.clone(), config.timezone, Limits::default());
+                Ok(Self::coordinate(coordinator, metrics))
+            }
+        }
+    }
+
+    /// A data function's state from parts (tests build it with in-memory pieces).
+    pub fn data(kind: FunctionKind, caps: Arc<Capabilities>, metrics: Arc<dyn MetricsSink>) -> Self {
+        FunctionState { kind, caps: Some(caps), coordinator: None, metrics, cold: AtomicBool::new(true) }
+    }
+
+    /// The coordinate function's state from parts.
+    pub fn coordinate(coordinator: Coordinator, metrics: Arc<dyn MetricsSink>) -> Self {
+        FunctionState {
+            kind: FunctionKind::Coordinate,
+            caps: None,
+            coordinator: Some(coordinator),
+            metrics,
+            cold: AtomicBool::new(true),
+        }
+    }
+
+    fn route(&self, method: &str, path: &str) -> Option<Route> {
+        let path = path.trim_end_matches('/');
+        match (self.kind, method, path) {
+            (FunctionKind::CalendarRead, "POST", "/calendar/read") => Some(Route::Capability(Capability::CalendarRead)),
+            (FunctionKind::ContactsResolve, "POST", "/contacts/resolve") => {
+                Some(Route::Capability(Capability::ContactsResolve))
+            }
+            (FunctionKind::Coordinate, "POST", "/ask") => Some(Route::Coordinate { needs: Some("question") }),
+            (FunctionKind::Coordinate, "POST", "/plan") => Some(Route::Coordinate { needs: Some("plan") }),
+            _ => None,
+        }
+    }
+
+    fn direct_route(&self) -> Route {
+        match self.kind {
+            FunctionKind::CalendarRead => Route::Capability(Capability::CalendarRead),
+            FunctionKind::ContactsResolve => Route::Capability(Capability::ContactsResolve),
+            FunctionKind::Coordinate => Route::Coordinate { needs: None },
+        }
+    }
+
+    async fn run(&self, route: Route, body: Value, request_id: &str, deadline: Option<tokio::time::Instant>) -> Result<Value, ApiError> {
+        match route {
+            Route::Capability(cap) => {
+                let caps = self.caps.as_ref().ok_or_else(|| not_served(cap.name()))?;
+                let call = caps.invoke(cap, body);
+                let reply = match deadline {
+                    Some(d) => tokio::time::timeout_at(d, call).await.map_err(|_| timeout(cap.name()))??,
+                    None => call.await?,
+                };
+                Ok(reply.body)
+            }
+            Route::Coordinate { needs } => {
+                let coordinator = self.coordinator.as_ref().ok_or_else(|| not_served("coordinate"))?;
+                let req: CoordinateRequest = parse_request(body)?;
+                match needs {
+                    Some("question") if req.question.is_none() || req.plan.is_some() => {
+                        return Err(ApiError::invalid(Some("question"), "POST /ask takes {\"question\": …}; send plans to POST /plan"));
+                    }
+                    Some("plan") if req.plan.is_none() || req.question.is_some() => {
+                        return Err(ApiError::invalid(Some("plan"), "POST /plan takes {\"plan\": …}; send questions to POST /ask"));
+                    }
+                    _ => {}
+                }
+                let resp = coordinator.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+                serde_json::to_value(&resp).map_err(|e| internal(e.to_string()))
+            }
+        }
+    }
+
+    /// Request-level metrics: the data functions' latency and count; every function's errors.
+    /// (`coordinate` reports latency and count of answered requests itself.)
+    fn emit(&self, request_id: &str, millis: f64, error: Option<&ApiError>) {
+        let cold = self.cold.swap(false, Ordering::Relaxed);
+        let ts = chrono::Utc::now().timestamp_millis();
+        let cap = [("Capability", self.kind.name())];
+        let id = [("RequestId", request_id)];
+        let coordinate = self.kind == FunctionKind::Coordinate;
+        if !coordinate || error.is_some() {
+            let mut values = vec![(metrics::REQUESTS, 1.0)];
+            if !coordinate {
+                values.push((metrics::LATENCY, millis));
+                if cold {
+                    values.push((metrics::COLD_STARTS, 1.0));
+                }
+            }
+            self.metrics.emit(metrics::line(ts, &values, &cap, &id));
+        }
+        if let Some(e) = error {
+            let dims = [("Capability", self.kind.name()), ("ErrorCode", e.code.as_str())];
+            self.metrics.emit(metrics::line(ts, &[(metrics::ERRORS, 1.0)], &dims, &id));
+            self.metrics.emit(metrics::line(ts, &[(metrics::ERROR_COUNT, 1.0)], &cap, &id));
+        }
+    }
+}
+
+fn not_served(what: &str) -> ApiError {
+    ApiError { code: "not_found".into(), message: format!("this function does not serve {what}"), field: None, status: 404 }
+}
+
+fn timeout(what: &str) -> ApiError {
+    ApiError { code: "timeout".into(), message: format!("{what} did not finish before the deadline"), field: None, status: 504 }
+}
+
+fn internal(message: String) -> ApiError {
+    ApiError { code: "internal".into(), message, field: None, status: 500 }
+}
+
+fn too_large(len: usize) -> ApiError {
+    ApiError {
+        code: "too_large".into(),
+        message: format!("the request body is {len} bytes; at most {MAX_BODY_BYTES} are accepted"),
+        field: None,
+        status: 413,
+    }
+}
+
+/// The deadline as tokio's clock sees it, less the reserve for answering.
+fn deadline(deadline_epoch_ms: u64) -> Option<tokio::time::Instant> {
+    if deadline_epoch_ms == 0 {
+        return None;
+    }
+    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    let left = Duration::from_millis(deadline_epoch_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_RESERVE);
+    Some(tokio::time::Instant::now() + left)
+}
+
+/// True for an API Gateway HTTP API (v2) event.
+fn is_http(payload: &Value) -> bool {
+    payload.get("version").and_then(Value::as_str) == Some("2.0")
+        && payload.get("requestContext").and_then(|c| c.get("http")).is_some()
+}
+
+fn json_body(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+fn http_response(status: u16, body: &Value) -> Value {
+    let mut r = ApiGatewayV2httpResponse::default();
+    r.status_code = i64::from(status);
+    r.headers.insert(
+        aws_lambda_events::http::header::CONTENT_TYPE,
+        aws_lambda_events::http::HeaderValue::from_static("application/json"),
+    );
+    r.body = Some(Body::Text(json_body(body)));
+    serde_json::to_value(&r).unwrap_or(Value::Null)
+}
+
+fn error_value(e: ApiError) -> Value {
+    serde_json::to_value(e.into_body()).unwrap_or(Value::Null)
+}
+
+/// Handles one invocation of any of the three functions.
+pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    let (payload, ctx) = event.into_parts();
+    let span = info_span!("invoke", request_id = %ctx.request_id, function = state.kind.name());
+    let deadline = deadline(ctx.deadline);
+    async move {
+        let started = tokio::time::Instant::now();
+        if is_http(&payload) {
+            let (status, body, err) = http(state, payload, &ctx.request_id, deadline).await;
+            state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, err.as_ref());
+            return Ok(http_response(status, &body));
+        }
+        let size = json_body(&payload).len();
+        let result = if size > MAX_BODY_BYTES {
+            Err(too_large(size))
+        } else {
+            state.run(state.direct_route(), payload, &ctx.request_id, deadline).await
+        };
+        state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, result.as_ref().err());
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) if e.status < 500 => Ok(error_value(e)),
+            Err(e) => {
+                warn!(code = %e.code, "request failed");
+                let kind = if RETRYABLE.contains(&e.code.as_str()) { "Retryable" } else { "NonRetryable" };
+                Err(Diagnostic { error_type: format!("{kind}.{}", e.code), error_message: json_body(&error_value(e)) })
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Answers an HTTP API event: `(status, body, error)`.
+async fn http(
+    state: &FunctionState,
+    payload: Value,
+    request_id: &str,
+    deadline: Option<tokio::time::Instant>,
+) -> (u16, Value, Option<ApiError>) {
+    let fail = |e: ApiError| (e.status, error_value(e.clone()), Some(e));
+    let req: ApiGatewayV2httpRequest = match serde_json::from_value(payload) {
+        Ok(r) => r,
+        Err(e) => return fail(ApiError::invalid(None, format!("not an API Gateway HTTP API event: {e}"))),
+    };
+    let method = req.request_context.http.method.as_str().to_string();
+    let path = req.raw_path.clone().or(req.request_context.http.path.clone()).unwrap_or_default();
+    let route = match req.route_key.as_deref().filter(|k| *k != "$default").and_then(|k| k.split_once(' ')) {
+        Some((m, p)) => state.route(m, p),
+        None => state.route(&method, &path),
+    };
+    let Some(route) = route else {
+        let e = ApiError {
+            code: "not_found".into(),
+            message: format!("no route {method} {}", path.chars().take(200).collect::<String>()),
+            field: None,
+            status: 404,
+        };
+        return fail(e);
+    };
+    let raw = req.body.unwrap_or_default();
+    if raw.len() > MAX_BODY_BYTES * 4 / 3 + 4 {
+        return fail(too_large(raw.len()));
+    }
+    let bytes = if req.is_base64_encoded {
+        match base64::engine::general_purpose::STANDARD.decode(raw.as_bytes()) {
+            Ok(b) => b,
+            Err(e) => return fail(ApiError::invalid(None, format!("the body is not valid base64: {e}"))),
+        }
+    } else {
+        raw.into_bytes()
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return fail(too_large(bytes.len()));
+    }
+    let body: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => return fail(ApiError::invalid(None, format!("the body is not JSON: {e}"))),
+    };
+    match state.run(route, body, request_id, deadline).await {
+        Ok(v) => (200, v, None),
+        Err(e) => fail(e),
+    }
+}

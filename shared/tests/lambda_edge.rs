@@ -1,0 +1,149 @@
+//! The Lambda edge in process: the API Gateway v2 fixtures and direct-invoke payloads of
+//! `tests/fixtures` through `kenny::lambda::handle`, with statuses, bodies, function errors and
+//! metrics. (The same functions under `cargo lambda watch` are tested in the `tests` crate.)
+
+use std::sync::Arc;
+
+use kenny::app::Capabilities;
+use kenny::config::Config;
+use kenny::coordinate::{Coordinator, Limits};
+use kenny::lambda::{FunctionKind, FunctionState, MAX_BODY_BYTES, handle};
+use kenny::metrics::Memory;
+use kenny::sibling::InProcess;
+use kenny::timing::MemoryStore;
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn event(payload: Value) -> LambdaEvent<Value> {
+    let mut ctx = Context::default();
+    ctx.request_id = "edge-test".into();
+    ctx.deadline = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() + 30_000;
+    LambdaEvent::new(payload, ctx)
+}
+
+async fn caps(env: &[(&str, &str)]) -> Arc<Capabilities> {
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let config = Config::from_parts(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()), None).unwrap();
+    Arc::new(Capabilities::from_config(&config).await.unwrap())
+}
+
+async fn function(kind: FunctionKind) -> (FunctionState, Arc<Memory>) {
+    let metrics = Arc::new(Memory::default());
+    let caps = caps(&[]).await;
+    let state = match kind {
+        FunctionKind::Coordinate => {
+            let c = Coordinator::new(
+                Arc::new(InProcess::new(caps)),
+                Arc::new(MemoryStore::default()),
+                metrics.clone(),
+                chrono_tz::UTC,
+                Limits::default(),
+            );
+            FunctionState::coordinate(c, metrics.clone())
+        }
+        other => FunctionState::data(other, caps, metrics.clone()),
+    };
+    (state, metrics)
+}
+
+/// `(status, parsed body)` of an HTTP response.
+fn http(v: &Value) -> (i64, Value) {
+    assert_eq!(v["headers"]["content-type"], "application/json", "{v}");
+    (v["statusCode"].as_i64().unwrap(), serde_json::from_str(v["body"].as_str().unwrap()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_fixtures_get_the_right_status_and_body() {
+    let (coordinate, _) = function(FunctionKind::Coordinate).await;
+    let (calendar, _) = function(FunctionKind::CalendarRead).await;
+    let (contacts, _) = function(FunctionKind::ContactsResolve).await;
+
+    let (s, b) = http(&handle(&coordinate, event(fixture("apigw-v2-ask.json"))).await.unwrap());
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["answer"]["people"][1]["resolved"]["name"], "Thomas Baker");
+    assert_eq!(b["timings"]["request_id"], "edge-test");
+    assert_eq!(b["timings"]["max_in_flight"], 2);
+
+    let (s, b) = http(&handle(&coordinate, event(fixture("apigw-v2-plan.json"))).await.unwrap());
+    assert_eq!(s, 200, "{b}");
+    assert!(b["answer"]["events"].as_array().unwrap().iter().any(|e| e["uid"] == "budget-review"));
+
+    let (s, b) = http(&handle(&coordinate, event(fixture("apigw-v2-ask-with-a-plan.json"))).await.unwrap());
+    assert_eq!((s, b["error"]["code"].as_str(), b["error"]["field"].as_str()), (400, Some("invalid_request"), Some("question")));
+
+    let (s, b) = http(&handle(&calendar, event(fixture("apigw-v2-calendar-read.json"))).await.unwrap());
+    assert_eq!(s, 200, "{b}");
+    assert!(b["events"].as_array().unwrap().iter().any(|e| e["uid"] == "berlin-sync"));
+
+    let (s, b) = http(&handle(&contacts, event(fixture("apigw-v2-contacts-resolve-base64.json"))).await.unwrap());
+    assert_eq!((s, b["resolved"]["name"].as_str()), (200, Some("Robert Smith")));
+    let (s, b) = http(&handle(&contacts, event(fixture("apigw-v2-default-route.json"))).await.unwrap());
+    assert_eq!((s, b["resolved"]["name"].as_str()), (200, Some("José García")));
+
+    let cases = [
+        (&contacts, "apigw-v2-unknown-route.json", 404, "not_found", None),
+        (&calendar, "apigw-v2-not-json.json", 400, "invalid_request", None),
+        (&calendar, "apigw-v2-bad-window.json", 400, "invalid_request", Some("end")),
+        (&contacts, "apigw-v2-unknown-field.json", 400, "invalid_request", Some("fuzzy")),
+        // A route another function serves is not found here.
+        (&contacts, "apigw-v2-calendar-read.json", 404, "not_found", None),
+    ];
+    for (state, name, status, code, field) in cases {
+        let (s, b) = http(&handle(state, event(fixture(name))).await.unwrap());
+        assert_eq!((s, b["error"]["code"].as_str(), b["error"]["field"].as_str()), (status, Some(code), field), "{name}: {b}");
+        assert!(!b["error"]["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_and_never_parsed() {
+    let (calendar, _) = function(FunctionKind::CalendarRead).await;
+    let mut e = fixture("apigw-v2-calendar-read.json");
+    e["body"] = Value::String(format!("{{\"text\": \"{}\"}}", "x".repeat(MAX_BODY_BYTES)));
+    let (s, b) = http(&handle(&calendar, event(e)).await.unwrap());
+    assert_eq!((s, b["error"]["code"].as_str()), (413, Some("too_large")));
+    let direct = json!({"start": "2026-11-30", "end": "2026-12-07", "text": "y".repeat(MAX_BODY_BYTES)});
+    let out = handle(&calendar, event(direct)).await.unwrap();
+    assert_eq!(out["error"]["code"], "too_large");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_invokes_answer_the_contract_and_fail_as_function_errors_on_our_side() {
+    let (calendar, metrics) = function(FunctionKind::CalendarRead).await;
+    let out = handle(&calendar, event(fixture("direct-calendar-read.json"))).await.unwrap();
+    assert!(out["events"].as_array().unwrap().iter().any(|e| e["uid"] == "berlin-sync"));
+    // Bad input: the error body, as the CLI's --json prints it.
+    let out = handle(&calendar, event(json!({"start": "x", "end": "2026-12-01"}))).await.unwrap();
+    assert_eq!(out["error"]["field"], "start");
+    // A source we cannot read: a function error carrying the same body.
+    let broken = FunctionState::data(
+        FunctionKind::CalendarRead,
+        caps(&[("KENNY_CALENDARS", "file:///nonexistent/kenny")]).await,
+        Arc::new(Memory::default()),
+    );
+    let err = handle(&broken, event(fixture("direct-calendar-read.json"))).await.unwrap_err();
+    assert_eq!(err.error_type, "NonRetryable.source_not_found");
+    let body: Value = serde_json::from_str(&err.error_message).unwrap();
+    assert_eq!(body["error"]["code"], "source_not_found");
+
+    let lines = metrics.lines();
+    let requests: Vec<_> = lines.iter().filter(|l| l.get("Requests").is_some()).collect();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0]["Capability"], "calendar.read");
+    assert_eq!(lines.iter().filter(|l| l.get("ColdStarts").is_some()).count(), 1);
+    let errors: Vec<_> = lines.iter().filter(|l| l.get("Errors").is_some()).collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["ErrorCode"], "invalid_request");
+
+    let (contacts, _) = function(FunctionKind::ContactsResolve).await;
+    let out = handle(&contacts, event(fixture("direct-contacts-resolve.json"))).await.unwrap();
+    assert_eq!(out["resolved"]["name"], "Zoë Müller");
+    let (coordinate, _) = function(FunctionKind::Coordinate).await;
+    let out = handle(&coordinate, event(fixture("direct-ask.json"))).await.unwrap();
+    assert_eq!(out["answer"]["window"]["start"], "2026-11-30T00:00:00-05:00");
+}
