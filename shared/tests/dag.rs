@@ -285,7 +285,7 @@ async fn metrics_cover_latency_steps_speedup_errors_and_cold_starts() {
     assert_eq!(with("ColdStarts").len(), 1, "only the first request is a cold start");
     assert_eq!(with("StepLatency").len(), 4);
     assert_eq!(with("DegradedAnswers")[0]["DegradedAnswers"], 1.0);
-    let errors = with("Errors");
+    let errors = with("StepErrors");
     assert_eq!(errors.len(), 2);
     assert_eq!(errors[0]["ErrorCode"], "boom");
     assert_eq!(errors[0]["Capability"], "contacts.resolve");
