@@ -4,11 +4,13 @@
 //! week?" relative to a `now` and returns a [`Question`]: the people as said, the window
 //! (half-open, in the zone of `now`) and the topic. It never fails on what a question *says*:
 //! a question it cannot make sense of parses to no people, no window and no topic. Only an
-//! empty question, one longer than [`MAX_QUESTION_CHARS`] and control characters are errors.
+//! empty (or all-whitespace) question, one longer than [`MAX_QUESTION_CHARS`] characters, and
+//! control characters are errors; tab, line feed and carriage return count as whitespace
+//! (multi-line questions pasted from a chat are accepted).
 //!
 //! # How
-//! A hand tokenizer ([`token`]) makes tokens with byte spans; the time grammar ([`when`])
-//! marks every time phrase; then one left-to-right pass reads people ([`who`]) and the topic,
+//! A hand tokenizer (`token`) makes tokens with byte spans; the time grammar (`when`)
+//! marks every time phrase; then one left-to-right pass reads people (`who`) and the topic,
 //! which both stop at time words. Every step is linear in the number of tokens (grammar
 //! attempts look a bounded number of tokens ahead; no backtracking).
 //!
@@ -44,12 +46,13 @@
 //!   "for"/… ("in December" = the next December, this month included) or a year ("May 2026").
 //!   A bare month name is never a name ("with June" has no people) and never a window
 //!   ("May I…"). Numeric dates like "12/3" are not read (day/month order is ambiguous).
+//! - "the week of December 7": the ISO week holding that day.
 //! - Ranges: "between A and B", "from A to/until/through B", "A to B", "A – B" cover both
 //!   ends whole (inclusive of B's last day). B is looked up from A's start ("between
 //!   Wednesday and Monday" = that Wednesday to the Monday after); reversed ranges cover both.
-//! - "until/till/through/by/up to X" = from now to the end of X. "before X" = now to the
-//!   start of X. "since X" = start of X to now ("since Monday" = the last Monday). "after X",
-//!   clock times ("at 3pm", "15:00", "at noon", "from 2pm to 4pm") and "in N hours" are
+//! - "between now and X", "from now until X", "until/till/through/by/up to X" = from now to
+//!   the end of X. "before X" = now to the start of X. "since X" = start of X to now ("since
+//!   Monday" = the last Monday). "after X", clock times ("at 3pm", "15:00", "at noon", "from 2pm to 4pm") and "in N hours" are
 //!   recognised, so they are not read as people or topic, but set no window.
 //! - "rest of the day/week/month/year", "later today": now to its end. "end of the
 //!   week/month" = its last day ("until the end of the week" = now to next Monday 00:00).
@@ -62,12 +65,14 @@
 //!   "with José García & jgarcia@example.com". Names are multi-word, may be lower-case
 //!   ("with sarah"), and are separated by ",", "and", "&", "or", "+", "/". The list stops at a
 //!   time phrase, a topic word, punctuation, or any sentence or calendar word ("with Sarah
-//!   on Friday" → "Sarah"). See [`who`] for what makes a name word.
+//!   on Friday" → "Sarah"). After a time phrase, a separator continues the list ("with Alice
+//!   tomorrow and Bob" → Alice, Bob). See the `who` module for what makes a name word.
 //! - "between me and Tom", "between Tom and me", "between Tom and Sarah" (when not a time
 //!   range).
 //! - Without "with": after "see/meet/visit/call/talk to/speak to/from/by" ("when do I see
-//!   Tom next week?", "am I meeting Tom"), a possessive ("Sarah and Tom's meetings
-//!   tomorrow", "Bob Smith's calendar"), a list next to the asker ("Tom and I", "me and
+//!   Tom next week?", "am I meeting Tom"); after an auxiliary when a presence word follows
+//!   ("does Tom have…", "is Priya free…", "are Tom and Sarah busy…"); a possessive ("Sarah
+//!   and Tom's meetings tomorrow", "Bob Smith's calendar"); a list next to the asker ("Tom and I", "me and
 //!   Sarah"), and email addresses anywhere. In these forms names must be capitalised,
 //!   unless the whole question is lower-case.
 //! - Names are kept as said (words joined by single spaces), in order, deduplicated
@@ -77,10 +82,14 @@
 //! - Weekday and full month names are never names. "with Monday Smith" reads "Monday" as the
 //!   time word (window: next Monday, today included) and the list stops there, so people is
 //!   empty; likewise "with April Jones" has no people. Abbreviations ("Jan") can be names.
-//! - "Will", "May", "Bill"-like words that are also sentence words: only those not on the
-//!   sentence-word list work ("Bill" does, "Will" does not).
-//! - People named without any cue ("does Tom have anything tomorrow", "is Tom free") and
-//!   lower-case names outside "with"/"between" in a question that has capitals elsewhere.
+//! - First names that are also sentence words: "Will" counts only when capitalised and
+//!   followed by a capitalised name ("with Will Smith", not "with Will"); "May", "June",
+//!   "April", "August" never count (month names).
+//! - People named without any cue ("Tom tomorrow?", "anything Tom has") and lower-case names
+//!   outside "with"/"between" in a question that has capitals elsewhere.
+//! - Several alternatives for the window ("Tuesday or Wednesday"): the first wins. Holidays
+//!   ("Christmas"), bare parts of the day ("in the morning") and clock-time windows ("from 2pm
+//!   to 4pm" is read but does not narrow the day).
 //! - Groups ("with the design team", "with my manager") give no people.
 //! - Relative phrases without a length ("my next meeting with Tom", "upcoming meetings")
 //!   give no window.
@@ -91,7 +100,8 @@
 //! quoted text ("called "Q3 planning"", ‘…’, «…»). The topic runs to the next time phrase,
 //! "with"/"between", punctuation, an auxiliary ("do", "is", …), "please", or the end; leading
 //! articles and possessive pronouns are dropped ("the budget" → "budget"); quoted text is
-//! kept exactly. The first topic in the question wins.
+//! kept exactly. A topic made only of generic words ("about my day") is no topic. The first
+//! topic in the question wins.
 
 mod token;
 mod when;
@@ -189,7 +199,10 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
     let mut reader = Reader {
         q: question,
         t: &tokens,
-        names: Names { t: &tokens, timed: &timed },
+        names: Names {
+            t: &tokens,
+            timed: &timed,
+        },
         lenient: !question.chars().any(char::is_uppercase),
         people: Vec::new(),
         seen: HashSet::new(),
@@ -313,7 +326,23 @@ impl<'a> Reader<'a> {
         match w {
             "with" | "w/" => {
                 let list = self.names.list(i + 1, false);
-                return self.take(list);
+                let mut end = self.take(list);
+                // "with Alice tomorrow and Bob on Friday": the list goes on after a time phrase
+                // when a separator follows it. Each round takes at least one name.
+                loop {
+                    let mut k = end;
+                    while k < self.t.len() && self.timed(k) {
+                        k += 1;
+                    }
+                    if k == end || !self.names.is_sep(k) {
+                        return end;
+                    }
+                    let more = self.names.list(self.names.skip_seps(k), false);
+                    if more.names.is_empty() {
+                        return end;
+                    }
+                    end = self.take(more);
+                }
             }
             "between" => {
                 if words::is_self(self.w(i + 1)) && self.names.is_sep(i + 2) {
@@ -328,9 +357,22 @@ impl<'a> Reader<'a> {
                 let list = self.names.list(i + 2, caps);
                 return self.take(list);
             }
-            "meeting" if matches!(self.w(i.wrapping_sub(1)), "i" | "we" | "i'm" | "we're" | "am" | "are" | "is") => {
+            "meeting"
+                if matches!(
+                    self.w(i.wrapping_sub(1)),
+                    "i" | "we" | "i'm" | "we're" | "am" | "are" | "is"
+                ) =>
+            {
                 let list = self.names.list(i + 1, caps);
                 return self.take(list);
+            }
+            _ if words::is_auxiliary(w) => {
+                // "does Tom have…", "is Tom free…", "is Tom's meeting…"
+                let list = self.names.list(i + 1, caps);
+                if list.possessive || words::is_presence_word(self.w(list.end)) {
+                    return self.take(list);
+                }
+                return list.end;
             }
             _ if words::is_person_verb(w) => {
                 let list = self.names.list(i + 1, caps);
@@ -373,7 +415,12 @@ impl<'a> Reader<'a> {
                 return Some(colon(k));
             }
         }
-        if matches!(w, "topic" | "subject") && self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Punct(':')) {
+        if matches!(w, "topic" | "subject")
+            && self
+                .t
+                .get(i + 1)
+                .is_some_and(|t| t.kind == Kind::Punct(':'))
+        {
             return Some(i + 2);
         }
         None
@@ -385,7 +432,11 @@ impl<'a> Reader<'a> {
         while words::is_article(self.w(j)) {
             j += 1;
         }
-        if let Some(t) = self.t.get(j).filter(|t| t.kind == Kind::Quote && !self.timed(j)) {
+        if let Some(t) = self
+            .t
+            .get(j)
+            .filter(|t| t.kind == Kind::Quote && !self.timed(j))
+        {
             let text = t.text.clone();
             self.set_topic(&text);
             return j + 1;
@@ -396,10 +447,21 @@ impl<'a> Reader<'a> {
         }
         // Do not end on punctuation ("budget -").
         let mut last = j;
-        while last > start && self.t.get(last - 1).is_some_and(|t| matches!(t.kind, Kind::Punct(_))) {
+        while last > start
+            && self
+                .t
+                .get(last - 1)
+                .is_some_and(|t| matches!(t.kind, Kind::Punct(_)))
+        {
             last -= 1;
         }
+        let generic = (start..last).all(|k| {
+            self.t
+                .get(k)
+                .is_some_and(|t| t.kind == Kind::Word && words::is_generic_topic(&t.lower))
+        });
         if last > start
+            && !generic
             && let (Some(a), Some(b)) = (self.t.get(start), self.t.get(last - 1))
             && let Some(text) = self.q.get(a.start..b.end)
         {
@@ -430,7 +492,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn now() -> DateTime<Tz> {
-        chrono_tz::Europe::Berlin.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap()
+        chrono_tz::Europe::Berlin
+            .with_ymd_and_hms(2026, 11, 27, 10, 0, 0)
+            .unwrap()
     }
 
     fn p(q: &str) -> Question {
@@ -443,34 +507,68 @@ mod tests {
         assert!(matches!(e, QuestionError::Empty));
         assert_eq!((e.code(), e.field()), ("invalid_request", Some("question")));
         let long = "a".repeat(MAX_QUESTION_CHARS + 1);
-        assert!(matches!(parse(&long, now()), Err(QuestionError::TooLong { chars: 2001 })));
+        assert!(matches!(
+            parse(&long, now()),
+            Err(QuestionError::TooLong { chars: 2001 })
+        ));
         // Exactly the limit is fine, counted in characters, not bytes.
         assert!(parse(&"é".repeat(MAX_QUESTION_CHARS), now()).is_ok());
         assert!(matches!(
             parse("with Tom\u{0}", now()),
-            Err(QuestionError::ControlCharacter { position: 8, code: 0 })
+            Err(QuestionError::ControlCharacter {
+                position: 8,
+                code: 0
+            })
         ));
         assert!(matches!(
             parse("x\u{7f}", now()),
-            Err(QuestionError::ControlCharacter { position: 1, code: 0x7f })
+            Err(QuestionError::ControlCharacter {
+                position: 1,
+                code: 0x7f
+            })
         ));
         assert_eq!(p("with Tom\ntomorrow").people, vec!["Tom"]);
     }
 
     #[test]
     fn topics() {
-        assert_eq!(p("anything about the budget?").topic.as_deref(), Some("budget"));
-        assert_eq!(p("re: Q3 planning with Tom").topic.as_deref(), Some("Q3 planning"));
-        assert_eq!(p("meetings on the topic of hiring tomorrow").topic.as_deref(), Some("hiring"));
-        assert_eq!(p(r#"the meeting called "Q3 planning""#).topic.as_deref(), Some("Q3 planning"));
-        assert_eq!(p("about budget - tomorrow").topic.as_deref(), Some("budget"));
+        assert_eq!(
+            p("anything about the budget?").topic.as_deref(),
+            Some("budget")
+        );
+        assert_eq!(
+            p("re: Q3 planning with Tom").topic.as_deref(),
+            Some("Q3 planning")
+        );
+        assert_eq!(
+            p("meetings on the topic of hiring tomorrow")
+                .topic
+                .as_deref(),
+            Some("hiring")
+        );
+        assert_eq!(
+            p(r#"the meeting called "Q3 planning""#).topic.as_deref(),
+            Some("Q3 planning")
+        );
+        assert_eq!(
+            p("about budget - tomorrow").topic.as_deref(),
+            Some("budget")
+        );
         assert_eq!(p("what about tomorrow?").topic, None);
-        assert_eq!(p("about R&D and hiring please").topic.as_deref(), Some("R&D and hiring"));
+        assert_eq!(
+            p("about R&D and hiring please").topic.as_deref(),
+            Some("R&D and hiring")
+        );
+        assert_eq!(p("tell me about my day").topic, None);
+        assert_eq!(p("about my day off").topic.as_deref(), Some("day off"));
     }
 
     #[test]
     fn people_dedup_keeps_first_spelling() {
-        assert_eq!(p("with Zoë, zoe and ZOË SMITH and Zoë Smith").people, vec!["Zoë", "ZOË SMITH"]);
+        assert_eq!(
+            p("with Zoë, zoe and ZOË SMITH and Zoë Smith").people,
+            vec!["Zoë", "ZOË SMITH"]
+        );
     }
 
     #[test]

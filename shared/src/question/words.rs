@@ -205,20 +205,76 @@ pub(super) fn ends_topic(w: &str) -> bool {
 
 /// Single words that introduce a topic.
 pub(super) fn is_topic_marker_word(w: &str) -> bool {
-    matches!(w, "about" | "regarding" | "re" | "concerning" | "titled" | "entitled" | "called")
+    matches!(
+        w,
+        "about" | "regarding" | "re" | "concerning" | "titled" | "entitled" | "called"
+    )
+}
+
+/// Words too generic to be a topic on their own ("tell me about my day").
+pub(super) fn is_generic_topic(w: &str) -> bool {
+    matches!(
+        w,
+        "day"
+            | "days"
+            | "week"
+            | "weeks"
+            | "month"
+            | "schedule"
+            | "calendar"
+            | "agenda"
+            | "meeting"
+            | "meetings"
+            | "events"
+            | "event"
+            | "plans"
+            | "things"
+            | "stuff"
+            | "everything"
+            | "anything"
+            | "it"
+            | "that"
+            | "this"
+            | "them"
+            | "me"
+            | "time"
+            | "plate"
+    )
 }
 
 /// Leading words dropped from a topic ("the budget" → "budget").
 pub(super) fn is_article(w: &str) -> bool {
-    matches!(w, "the" | "a" | "an" | "my" | "our" | "your" | "their" | "his" | "her" | "its")
+    matches!(
+        w,
+        "the" | "a" | "an" | "my" | "our" | "your" | "their" | "his" | "her" | "its"
+    )
 }
 
 /// Name particles that may stay lower-case inside a capitalised name ("Ludwig van Beethoven").
 pub(super) fn is_particle(w: &str) -> bool {
     matches!(
         w,
-        "van" | "von" | "de" | "der" | "den" | "del" | "della" | "da" | "di" | "du" | "la" | "le" | "ten" | "ter"
-            | "bin" | "ibn" | "al" | "el" | "dos" | "das" | "y"
+        "van"
+            | "von"
+            | "de"
+            | "der"
+            | "den"
+            | "del"
+            | "della"
+            | "da"
+            | "di"
+            | "du"
+            | "la"
+            | "le"
+            | "ten"
+            | "ter"
+            | "bin"
+            | "ibn"
+            | "al"
+            | "el"
+            | "dos"
+            | "das"
+            | "y"
     )
 }
 
@@ -298,12 +354,83 @@ pub(super) fn is_name_stop(w: &str) -> bool {
         )
 }
 
+/// Sentence words that are also first names: a name only when capitalised and followed by a
+/// capitalised name word ("with Will Smith").
+pub(super) fn is_soft_stop(w: &str) -> bool {
+    matches!(w, "will")
+}
+
+/// Words after "does/is/will … NAME" that make NAME a person ("does Tom have", "is Tom free").
+pub(super) fn is_presence_word(w: &str) -> bool {
+    matches!(
+        w,
+        "have"
+            | "has"
+            | "got"
+            | "attend"
+            | "attending"
+            | "meet"
+            | "meeting"
+            | "see"
+            | "seeing"
+            | "free"
+            | "busy"
+            | "available"
+            | "join"
+            | "joining"
+            | "host"
+            | "hosting"
+            | "lead"
+            | "leading"
+            | "doing"
+            | "in"
+            | "off"
+            | "out"
+            | "away"
+            | "around"
+            | "need"
+            | "want"
+    )
+}
+
+/// Auxiliaries that can start a question about someone ("does Tom have…", "is Tom free…").
+pub(super) fn is_auxiliary(w: &str) -> bool {
+    matches!(
+        w,
+        "does"
+            | "did"
+            | "do"
+            | "will"
+            | "is"
+            | "was"
+            | "are"
+            | "were"
+            | "can"
+            | "could"
+            | "has"
+            | "would"
+            | "should"
+    )
+}
+
 /// The words that, when a word can be a name only after them, make it one ("when do I see Tom").
 pub(super) fn is_person_verb(w: &str) -> bool {
     matches!(
         w,
-        "see" | "seeing" | "saw" | "seen" | "meet" | "meets" | "met" | "visit" | "visiting" | "visited" | "call"
-            | "calling" | "from" | "by"
+        "see"
+            | "seeing"
+            | "saw"
+            | "seen"
+            | "meet"
+            | "meets"
+            | "met"
+            | "visit"
+            | "visiting"
+            | "visited"
+            | "call"
+            | "calling"
+            | "from"
+            | "by"
     )
 }
 
