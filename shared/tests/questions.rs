@@ -1020,3 +1020,134 @@ fn adversarial_inputs_parse_without_panicking() {
         vec!["Tom"]
     );
 }
+
+#[test]
+fn random_questions_never_panic_and_windows_are_never_empty() {
+    const VOCAB: &[&str] = &[
+        "with",
+        "and",
+        "or",
+        ",",
+        "&",
+        "Tom",
+        "sarah",
+        "Bob Smith",
+        "Zoë",
+        "me",
+        "I",
+        "between",
+        "from",
+        "to",
+        "until",
+        "since",
+        "before",
+        "after",
+        "next",
+        "last",
+        "this",
+        "the",
+        "a",
+        "few",
+        "3",
+        "21",
+        "99999",
+        "days",
+        "weeks",
+        "months",
+        "hours",
+        "week",
+        "weekend",
+        "month",
+        "year",
+        "Monday",
+        "fri",
+        "on",
+        "in",
+        "over",
+        "tomorrow",
+        "today",
+        "tonight",
+        "yesterday",
+        "morning",
+        "night",
+        "December",
+        "Dec",
+        ".",
+        "3rd",
+        "the 31st",
+        "of",
+        "2026-02-28",
+        "2024-02-29",
+        "Feb 29",
+        "about",
+        "re:",
+        "\"Q3",
+        "plan\"",
+        "'x'",
+        "Tom's",
+        "jgarcia@example.com",
+        "at",
+        "3pm",
+        "15:00",
+        "noon",
+        "?",
+        "please",
+        "end",
+        "rest",
+        "now",
+        "ago",
+        "Dr.",
+        "van",
+        "Will",
+        "does",
+        "have",
+        "free",
+        "–",
+        "coming",
+        "past",
+        "day",
+        "after",
+        "O'Neil",
+    ];
+    let nows = [
+        FRI,
+        BERLIN_SPRING,
+        BERLIN_AUTUMN,
+        NY_SPRING,
+        NY_AUTUMN,
+        NY_LATE,
+    ];
+    // A fixed linear congruential generator: the same 3000 questions every run.
+    let mut state: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        usize::try_from(state >> 33).unwrap() % n
+    };
+    let (mut windows, mut with_people) = (0, 0);
+    for _ in 0..3000 {
+        let len = 1 + next(14);
+        let words: Vec<&str> = (0..len).map(|_| VOCAB[next(VOCAB.len())]).collect();
+        let q = words.join(" ");
+        let now = at(nows[next(nows.len())]);
+        let parsed = parse(&q, now).unwrap();
+        windows += usize::from(parsed.window.is_some());
+        with_people += usize::from(!parsed.people.is_empty());
+        if let Some(w) = &parsed.window {
+            assert!(w.start < w.end, "{q:?} gave an empty window {w:?}");
+            assert_eq!(w.start.timezone(), now.timezone());
+            assert!(q.contains(&w.phrase), "{q:?}: phrase {:?}", w.phrase);
+        }
+        assert!(
+            parsed.people.iter().all(|p| !p.is_empty() && p.trim() == p),
+            "{q:?}"
+        );
+        assert!(parsed.topic.iter().all(|t| !t.is_empty()), "{q:?}");
+    }
+    // The generator really exercises the grammar.
+    assert!(
+        windows > 1000 && with_people > 300,
+        "windows {windows}, people {with_people}"
+    );
+}

@@ -359,7 +359,7 @@ impl<'a> Reader<'a> {
             }
             "meeting"
                 if matches!(
-                    self.w(i.wrapping_sub(1)),
+                    i.checked_sub(1).map_or("", |p| self.w(p)),
                     "i" | "we" | "i'm" | "we're" | "am" | "are" | "is"
                 ) =>
             {
@@ -569,6 +569,13 @@ mod tests {
             p("with Zoë, zoe and ZOË SMITH and Zoë Smith").people,
             vec!["Zoë", "ZOË SMITH"]
         );
+    }
+
+    #[test]
+    fn parsed_questions_are_owned_and_shareable() {
+        fn cacheable<T: Send + Sync + 'static>(_: &T) {}
+        cacheable(&p("with Tom tomorrow"));
+        cacheable(&parse("", now()).unwrap_err());
     }
 
     #[test]

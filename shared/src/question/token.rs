@@ -63,6 +63,12 @@ impl Token {
     }
 }
 
+/// `s[from..to]`, or "" if that is not a char-boundary range (it always is here: every offset
+/// comes from `char_indices` or `len_utf8`), so slicing can never panic.
+fn sub(s: &str, from: usize, to: usize) -> &str {
+    s.get(from..to).unwrap_or("")
+}
+
 /// Characters that always stand alone as punctuation.
 fn is_split(c: char) -> bool {
     matches!(
@@ -131,7 +137,7 @@ pub(super) fn tokenize(q: &str) -> Vec<Token> {
                 Kind::Punct(c),
                 byte(k),
                 byte(k + 1),
-                &q[byte(k)..byte(k + 1)],
+                sub(q, byte(k), byte(k + 1)),
                 false,
             ));
             k += 1;
@@ -142,7 +148,7 @@ pub(super) fn tokenize(q: &str) -> Vec<Token> {
                 Kind::Punct(c),
                 byte(k),
                 byte(k + 1),
-                &q[byte(k)..byte(k + 1)],
+                sub(q, byte(k), byte(k + 1)),
                 false,
             ));
             k += 1;
@@ -204,7 +210,7 @@ fn push_run(q: &str, out: &mut Vec<Token>, start: usize, end: usize) {
                 Kind::Punct(c),
                 b,
                 b + c.len_utf8(),
-                &run[off..off + c.len_utf8()],
+                sub(run, off, off + c.len_utf8()),
                 false,
             ));
         }
@@ -219,12 +225,12 @@ fn push_run(q: &str, out: &mut Vec<Token>, start: usize, end: usize) {
         }
         let cut = body.len() - c.len_utf8();
         trail.push((start + cut, c));
-        body = &body[..cut];
+        body = sub(body, 0, cut);
     }
     // A leading apostrophe without a closing one is dropped.
     let mut body_start = start;
     while let Some(c) = body.chars().next().filter(|c| is_single_quote(*c)) {
-        body = &body[c.len_utf8()..];
+        body = sub(body, c.len_utf8(), body.len());
         body_start += c.len_utf8();
     }
     if !body.is_empty() {
@@ -236,7 +242,7 @@ fn push_run(q: &str, out: &mut Vec<Token>, start: usize, end: usize) {
             Kind::Punct(c),
             b,
             b + c.len_utf8(),
-            &q[b..b + c.len_utf8()],
+            sub(q, b, b + c.len_utf8()),
             false,
         ));
     }
@@ -271,10 +277,10 @@ fn classify(body: &str, start: usize, end: usize) -> Token {
         let mut cs = body.char_indices().rev();
         match (cs.next(), cs.next()) {
             (Some((_, 's' | 'S')), Some((a, q))) if is_single_quote(q) && a > 0 => {
-                return Token::new(Kind::Word, start, end, &body[..a], true);
+                return Token::new(Kind::Word, start, end, sub(body, 0, a), true);
             }
             (Some((a, q)), _) if is_single_quote(q) && a > 0 => {
-                return Token::new(Kind::Word, start, end, &body[..a], true);
+                return Token::new(Kind::Word, start, end, sub(body, 0, a), true);
             }
             _ => {}
         }
@@ -320,7 +326,7 @@ fn iso_date(s: &str) -> Option<NaiveDate> {
 /// `3rd`, `21st`, `12th`.
 fn ordinal(lower: &str) -> Option<u32> {
     let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = &lower[digits.len()..];
+    let suffix = sub(lower, digits.len(), lower.len());
     if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
