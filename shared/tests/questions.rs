@@ -1,0 +1,1153 @@
+//! A table of English questions, each with a fixed `now`, and exactly what `question::parse`
+//! must make of them: people, window (phrase, start, end as RFC 3339) and topic.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use kenny::error::{ApiError, ErrorCode};
+use kenny::question::{MAX_QUESTION_CHARS, QuestionError, parse};
+
+/// Friday 2026-11-27, 10:00 in Berlin: the default `now`.
+const FRI: &str = "2026-11-27T10:00 Europe/Berlin";
+/// Saturday before the spring-forward Sunday in Berlin (2026-03-29, 23 hours).
+const BERLIN_SPRING: &str = "2026-03-28T10:00 Europe/Berlin";
+/// Saturday before the fall-back Sunday in Berlin (2026-10-25, 25 hours).
+const BERLIN_AUTUMN: &str = "2026-10-24T10:00 Europe/Berlin";
+/// Saturday before the US spring-forward Sunday (2026-03-08).
+const NY_SPRING: &str = "2026-03-07T09:00 America/New_York";
+/// Friday before the US fall-back Sunday (2026-11-01).
+const NY_AUTUMN: &str = "2026-10-30T17:00 America/New_York";
+/// Late evening in New York: already the next day in UTC.
+const NY_LATE: &str = "2026-11-27T23:30 America/New_York";
+
+struct Case {
+    q: &'static str,
+    now: &'static str,
+    people: &'static [&'static str],
+    /// (phrase, start, end)
+    window: Option<(&'static str, &'static str, &'static str)>,
+    topic: Option<&'static str>,
+}
+
+const fn case(
+    q: &'static str,
+    now: &'static str,
+    people: &'static [&'static str],
+    window: Option<(&'static str, &'static str, &'static str)>,
+    topic: Option<&'static str>,
+) -> Case {
+    Case {
+        q,
+        now,
+        people,
+        window,
+        topic,
+    }
+}
+
+fn at(spec: &str) -> DateTime<Tz> {
+    let (local, zone) = spec.split_once(' ').unwrap();
+    let tz: Tz = zone.parse().unwrap();
+    let naive = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M").unwrap();
+    tz.from_local_datetime(&naive).single().unwrap()
+}
+
+const TOMORROW: Option<(&str, &str, &str)> = Some((
+    "tomorrow",
+    "2026-11-28T00:00:00+01:00",
+    "2026-11-29T00:00:00+01:00",
+));
+const NEXT_WEEK: Option<(&str, &str, &str)> = Some((
+    "next week",
+    "2026-11-30T00:00:00+01:00",
+    "2026-12-07T00:00:00+01:00",
+));
+
+const CASES: &[Case] = &[
+    // --- the examples from the brief ---------------------------------------------------------
+    case(
+        "what meetings do I have with Sarah and Tom next week?",
+        FRI,
+        &["Sarah", "Tom"],
+        NEXT_WEEK,
+        None,
+    ),
+    case(
+        "what's on my calendar tomorrow about the budget?",
+        FRI,
+        &[],
+        TOMORROW,
+        Some("budget"),
+    ),
+    case(
+        "meetings with Bob Smith and Zoë next week",
+        FRI,
+        &["Bob Smith", "Zoë"],
+        NEXT_WEEK,
+        None,
+    ),
+    case(
+        "what meetings do I have with Bob Smith and Zoë next week?",
+        FRI,
+        &["Bob Smith", "Zoë"],
+        NEXT_WEEK,
+        None,
+    ),
+    case(
+        "with Alice, Bob and Carol on Thursday",
+        FRI,
+        &["Alice", "Bob", "Carol"],
+        Some((
+            "on Thursday",
+            "2026-12-03T00:00:00+01:00",
+            "2026-12-04T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "anything with jgarcia@example.com in the next 3 days",
+        FRI,
+        &["jgarcia@example.com"],
+        Some((
+            "in the next 3 days",
+            "2026-11-27T10:00:00+01:00",
+            "2026-11-30T10:00:00+01:00",
+        )),
+        None,
+    ),
+    // Today is Friday: "on Friday" is today.
+    case(
+        "with Sarah on Friday",
+        FRI,
+        &["Sarah"],
+        Some((
+            "on Friday",
+            "2026-11-27T00:00:00+01:00",
+            "2026-11-28T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case("meetings with sarah", FRI, &["sarah"], None, None),
+    case(
+        "my meeting with Tom about the budget",
+        FRI,
+        &["Tom"],
+        None,
+        Some("budget"),
+    ),
+    case(
+        "when do I see Tom next week?",
+        FRI,
+        &["Tom"],
+        NEXT_WEEK,
+        None,
+    ),
+    case(
+        "Sarah and Tom's meetings tomorrow",
+        FRI,
+        &["Sarah", "Tom"],
+        TOMORROW,
+        None,
+    ),
+    case(
+        "lunch with Mary Ann O'Neil and José García on Dec 3rd",
+        FRI,
+        &["Mary Ann O'Neil", "José García"],
+        Some((
+            "on Dec 3rd",
+            "2026-12-03T00:00:00+01:00",
+            "2026-12-04T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // --- people ----------------------------------------------------------------------------
+    // Documented oddity: a weekday name is always a time word; the list stops there.
+    case(
+        "with Monday Smith",
+        FRI,
+        &[],
+        Some((
+            "Monday",
+            "2026-11-30T00:00:00+01:00",
+            "2026-12-01T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // Month names are not names either.
+    case("is there anything with April Jones?", FRI, &[], None, None),
+    case(
+        "what's on Sarah's calendar next Monday?",
+        FRI,
+        &["Sarah"],
+        Some((
+            "next Monday",
+            "2026-11-30T00:00:00+01:00",
+            "2026-12-01T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "meetings with Sarah on Fri",
+        FRI,
+        &["Sarah"],
+        Some((
+            "on Fri",
+            "2026-11-27T00:00:00+01:00",
+            "2026-11-28T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "between me and Tom next month",
+        FRI,
+        &["Tom"],
+        Some((
+            "next month",
+            "2026-12-01T00:00:00+01:00",
+            "2027-01-01T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case("Tom and I tomorrow", FRI, &["Tom"], TOMORROW, None),
+    case(
+        "with sarah and tom or harry",
+        FRI,
+        &["sarah", "tom", "harry"],
+        None,
+        None,
+    ),
+    case(
+        "when do i see tom next week",
+        FRI,
+        &["tom"],
+        NEXT_WEEK,
+        None,
+    ),
+    case(
+        "WITH SARAH TOMORROW",
+        FRI,
+        &["SARAH"],
+        Some((
+            "TOMORROW",
+            "2026-11-28T00:00:00+01:00",
+            "2026-11-29T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case("with Tom and Tom, and tom", FRI, &["Tom"], None, None),
+    case("with Sarah, please", FRI, &["Sarah"], None, None),
+    case(
+        "Any meetings w/ Tom tomorrow",
+        FRI,
+        &["Tom"],
+        TOMORROW,
+        None,
+    ),
+    case(
+        "meetings with Ludwig van Beethoven",
+        FRI,
+        &["Ludwig van Beethoven"],
+        None,
+        None,
+    ),
+    case(
+        "Do I have anything with Will Smith tomorrow?",
+        FRI,
+        &["Will Smith"],
+        TOMORROW,
+        None,
+    ),
+    case(
+        "Does Tom have anything tomorrow?",
+        FRI,
+        &["Tom"],
+        TOMORROW,
+        None,
+    ),
+    case("is Priya free tomorrow", FRI, &["Priya"], TOMORROW, None),
+    case(
+        "meetings with Alice tomorrow and Bob on Friday",
+        FRI,
+        &["Alice", "Bob"],
+        TOMORROW,
+        None,
+    ),
+    case("When am I seeing Dr. Who?", FRI, &[], None, None),
+    case("meetings with the design team", FRI, &[], None, None),
+    case("Anything with him tomorrow?", FRI, &[], TOMORROW, None),
+    case("who am I meeting with tomorrow", FRI, &[], TOMORROW, None),
+    // After a time phrase, a separator continues the list.
+    case(
+        "with Sarah on Friday and Tom",
+        FRI,
+        &["Sarah", "Tom"],
+        Some((
+            "on Friday",
+            "2026-11-27T00:00:00+01:00",
+            "2026-11-28T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "when am I meeting Sarah Connor on Friday afternoon",
+        FRI,
+        &["Sarah Connor"],
+        Some((
+            "on Friday afternoon",
+            "2026-11-27T12:00:00+01:00",
+            "2026-11-27T17:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "1:1 with Zoë Friday afternoon",
+        FRI,
+        &["Zoë"],
+        Some((
+            "Friday afternoon",
+            "2026-11-27T12:00:00+01:00",
+            "2026-11-27T17:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "Please list any meetings with Dr. Jane Doe, bob@example.org & Li on the topic of the merger in the coming 3 days",
+        FRI,
+        &["Dr. Jane Doe", "bob@example.org", "Li"],
+        Some((
+            "in the coming 3 days",
+            "2026-11-27T10:00:00+01:00",
+            "2026-11-30T10:00:00+01:00",
+        )),
+        Some("merger"),
+    ),
+    case(
+        "anything with Tom between Monday and Friday",
+        FRI,
+        &["Tom"],
+        Some((
+            "between Monday and Friday",
+            "2026-11-30T00:00:00+01:00",
+            "2026-12-05T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // --- time words ------------------------------------------------------------------------
+    case(
+        "what's on my calendar today?",
+        FRI,
+        &[],
+        Some((
+            "today",
+            "2026-11-27T00:00:00+01:00",
+            "2026-11-28T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "anything tonight?",
+        FRI,
+        &[],
+        Some((
+            "tonight",
+            "2026-11-27T18:00:00+01:00",
+            "2026-11-28T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "show me yesterday's meetings",
+        FRI,
+        &[],
+        Some((
+            "yesterday's",
+            "2026-11-26T00:00:00+01:00",
+            "2026-11-27T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "list meetings this week",
+        FRI,
+        &[],
+        Some((
+            "this week",
+            "2026-11-23T00:00:00+01:00",
+            "2026-11-30T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "any meetings last week with Tom",
+        FRI,
+        &["Tom"],
+        Some((
+            "last week",
+            "2026-11-16T00:00:00+01:00",
+            "2026-11-23T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "what do I have this weekend",
+        FRI,
+        &[],
+        Some((
+            "this weekend",
+            "2026-11-28T00:00:00+01:00",
+            "2026-11-30T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "next weekend",
+        FRI,
+        &[],
+        Some((
+            "next weekend",
+            "2026-12-05T00:00:00+01:00",
+            "2026-12-07T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "meetings this month about hiring",
+        FRI,
+        &[],
+        Some((
+            "this month",
+            "2026-11-01T00:00:00+01:00",
+            "2026-12-01T00:00:00+01:00",
+        )),
+        Some("hiring"),
+    ),
+    case(
+        "last month with Zoë",
+        FRI,
+        &["Zoë"],
+        Some((
+            "last month",
+            "2026-10-01T00:00:00+02:00",
+            "2026-11-01T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // "next Tuesday" is the Tuesday of next week.
+    case(
+        "what do I have next Tuesday?",
+        FRI,
+        &[],
+        Some((
+            "next Tuesday",
+            "2026-12-01T00:00:00+01:00",
+            "2026-12-02T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // "last Monday" is the most recent Monday before today.
+    case(
+        "what did I have last Monday",
+        FRI,
+        &[],
+        Some((
+            "last Monday",
+            "2026-11-23T00:00:00+01:00",
+            "2026-11-24T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "this morning",
+        FRI,
+        &[],
+        Some((
+            "this morning",
+            "2026-11-27T09:00:00+01:00",
+            "2026-11-27T12:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "this afternoon with Bob",
+        FRI,
+        &["Bob"],
+        Some((
+            "this afternoon",
+            "2026-11-27T12:00:00+01:00",
+            "2026-11-27T17:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "this evening",
+        FRI,
+        &[],
+        Some((
+            "this evening",
+            "2026-11-27T17:00:00+01:00",
+            "2026-11-27T21:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "tomorrow morning with Sarah regarding the offsite",
+        FRI,
+        &["Sarah"],
+        Some((
+            "tomorrow morning",
+            "2026-11-28T09:00:00+01:00",
+            "2026-11-28T12:00:00+01:00",
+        )),
+        Some("offsite"),
+    ),
+    case(
+        "the coming five days",
+        FRI,
+        &[],
+        Some((
+            "the coming five days",
+            "2026-11-27T10:00:00+01:00",
+            "2026-12-02T10:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "over the next two weeks",
+        FRI,
+        &[],
+        Some((
+            "over the next two weeks",
+            "2026-11-27T10:00:00+01:00",
+            "2026-12-11T10:00:00+01:00",
+        )),
+        None,
+    ),
+    // "in N weeks": the whole ISO week that holds today + 7N days.
+    case(
+        "in 2 weeks",
+        FRI,
+        &[],
+        Some((
+            "in 2 weeks",
+            "2026-12-07T00:00:00+01:00",
+            "2026-12-14T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "the past 2 weeks with Tom",
+        FRI,
+        &["Tom"],
+        Some((
+            "the past 2 weeks",
+            "2026-11-13T10:00:00+01:00",
+            "2026-11-27T10:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "what did I have 3 days ago",
+        FRI,
+        &[],
+        Some((
+            "3 days ago",
+            "2026-11-24T00:00:00+01:00",
+            "2026-11-25T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "the day after tomorrow",
+        FRI,
+        &[],
+        Some((
+            "the day after tomorrow",
+            "2026-11-29T00:00:00+01:00",
+            "2026-11-30T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // --- dates and ranges ------------------------------------------------------------------
+    case(
+        "meetings on 2026-12-03",
+        FRI,
+        &[],
+        Some((
+            "on 2026-12-03",
+            "2026-12-03T00:00:00+01:00",
+            "2026-12-04T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "December 3",
+        FRI,
+        &[],
+        Some((
+            "December 3",
+            "2026-12-03T00:00:00+01:00",
+            "2026-12-04T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "anything on 3 December?",
+        FRI,
+        &[],
+        Some((
+            "on 3 December",
+            "2026-12-03T00:00:00+01:00",
+            "2026-12-04T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // Passed this year → next year.
+    case(
+        "what's happening on March 3?",
+        FRI,
+        &[],
+        Some((
+            "on March 3",
+            "2027-03-03T00:00:00+01:00",
+            "2027-03-04T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "Thursday, December 10 with Kim",
+        FRI,
+        &["Kim"],
+        Some((
+            "Thursday, December 10",
+            "2026-12-10T00:00:00+01:00",
+            "2026-12-11T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "what's on my calendar in December",
+        FRI,
+        &[],
+        Some((
+            "in December",
+            "2026-12-01T00:00:00+01:00",
+            "2027-01-01T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "between Dec 3 and Dec 5",
+        FRI,
+        &[],
+        Some((
+            "between Dec 3 and Dec 5",
+            "2026-12-03T00:00:00+01:00",
+            "2026-12-06T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "from Monday to Wednesday with Alice",
+        FRI,
+        &["Alice"],
+        Some((
+            "from Monday to Wednesday",
+            "2026-11-30T00:00:00+01:00",
+            "2026-12-03T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "until Friday",
+        FRI,
+        &[],
+        Some((
+            "until Friday",
+            "2026-11-27T10:00:00+01:00",
+            "2026-11-28T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "meetings until next Friday concerning the launch",
+        FRI,
+        &[],
+        Some((
+            "until next Friday",
+            "2026-11-27T10:00:00+01:00",
+            "2026-12-05T00:00:00+01:00",
+        )),
+        Some("launch"),
+    ),
+    case(
+        "what do I have until the end of the week",
+        FRI,
+        &[],
+        Some((
+            "until the end of the week",
+            "2026-11-27T10:00:00+01:00",
+            "2026-11-30T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "what is on my calendar between now and Friday with Ana",
+        FRI,
+        &["Ana"],
+        Some((
+            "between now and Friday",
+            "2026-11-27T10:00:00+01:00",
+            "2026-11-28T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "Schedule with Bob for the week of December 9",
+        FRI,
+        &["Bob"],
+        Some((
+            "for the week of December 9",
+            "2026-12-07T00:00:00+01:00",
+            "2026-12-14T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "what meetings did I have with Bob since Monday",
+        FRI,
+        &["Bob"],
+        Some((
+            "since Monday",
+            "2026-11-23T00:00:00+01:00",
+            "2026-11-27T10:00:00+01:00",
+        )),
+        None,
+    ),
+    // A clock time is read (not a name, not topic) but does not narrow the day.
+    case(
+        "what's on my calendar on Monday at 3pm",
+        FRI,
+        &[],
+        Some((
+            "on Monday",
+            "2026-11-30T00:00:00+01:00",
+            "2026-12-01T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // --- topics ----------------------------------------------------------------------------
+    case(
+        "meetings titled \"Q3 planning\" tomorrow",
+        FRI,
+        &[],
+        TOMORROW,
+        Some("Q3 planning"),
+    ),
+    case(
+        "anything called “Design review” with Bob Smith",
+        FRI,
+        &["Bob Smith"],
+        None,
+        Some("Design review"),
+    ),
+    case(
+        "re: quarterly numbers",
+        FRI,
+        &[],
+        None,
+        Some("quarterly numbers"),
+    ),
+    case(
+        "regarding Q4 budget with Zoë",
+        FRI,
+        &["Zoë"],
+        None,
+        Some("Q4 budget"),
+    ),
+    case(
+        "meetings about the budget with Tom and Sarah tomorrow",
+        FRI,
+        &["Tom", "Sarah"],
+        TOMORROW,
+        Some("budget"),
+    ),
+    // --- nothing to find -------------------------------------------------------------------
+    case("show me my calendar", FRI, &[], None, None),
+    case("hello?", FRI, &[], None, None),
+    case("what meetings do I have?", FRI, &[], None, None),
+    case("??? !!! ,,,", FRI, &[], None, None),
+    // --- other zones and DST days ----------------------------------------------------------
+    // The 23-hour day: still local midnight to local midnight.
+    case(
+        "tomorrow",
+        BERLIN_SPRING,
+        &[],
+        Some((
+            "tomorrow",
+            "2026-03-29T00:00:00+01:00",
+            "2026-03-30T00:00:00+02:00",
+        )),
+        None,
+    ),
+    // The 25-hour day.
+    case(
+        "what's on tomorrow with Sarah?",
+        BERLIN_AUTUMN,
+        &["Sarah"],
+        Some((
+            "on tomorrow",
+            "2026-10-25T00:00:00+02:00",
+            "2026-10-26T00:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "this weekend",
+        BERLIN_AUTUMN,
+        &[],
+        Some((
+            "this weekend",
+            "2026-10-24T00:00:00+02:00",
+            "2026-10-26T00:00:00+01:00",
+        )),
+        None,
+    ),
+    // "N days from now" keeps the wall-clock time across the switch.
+    case(
+        "in the next 3 days",
+        BERLIN_AUTUMN,
+        &[],
+        Some((
+            "in the next 3 days",
+            "2026-10-24T10:00:00+02:00",
+            "2026-10-27T10:00:00+01:00",
+        )),
+        None,
+    ),
+    case(
+        "what's on tomorrow with Bob",
+        NY_SPRING,
+        &["Bob"],
+        Some((
+            "on tomorrow",
+            "2026-03-08T00:00:00-05:00",
+            "2026-03-09T00:00:00-04:00",
+        )),
+        None,
+    ),
+    case(
+        "this week",
+        NY_AUTUMN,
+        &[],
+        Some((
+            "this week",
+            "2026-10-26T00:00:00-04:00",
+            "2026-11-02T00:00:00-05:00",
+        )),
+        None,
+    ),
+    case(
+        "next week with Ana",
+        NY_AUTUMN,
+        &["Ana"],
+        Some((
+            "next week",
+            "2026-11-02T00:00:00-05:00",
+            "2026-11-09T00:00:00-05:00",
+        )),
+        None,
+    ),
+    // "today" is the local date of `now`, not the UTC date.
+    case(
+        "today",
+        NY_LATE,
+        &[],
+        Some((
+            "today",
+            "2026-11-27T00:00:00-05:00",
+            "2026-11-28T00:00:00-05:00",
+        )),
+        None,
+    ),
+    case(
+        "tonight",
+        NY_LATE,
+        &[],
+        Some((
+            "tonight",
+            "2026-11-27T18:00:00-05:00",
+            "2026-11-28T00:00:00-05:00",
+        )),
+        None,
+    ),
+];
+
+#[test]
+fn the_table() {
+    assert!(
+        CASES.len() >= 50,
+        "the table must hold at least 50 questions"
+    );
+    let mut failures = Vec::new();
+    for c in CASES {
+        let got = match parse(c.q, at(c.now)) {
+            Ok(q) => q,
+            Err(e) => {
+                failures.push(format!("{:?}: error {e}", c.q));
+                continue;
+            }
+        };
+        let people: Vec<&str> = got.people.iter().map(String::as_str).collect();
+        let window = got
+            .window
+            .as_ref()
+            .map(|w| (w.phrase.clone(), w.start.to_rfc3339(), w.end.to_rfc3339()));
+        let want_window = c
+            .window
+            .map(|(p, s, e)| (p.to_string(), s.to_string(), e.to_string()));
+        if people != c.people || window != want_window || got.topic.as_deref() != c.topic {
+            failures.push(format!(
+                "{:?} (now {}):\n   got  people {:?} window {:?} topic {:?}\n   want people {:?} window {:?} topic {:?}",
+                c.q, c.now, people, window, got.topic, c.people, want_window, c.topic
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} questions differ:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn windows_are_in_the_zone_of_now() {
+    let q = parse("tomorrow", at(NY_SPRING)).unwrap();
+    let w = q.window.unwrap();
+    assert_eq!(w.start.timezone(), chrono_tz::America::New_York);
+    assert_eq!((w.end - w.start).num_hours(), 23);
+    let q = parse("tomorrow", at(BERLIN_AUTUMN)).unwrap();
+    let w = q.window.unwrap();
+    assert_eq!((w.end - w.start).num_hours(), 25);
+}
+
+#[test]
+fn errors() {
+    let now = at(FRI);
+    for empty in ["", "   ", "\n\t "] {
+        let e = parse(empty, now).unwrap_err();
+        assert!(matches!(e, QuestionError::Empty), "{empty:?} gave {e:?}");
+    }
+    let long = "with Tom ".repeat(MAX_QUESTION_CHARS / 9 + 1);
+    let e = parse(&long, now).unwrap_err();
+    assert!(
+        matches!(e, QuestionError::TooLong { chars } if chars == long.chars().count()),
+        "{e:?}"
+    );
+    let e = parse("meetings with Tom\u{1b}[31m tomorrow", now).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            QuestionError::ControlCharacter {
+                position: 17,
+                code: 0x1b
+            }
+        ),
+        "{e:?}"
+    );
+    let e = parse("tomorrow\u{85}", now).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            QuestionError::ControlCharacter {
+                position: 8,
+                code: 0x85
+            }
+        ),
+        "{e:?}"
+    );
+
+    let api = ApiError::from_error(&e);
+    assert_eq!(api.code, "invalid_request");
+    assert_eq!(api.field.as_deref(), Some("question"));
+    assert_eq!(api.status, 400);
+    let e = parse("", now).unwrap_err();
+    assert_eq!((e.code(), e.field()), ("invalid_request", Some("question")));
+    assert_eq!(e.to_string(), "the question is empty");
+
+    // Exactly the limit is accepted, and big inputs parse quickly (linear).
+    let base = "with Bob Smith and Zoë next week about the budget. ".repeat(39);
+    let max = format!("{base:<width$}", width = MAX_QUESTION_CHARS);
+    assert_eq!(max.chars().count(), MAX_QUESTION_CHARS);
+    let started = std::time::Instant::now();
+    let q = parse(&max, now).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(q.people, vec!["Bob Smith", "Zoë"]);
+    assert_eq!(q.topic.as_deref(), Some("budget"));
+}
+
+#[test]
+fn adversarial_inputs_parse_without_panicking() {
+    let now = at(FRI);
+    let inputs = [
+        "with ".repeat(400),
+        "and ".repeat(500),
+        "the ".repeat(500),
+        "'".repeat(2000),
+        "\"".repeat(1999),
+        "next ".repeat(400),
+        "between ".repeat(250),
+        "Tom's ".repeat(300),
+        "with A. B. C. D. E. ".repeat(90),
+        "in the next 4294967295 days".to_string(),
+        "December 31, 9999 until 31 December 99999".to_string(),
+        "@@@ a@b a@b.c .@.. ".repeat(90),
+        "the week of ".repeat(150),
+        "Dr. ".repeat(500),
+        "van de la ".repeat(200),
+    ];
+    for q in &inputs {
+        let started = std::time::Instant::now();
+        assert!(parse(q, now).is_ok(), "{q:.40}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{q:.40} was slow"
+        );
+    }
+    assert_eq!(
+        parse(&"Tom's ".repeat(300), now).unwrap().people,
+        vec!["Tom"]
+    );
+}
+
+#[test]
+fn random_questions_never_panic_and_windows_are_never_empty() {
+    const VOCAB: &[&str] = &[
+        "with",
+        "and",
+        "or",
+        ",",
+        "&",
+        "Tom",
+        "sarah",
+        "Bob Smith",
+        "Zoë",
+        "me",
+        "I",
+        "between",
+        "from",
+        "to",
+        "until",
+        "since",
+        "before",
+        "after",
+        "next",
+        "last",
+        "this",
+        "the",
+        "a",
+        "few",
+        "3",
+        "21",
+        "99999",
+        "days",
+        "weeks",
+        "months",
+        "hours",
+        "week",
+        "weekend",
+        "month",
+        "year",
+        "Monday",
+        "fri",
+        "on",
+        "in",
+        "over",
+        "tomorrow",
+        "today",
+        "tonight",
+        "yesterday",
+        "morning",
+        "night",
+        "December",
+        "Dec",
+        ".",
+        "3rd",
+        "the 31st",
+        "of",
+        "2026-02-28",
+        "2024-02-29",
+        "Feb 29",
+        "about",
+        "re:",
+        "\"Q3",
+        "plan\"",
+        "'x'",
+        "Tom's",
+        "jgarcia@example.com",
+        "at",
+        "3pm",
+        "15:00",
+        "noon",
+        "?",
+        "please",
+        "end",
+        "rest",
+        "now",
+        "ago",
+        "Dr.",
+        "van",
+        "Will",
+        "does",
+        "have",
+        "free",
+        "–",
+        "coming",
+        "past",
+        "day",
+        "after",
+        "O'Neil",
+    ];
+    let nows = [
+        FRI,
+        BERLIN_SPRING,
+        BERLIN_AUTUMN,
+        NY_SPRING,
+        NY_AUTUMN,
+        NY_LATE,
+    ];
+    // A fixed linear congruential generator: the same 3000 questions every run.
+    let mut state: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        usize::try_from(state >> 33).unwrap() % n
+    };
+    let (mut windows, mut with_people) = (0, 0);
+    for _ in 0..3000 {
+        let len = 1 + next(14);
+        let words: Vec<&str> = (0..len).map(|_| VOCAB[next(VOCAB.len())]).collect();
+        let q = words.join(" ");
+        let now = at(nows[next(nows.len())]);
+        let parsed = parse(&q, now).unwrap();
+        windows += usize::from(parsed.window.is_some());
+        with_people += usize::from(!parsed.people.is_empty());
+        if let Some(w) = &parsed.window {
+            assert!(w.start < w.end, "{q:?} gave an empty window {w:?}");
+            assert_eq!(w.start.timezone(), now.timezone());
+            assert!(q.contains(&w.phrase), "{q:?}: phrase {:?}", w.phrase);
+        }
+        assert!(
+            parsed.people.iter().all(|p| !p.is_empty() && p.trim() == p),
+            "{q:?}"
+        );
+        assert!(parsed.topic.iter().all(|t| !t.is_empty()), "{q:?}");
+    }
+    // The generator really exercises the grammar.
+    assert!(
+        windows > 1000 && with_people > 300,
+        "windows {windows}, people {with_people}"
+    );
+}
