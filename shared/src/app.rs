@@ -195,7 +195,7 @@ impl App {
             timings,
             Arc::new(crate::metrics::Discard),
             config.timezone,
-            Limits::default(),
+            Limits::from_config(&config),
         );
         Ok(App { config, caps, coordinator })
     }

@@ -12,8 +12,10 @@ use crate::error::ErrorCode;
 pub const SAMPLE_CALENDARS: &str = "sample:calendars";
 /// Contact sources used when `KENNY_CONTACTS` is unset: the bundled sample data.
 pub const SAMPLE_CONTACTS: &str = "sample:contacts";
+/// Default longest duration of one coordinate step, ms.
+pub const DEFAULT_STEP_TIMEOUT_MS: u64 = 10_000;
 /// The keys Kenny reads; anything else in `kenny.toml` is a mistake worth reporting.
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 8] = [
     "KENNY_CALENDARS",
     "KENNY_CONTACTS",
     "KENNY_TIMEZONE",
@@ -21,6 +23,7 @@ pub const KEYS: [&str; 7] = [
     "KENNY_CACHE",
     "KENNY_CALENDAR_READ_FUNCTION",
     "KENNY_CONTACTS_RESOLVE_FUNCTION",
+    "KENNY_STEP_TIMEOUT_MS",
 ];
 
 /// Why the configuration could not be read.
@@ -60,6 +63,8 @@ pub struct Config {
     pub calendar_read_function: String,
     /// Function name of `contacts.resolve` for `coordinate`.
     pub contacts_resolve_function: String,
+    /// Longest one coordinate step may take (the invocation deadline may cut it shorter).
+    pub step_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -94,7 +99,14 @@ impl Config {
             })?,
             None => Tz::UTC,
         };
+        let step_timeout = match get("KENNY_STEP_TIMEOUT_MS") {
+            None => DEFAULT_STEP_TIMEOUT_MS,
+            Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (100..=900_000).contains(ms)).ok_or_else(|| {
+                ConfigError::Value { key: "KENNY_STEP_TIMEOUT_MS", message: format!("{v:?} is not a number of milliseconds from 100 to 900000") }
+            })?,
+        };
         Ok(Config {
+            step_timeout: std::time::Duration::from_millis(step_timeout),
             calendars: list("KENNY_CALENDARS", SAMPLE_CALENDARS),
             contacts: list("KENNY_CONTACTS", SAMPLE_CONTACTS),
             timezone,
@@ -175,5 +187,9 @@ mod tests {
         assert!(Config::from_parts(|_| None, Some("KENNY_TIMEZON = \"UTC\"")).unwrap_err().to_string().contains("unknown key"));
         let env = |k: &str| (k == "KENNY_TIMEZONE").then(|| "Mars/Olympus".to_string());
         assert_eq!(Config::from_parts(env, None).unwrap_err().code(), "invalid_config");
+        let env = |k: &str| (k == "KENNY_STEP_TIMEOUT_MS").then(|| "5".to_string());
+        assert!(Config::from_parts(env, None).unwrap_err().to_string().contains("KENNY_STEP_TIMEOUT_MS"));
+        let env = |k: &str| (k == "KENNY_STEP_TIMEOUT_MS").then(|| "1500".to_string());
+        assert_eq!(Config::from_parts(env, None).unwrap().step_timeout, std::time::Duration::from_millis(1500));
     }
 }

@@ -22,7 +22,7 @@ use crate::metrics::{self, MetricsSink};
 use crate::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
 use crate::question::{self, Question};
 use crate::sibling::Sibling;
-use crate::time::{TimeArg, format_instant, local_to_utc, parse_zone};
+use crate::time::{TimeArg, Window, format_instant, local_to_utc, parse_zone};
 use crate::timing::{RecordKind, TimingRecord, TimingStore};
 
 /// Days a question without time words looks ahead (from the start of today).
@@ -151,6 +151,9 @@ pub enum CoordinateError {
     /// `now` or `timezone` is malformed.
     #[error(transparent)]
     Time(#[from] crate::time::TimeError),
+    /// The question asks for a window longer than a read may be.
+    #[error("the question asks for {0}")]
+    QuestionWindow(crate::time::TimeError),
 }
 
 impl ErrorCode for CoordinateError {
@@ -159,7 +162,7 @@ impl ErrorCode for CoordinateError {
             CoordinateError::QuestionOrPlan => "invalid_request",
             CoordinateError::Question(e) => e.code(),
             CoordinateError::Plan(e) => e.code(),
-            CoordinateError::Time(e) => e.code(),
+            CoordinateError::Time(e) | CoordinateError::QuestionWindow(e) => e.code(),
         }
     }
     fn field(&self) -> Option<&str> {
@@ -168,6 +171,7 @@ impl ErrorCode for CoordinateError {
             CoordinateError::Question(e) => e.field(),
             CoordinateError::Plan(e) => e.field(),
             CoordinateError::Time(e) => e.field(),
+            CoordinateError::QuestionWindow(_) => Some("question"),
         }
     }
 }
@@ -179,6 +183,13 @@ pub struct Limits {
     pub max_concurrency: usize,
     /// Longest a single step may take.
     pub step_timeout: Duration,
+}
+
+impl Limits {
+    /// The limits configuration asks for.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Limits { step_timeout: config.step_timeout, ..Limits::default() }
+    }
 }
 
 impl Default for Limits {
@@ -249,6 +260,10 @@ impl Coordinator {
         let (plan, understood, window_kind) = match (&request.question, &request.plan) {
             (Some(q), None) => {
                 let parsed = question::parse(q, now)?;
+                if let Some(w) = &parsed.window {
+                    Window::new(w.start.with_timezone(&Utc), w.end.with_timezone(&Utc))
+                        .map_err(CoordinateError::QuestionWindow)?;
+                }
                 let kind = window_kind(&parsed);
                 (question_plan(&parsed, now, tz), Some(parsed), Some(kind))
             }

@@ -104,7 +104,7 @@ impl FunctionState {
                 );
                 let timings = crate::timing::open_store(&config.timings).await?;
                 let coordinator =
-                    Coordinator::new(Arc::new(sibling), timings, metrics.clone(), config.timezone, Limits::default());
+                    Coordinator::new(Arc::new(sibling), timings, metrics.clone(), config.timezone, Limits::from_config(&config));
                 Ok(Self::coordinate(coordinator, metrics))
             }
         }

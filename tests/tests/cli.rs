@@ -213,6 +213,8 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
         (&["ask", "meetings tomorrow", "--tz", "Nowhere/City", "--json"], "invalid_request", Some("timezone")),
         (&["ask", "meetings tomorrow", "--now", "soon", "--json"], "invalid_request", Some("now")),
         (&["contacts", "resolve", "   ", "--json"], "invalid_request", Some("query")),
+        (&["ask", "meetings in the next 400 days", "--json"], "window_too_large", Some("question")),
+        (&["ask", "", "--json"], "invalid_request", Some("question")),
     ];
     for (args, code, field) in cases {
         let run = kenny(dir.path(), args, &[]);
