@@ -336,6 +336,7 @@ impl Coordinator {
         let transport = self.sibling.transport().to_string();
         let mut pending: Vec<usize> = plan.steps.iter().map(|s| s.deps.len()).collect();
         let mut doomed = vec![false; n];
+        let mut failed = vec![false; n];
         let mut ready: std::collections::VecDeque<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
         let mut named_outputs: HashMap<String, Value> = HashMap::new();
         let mut exec = Execution {
@@ -362,8 +363,14 @@ impl Coordinator {
             while running.len() < limit {
                 let Some(i) = ready.pop_front() else { break };
                 let step = &plan.steps[i];
-                if doomed[i] {
+                let defaults_cover = step
+                    .deps
+                    .iter()
+                    .filter(|&&d| failed[d])
+                    .all(|&d| crate::plan::runs_without(&step.params, &plan.steps[d].id));
+                if doomed[i] && !defaults_cover {
                     exec.fail(i, "dependency_failed", "a step it depends on failed".into());
+                    failed[i] = true;
                     finish(plan, i, false, &mut pending, &mut doomed, &mut ready);
                     continue;
                 }
@@ -373,6 +380,7 @@ impl Coordinator {
                         exec.fail(i, e.code(), e.to_string());
                         exec.steps[i].status = "error".into();
                         exec.steps[i].start_ms = ms(started.elapsed());
+                        failed[i] = true;
                         finish(plan, i, false, &mut pending, &mut doomed, &mut ready);
                         continue;
                     }
@@ -409,6 +417,7 @@ impl Coordinator {
                 Err(e) => {
                     exec.steps[i].status = "error".into();
                     exec.fail(i, &e.code, e.message);
+                    failed[i] = true;
                     false
                 }
             };

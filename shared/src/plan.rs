@@ -6,6 +6,11 @@
 //! `"default": value`, used when the pointer finds nothing or null (so an unresolved person can
 //! fall back to the name as said). A `$ref` makes its step depend on the named step even when
 //! `depends_on` does not list it.
+//!
+//! When a step fails, the steps that depend on it are skipped (`dependency_failed`) — unless
+//! every `$ref` a dependent has to the failed step carries a `default`: then it runs with the
+//! defaults, so that a question whose contact lookup failed is still answered on the names as
+//! said (marked `degraded`).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -271,13 +276,31 @@ fn as_ref(v: &Value) -> Option<(&str, Option<&Value>)> {
 }
 
 fn collect_refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-    if let Some((r, _)) = as_ref(v) {
-        out.push(r);
+    let mut objects = Vec::new();
+    collect_ref_objects(v, &mut objects);
+    out.extend(objects.into_iter().map(|(r, _)| r));
+}
+
+/// True when `params` refer to step `target` at least once and every such `$ref` has a default.
+pub fn runs_without(params: &Value, target: &str) -> bool {
+    let mut refs = Vec::new();
+    collect_ref_objects(params, &mut refs);
+    let to_target: Vec<bool> = refs
+        .iter()
+        .filter(|(r, _)| split_ref(r).is_ok_and(|(id, _)| id == target))
+        .map(|(_, has_default)| *has_default)
+        .collect();
+    !to_target.is_empty() && to_target.iter().all(|d| *d)
+}
+
+fn collect_ref_objects<'a>(v: &'a Value, out: &mut Vec<(&'a str, bool)>) {
+    if let Some((r, default)) = as_ref(v) {
+        out.push((r, default.is_some()));
         return;
     }
     match v {
-        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
-        Value::Object(o) => o.values().for_each(|x| collect_refs(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| collect_ref_objects(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_ref_objects(x, out)),
         _ => {}
     }
 }
@@ -347,6 +370,17 @@ mod tests {
         outs.insert("a".to_string(), json!({"resolved": null}));
         let got = resolve_refs("r", &p.steps[1].params, &outs).unwrap();
         assert_eq!(got, json!({"attendees": ["Sarah"]}));
+    }
+
+    #[test]
+    fn a_step_runs_without_a_failed_step_only_when_all_its_refs_to_it_have_defaults() {
+        let p = json!({"a": [{"$ref": "x/y", "default": "n"}, {"$ref": "z/y"}], "b": {"$ref": "w/q", "default": 1}});
+        assert!(runs_without(&p, "x"));
+        assert!(!runs_without(&p, "z"));
+        assert!(runs_without(&p, "w"));
+        assert!(!runs_without(&p, "v"), "no ref at all: an explicit dependency");
+        let both = json!([{"$ref": "x/a", "default": 1}, {"$ref": "x/b"}]);
+        assert!(!runs_without(&both, "x"));
     }
 
     #[test]

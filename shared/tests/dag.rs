@@ -198,6 +198,24 @@ async fn a_failed_step_fails_only_its_dependents() {
     assert_eq!(recs[2].error_code.as_deref(), Some("dependency_failed"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dependent_whose_refs_have_defaults_runs_on_the_defaults() {
+    let fake = Fake::new(1);
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
+    let plan = json!({"steps": [
+        step("person", json!({"mode": "fail"}), &[]),
+        step("read", json!({"tag": "read", "who": [{"$ref": "person/resolved/emails", "default": "Sarah"}]}), &["person"]),
+        step("strict", json!({"tag": "strict", "who": {"$ref": "person/resolved/emails"}}), &[]),
+    ]});
+    let r = c.handle(request(plan, false), "req-d", None).await.unwrap();
+    assert!(r.degraded);
+    let read = fake.calls().into_iter().find(|c| c["tag"] == "read").expect("read ran on the default");
+    assert_eq!(read["who"], json!(["Sarah"]));
+    assert!(!fake.was_called("strict"));
+    let errs: Vec<_> = r.errors.iter().map(|e| (e.step.as_str(), e.code.as_str())).collect();
+    assert_eq!(errs, [("person", "boom"), ("strict", "dependency_failed")]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_hanging_step_times_out_and_the_rest_answers() {
     let fake = Fake::new(1);
