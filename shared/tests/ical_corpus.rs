@@ -12,6 +12,8 @@
 //! truncated: true                (default false)
 //! skipped: malformed_rule        one header per expected report, in order (default: none)
 //! warning: unknown_timezone      the same for warnings (default: none)
+//! name: Team                     X-WR-CALNAME (default: not checked)
+//! series: 4                      event_count(), the number of UIDs (default: not checked)
 //! ---
 //! START END UID RECURRENCE-ID STATUS SUMMARY
 //! ```
@@ -34,6 +36,8 @@ struct Case {
     truncated: bool,
     skipped: Vec<String>,
     warnings: Vec<String>,
+    name: Option<String>,
+    series: Option<usize>,
     lines: Vec<String>,
 }
 
@@ -46,6 +50,8 @@ fn read_expected(path: &Path) -> Result<Case, String> {
     let mut truncated = false;
     let mut skipped = Vec::new();
     let mut warnings = Vec::new();
+    let mut name = None;
+    let mut series = None;
     let mut lines = Vec::new();
     let mut in_body = false;
     for raw in text.lines() {
@@ -71,6 +77,8 @@ fn read_expected(path: &Path) -> Result<Case, String> {
             "truncated" => truncated = value == "true",
             "skipped" => skipped.push(value.to_string()),
             "warning" => warnings.push(value.to_string()),
+            "name" => name = Some(value.to_string()),
+            "series" => series = Some(value.parse().map_err(|e| format!("series: {e}"))?),
             other => return Err(format!("unknown header {other:?}")),
         }
     }
@@ -89,6 +97,8 @@ fn read_expected(path: &Path) -> Result<Case, String> {
         truncated,
         skipped,
         warnings,
+        name,
+        series,
         lines,
     })
 }
@@ -144,6 +154,16 @@ fn run(ics: &Path, expected: &Path) -> Result<(), String> {
     let warnings: Vec<String> = cal.warnings.iter().map(|s| s.code.to_string()).collect();
     if warnings != case.warnings {
         let _ = writeln!(problems, "  warnings: expected {:?}, got {:?}", case.warnings, cal.warnings);
+    }
+    if let Some(name) = &case.name
+        && cal.name.as_ref() != Some(name)
+    {
+        let _ = writeln!(problems, "  name: expected {name:?}, got {:?}", cal.name);
+    }
+    if let Some(n) = case.series
+        && cal.event_count() != n
+    {
+        let _ = writeln!(problems, "  series: expected {n}, got {}", cal.event_count());
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }

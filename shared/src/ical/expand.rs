@@ -115,7 +115,8 @@ fn end_of(spec: EndSpec, spec_start: &Time, inst: Inst, floating: Zone) -> When 
                 EndSpec::End(t) => {
                     let same_zone = t.is_date() || spec_start.is_date() || t.zone(floating) == spec_start.zone(floating);
                     if same_zone {
-                        let delta = wall_in(&t, t.zone(floating), floating) - wall_in(spec_start, spec_start.zone(floating), floating);
+                        // Both written in one zone: the difference of the written wall times.
+                        let delta = t.wall() - spec_start.wall();
                         zone.to_utc(add_wall(zone.wall(u), delta))
                     } else {
                         add_utc(u, t.instant(floating) - spec_start.instant(floating))
