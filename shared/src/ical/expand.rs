@@ -31,8 +31,9 @@ pub(crate) fn expand(parsed: &Parsed, opts: &ExpandOptions, limits: &Limits) -> 
     let mut out = Expansion::default();
     let mut budget = limits.max_total_steps;
     for s in &parsed.series {
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expand_series(s, opts, floating, limits, &mut budget)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            expand_series(s, opts, floating, limits, &mut budget)
+        }));
         match result {
             Ok((occ, truncated)) => {
                 out.occurrences.extend(occ);
@@ -57,7 +58,9 @@ pub(crate) fn expand(parsed: &Parsed, opts: &ExpandOptions, limits: &Limits) -> 
 }
 
 fn add_days(d: NaiveDate, days: i64) -> NaiveDate {
-    TimeDelta::try_days(days).and_then(|t| d.checked_add_signed(t)).unwrap_or(d)
+    TimeDelta::try_days(days)
+        .and_then(|t| d.checked_add_signed(t))
+        .unwrap_or(d)
 }
 
 fn add_wall(w: NaiveDateTime, delta: TimeDelta) -> NaiveDateTime {
@@ -105,7 +108,9 @@ fn end_of(spec: EndSpec, spec_start: &Time, inst: Inst, floating: Zone) -> When 
                     }
                     days
                 }
-                EndSpec::Duration(dur) => dur.days + dur.secs.div_euclid(86_400) + i64::from(dur.secs.rem_euclid(86_400) > 0),
+                EndSpec::Duration(dur) => {
+                    dur.days + dur.secs.div_euclid(86_400) + i64::from(dur.secs.rem_euclid(86_400) > 0)
+                }
             };
             When::Date(add_days(d, days.max(1)))
         }
@@ -113,7 +118,8 @@ fn end_of(spec: EndSpec, spec_start: &Time, inst: Inst, floating: Zone) -> When 
             let end = match spec {
                 EndSpec::None => u,
                 EndSpec::End(t) => {
-                    let same_zone = t.is_date() || spec_start.is_date() || t.zone(floating) == spec_start.zone(floating);
+                    let same_zone =
+                        t.is_date() || spec_start.is_date() || t.zone(floating) == spec_start.zone(floating);
                     if same_zone {
                         // Both written in one zone: the difference of the written wall times.
                         let delta = t.wall() - spec_start.wall();
@@ -162,7 +168,8 @@ fn occurrence(ev: &Event, start: When, end: When, recurrence_id: Option<When>) -
 }
 
 fn overlaps(opts: &ExpandOptions, start: When, end: When) -> bool {
-    opts.window.overlaps(start.to_utc(opts.floating_tz), end.to_utc(opts.floating_tz))
+    opts.window
+        .overlaps(start.to_utc(opts.floating_tz), end.to_utc(opts.floating_tz))
 }
 
 /// A RANGE=THISANDFUTURE override: from `from` on, instances move by `delta` (wall-clock, in
@@ -211,7 +218,9 @@ fn expand_series(
         };
         let end = match (o.end, master) {
             // An override without DTEND/DURATION keeps the series' length.
-            (EndSpec::None, Some(m)) if m.start.is_date() == o.start.is_date() => end_of(m.end, &m.start, start, floating),
+            (EndSpec::None, Some(m)) if m.start.is_date() == o.start.is_date() => {
+                end_of(m.end, &m.start, start, floating)
+            }
             _ => end_of(o.end, &o.start, start, floating),
         };
         let rid_when = match rid {
@@ -256,59 +265,62 @@ fn expand_series(
     // Master instances in the window, keyed by original start (deduplicates RRULE/RDATE/DTSTART).
     let mut instances: BTreeMap<i64, Occurrence> = BTreeMap::new();
     // Considers one instance by its original wall-clock start; returns true when it is kept.
-    let consider = |wall: NaiveDateTime, explicit: Option<(EndSpec, Time)>, instances: &mut BTreeMap<i64, Occurrence>| -> bool {
-        let (orig, orig_utc, date) = if date_series {
-            let d = wall.date();
-            (Inst::Date(d), floating.to_utc(d.and_time(chrono::NaiveTime::MIN)), d)
-        } else {
-            let u = frame.to_utc(wall);
-            (Inst::At(u, frame), u, wall.date())
-        };
-        let key = orig_utc.timestamp();
-        if instances.contains_key(&key) {
-            return true;
-        }
-        let excluded = ex_dates.contains(&date) || (!date_series && ex_ts.contains(&key));
-        let overridden = by_date.contains_key(&date) || (!date_series && by_ts.contains_key(&key));
-        if excluded || overridden {
-            return false;
-        }
-        let future = match futures.partition_point(|f| f.from <= orig_utc) {
-            0 => None,
-            n => Some(&futures[n - 1]),
-        };
-        let (ev, start, end) = match future {
-            Some(f) => {
-                let zone = f.ev.start.zone(floating);
-                let start = if f.ev.start.is_date() {
-                    Inst::Date(add_wall(wall_in(&Time::Utc(orig_utc), zone, floating), f.delta).date())
-                } else if date_series {
-                    let shifted = add_wall(date.and_time(chrono::NaiveTime::MIN), f.delta);
-                    Inst::At(zone.to_utc(shifted), zone)
-                } else {
-                    Inst::At(zone.to_utc(add_wall(zone.wall(orig_utc), f.delta)), zone)
-                };
-                let end = match f.ev.end {
-                    EndSpec::None if f.ev.start.is_date() == m.start.is_date() => end_of(m.end, &m.start, start, floating),
-                    spec => end_of(spec, &f.ev.start, start, floating),
-                };
-                (f.ev, start, end)
+    let consider =
+        |wall: NaiveDateTime, explicit: Option<(EndSpec, Time)>, instances: &mut BTreeMap<i64, Occurrence>| -> bool {
+            let (orig, orig_utc, date) = if date_series {
+                let d = wall.date();
+                (Inst::Date(d), floating.to_utc(d.and_time(chrono::NaiveTime::MIN)), d)
+            } else {
+                let u = frame.to_utc(wall);
+                (Inst::At(u, frame), u, wall.date())
+            };
+            let key = orig_utc.timestamp();
+            if instances.contains_key(&key) {
+                return true;
             }
-            None => {
-                let end = match explicit {
-                    Some((spec, spec_start)) if !date_series => end_of(spec, &spec_start, orig, floating),
-                    _ => end_of(m.end, &m.start, orig, floating),
-                };
-                (m, orig, end)
+            let excluded = ex_dates.contains(&date) || (!date_series && ex_ts.contains(&key));
+            let overridden = by_date.contains_key(&date) || (!date_series && by_ts.contains_key(&key));
+            if excluded || overridden {
+                return false;
             }
+            let future = match futures.partition_point(|f| f.from <= orig_utc) {
+                0 => None,
+                n => Some(&futures[n - 1]),
+            };
+            let (ev, start, end) = match future {
+                Some(f) => {
+                    let zone = f.ev.start.zone(floating);
+                    let start = if f.ev.start.is_date() {
+                        Inst::Date(add_wall(wall_in(&Time::Utc(orig_utc), zone, floating), f.delta).date())
+                    } else if date_series {
+                        let shifted = add_wall(date.and_time(chrono::NaiveTime::MIN), f.delta);
+                        Inst::At(zone.to_utc(shifted), zone)
+                    } else {
+                        Inst::At(zone.to_utc(add_wall(zone.wall(orig_utc), f.delta)), zone)
+                    };
+                    let end = match f.ev.end {
+                        EndSpec::None if f.ev.start.is_date() == m.start.is_date() => {
+                            end_of(m.end, &m.start, start, floating)
+                        }
+                        spec => end_of(spec, &f.ev.start, start, floating),
+                    };
+                    (f.ev, start, end)
+                }
+                None => {
+                    let end = match explicit {
+                        Some((spec, spec_start)) if !date_series => end_of(spec, &spec_start, orig, floating),
+                        _ => end_of(m.end, &m.start, orig, floating),
+                    };
+                    (m, orig, end)
+                }
+            };
+            if !overlaps(opts, start.when(), end) {
+                return false;
+            }
+            let rid = recurring.then_some(orig.when());
+            instances.insert(key, occurrence(ev, start.when(), end, rid));
+            true
         };
-        if !overlaps(opts, start.when(), end) {
-            return false;
-        }
-        let rid = recurring.then_some(orig.when());
-        instances.insert(key, occurrence(ev, start.when(), end, rid));
-        true
-    };
 
     if !recurring {
         consider(m.start.wall(), None, &mut instances);
@@ -317,7 +329,10 @@ fn expand_series(
         for r in &m.rdates {
             let wall = match (date_series, r.start) {
                 (true, Time::Date(d)) => d.and_time(chrono::NaiveTime::MIN),
-                (true, t) => floating.wall(t.instant(floating)).date().and_time(chrono::NaiveTime::MIN),
+                (true, t) => floating
+                    .wall(t.instant(floating))
+                    .date()
+                    .and_time(chrono::NaiveTime::MIN),
                 (false, Time::Date(d)) => d.and_time(m.start.wall().time()),
                 (false, t) => frame.wall(t.instant(floating)),
             };
@@ -344,7 +359,9 @@ fn expand_series(
                 truncated = true;
                 break;
             }
-            let Some(iter) = RuleIter::new(rule, dtstart, lo) else { continue };
+            let Some(iter) = RuleIter::new(rule, dtstart, lo) else {
+                continue;
+            };
             let stop = match rule.until {
                 None => hi,
                 Some(Until::Date(d)) => hi.min(add_days(d, 1).and_time(chrono::NaiveTime::MIN)),
@@ -400,7 +417,12 @@ fn expand_series(
 }
 
 /// Sorts one series' occurrences and applies the cap.
-fn finish(mut found: Vec<Occurrence>, cap: usize, mut truncated: bool, opts: &ExpandOptions) -> (Vec<Occurrence>, bool) {
+fn finish(
+    mut found: Vec<Occurrence>,
+    cap: usize,
+    mut truncated: bool,
+    opts: &ExpandOptions,
+) -> (Vec<Occurrence>, bool) {
     if found.len() > cap {
         let ftz = opts.floating_tz;
         found.sort_by_key(|o| o.start.to_utc(ftz));

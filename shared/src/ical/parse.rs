@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
+use calcard::common::PartialDateTime;
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarDuration, ICalendarEntry, ICalendarParameterName,
     ICalendarParameterValue, ICalendarPeriod, ICalendarProperty, ICalendarValue,
 };
-use calcard::common::PartialDateTime;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use super::rule::{Rule, Until};
@@ -180,7 +180,10 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         match parser.entry() {
             calcard::Entry::Eof => break,
             calcard::Entry::ICalendar(cal) => {
-                if matches!(cal.components.first().map(|c| &c.component_type), Some(ICalendarComponentType::VCalendar)) {
+                if matches!(
+                    cal.components.first().map(|c| &c.component_type),
+                    Some(ICalendarComponentType::VCalendar)
+                ) {
                     calendars.push(cal);
                 } else {
                     other_entries += 1;
@@ -230,9 +233,12 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
 
 fn calendar_property<'a>(cal: &'a ICalendar, name: &str) -> Option<&'a str> {
     cal.components.first()?.entries.iter().find_map(|e| match &e.name {
-        ICalendarProperty::Other(n) if n.eq_ignore_ascii_case(name) => {
-            e.values.first().and_then(|v| v.as_text()).map(str::trim).filter(|s| !s.is_empty())
-        }
+        ICalendarProperty::Other(n) if n.eq_ignore_ascii_case(name) => e
+            .values
+            .first()
+            .and_then(|v| v.as_text())
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
         _ => None,
     })
 }
@@ -266,7 +272,9 @@ impl Ctx<'_> {
         // Only the VCALENDAR's direct VEVENT children (not nested oddities), in order.
         let Some(root) = cal.components.first() else { return };
         for &id in &root.component_ids {
-            let Some(comp) = cal.components.get(id as usize) else { continue };
+            let Some(comp) = cal.components.get(id as usize) else {
+                continue;
+            };
             if comp.component_type != ICalendarComponentType::VEvent {
                 continue;
             }
@@ -339,7 +347,13 @@ impl Ctx<'_> {
         Some(wr.map_or(Time::Floating(naive), |z| Time::Zoned(naive, z)))
     }
 
-    fn first_time(&mut self, entry: &ICalendarEntry, tz: &mut TzResolver, wr: Option<Zone>, uid: Option<&str>) -> Option<Time> {
+    fn first_time(
+        &mut self,
+        entry: &ICalendarEntry,
+        tz: &mut TzResolver,
+        wr: Option<Zone>,
+        uid: Option<&str>,
+    ) -> Option<Time> {
         let pdt = entry.values.iter().find_map(|v| v.as_partial_date_time())?;
         self.time(pdt, entry, tz, wr, uid)
     }
@@ -423,9 +437,10 @@ impl Ctx<'_> {
                             }
                             ICalendarValue::Period(p) if is_rdate => {
                                 let (s, e) = match p {
-                                    ICalendarPeriod::Range { start, end } => {
-                                        (self.time(start, entry, tz, wr, uid_ref), self.time(end, entry, tz, wr, uid_ref).map(EndSpec::End))
-                                    }
+                                    ICalendarPeriod::Range { start, end } => (
+                                        self.time(start, entry, tz, wr, uid_ref),
+                                        self.time(end, entry, tz, wr, uid_ref).map(EndSpec::End),
+                                    ),
                                     ICalendarPeriod::Duration { start, duration } => (
                                         self.time(start, entry, tz, wr, uid_ref),
                                         Some(EndSpec::Duration(Dur::from_calcard(duration))),
@@ -461,7 +476,11 @@ impl Ctx<'_> {
                     }
                 }
                 ICalendarProperty::Status => {
-                    status = entry.values.first().and_then(|v| v.as_text()).map(|s| s.trim().to_uppercase())
+                    status = entry
+                        .values
+                        .first()
+                        .and_then(|v| v.as_text())
+                        .map(|s| s.trim().to_uppercase())
                 }
                 ICalendarProperty::Transp => {
                     transparent = entry
@@ -651,7 +670,9 @@ fn group(events: Vec<Event>) -> Vec<Series> {
         let mut kept: Vec<Event> = Vec::with_capacity(s.overrides.len());
         let mut by_key: HashMap<RidKey, usize> = HashMap::new();
         for o in std::mem::take(&mut s.overrides) {
-            let Some(key) = o.recurrence_id.map(RidKey::of) else { continue };
+            let Some(key) = o.recurrence_id.map(RidKey::of) else {
+                continue;
+            };
             match by_key.get(&key) {
                 Some(&k) => {
                     if o.supersedes(&kept[k]) {

@@ -160,13 +160,25 @@ impl Rule {
     /// True when BYMONTHDAY (with BYMONTH) names only days that do not exist, such as
     /// February 30th: the `rrule` crate would search for them until year 10000.
     fn never_matches(&self) -> bool {
-        if self.bymonthday.is_empty() || !self.byday.is_empty() || !self.byyearday.is_empty() || !self.byweekno.is_empty() {
+        if self.bymonthday.is_empty()
+            || !self.byday.is_empty()
+            || !self.byyearday.is_empty()
+            || !self.byweekno.is_empty()
+        {
             return false;
         }
-        let months: Vec<u32> = if self.bymonth.is_empty() { (1..=12).collect() } else { self.bymonth.iter().map(|m| u32::from(*m)).collect() };
+        let months: Vec<u32> = if self.bymonth.is_empty() {
+            (1..=12).collect()
+        } else {
+            self.bymonth.iter().map(|m| u32::from(*m)).collect()
+        };
         // 2024 is a leap year: February 29th exists.
         let days_in = |m: u32| -> i32 {
-            let next = if m == 12 { NaiveDate::from_ymd_opt(2025, 1, 1) } else { NaiveDate::from_ymd_opt(2024, m + 1, 1) };
+            let next = if m == 12 {
+                NaiveDate::from_ymd_opt(2025, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(2024, m + 1, 1)
+            };
             next.and_then(|n| n.pred_opt()).map_or(31, |d| d.day() as i32)
         };
         !months.iter().any(|m| {
@@ -345,7 +357,9 @@ impl RuleIter {
                 let periods = gap / step - 2;
                 if periods > 0 {
                     match count {
-                        None => start = dtstart.checked_add_signed(TimeDelta::try_seconds(periods.checked_mul(step)?)?)?,
+                        None => {
+                            start = dtstart.checked_add_signed(TimeDelta::try_seconds(periods.checked_mul(step)?)?)?
+                        }
                         Some(c) if rule.is_simple() => {
                             if periods >= i64::from(c) {
                                 return None;
@@ -360,13 +374,15 @@ impl RuleIter {
                 let interval = i64::from(rule.interval);
                 let (periods, unit_months) = match rule.freq {
                     Freq::Monthly => {
-                        let gap = i64::from(lo.year() - dtstart.year()) * 12 + i64::from(lo.month()) - i64::from(dtstart.month());
+                        let gap = i64::from(lo.year() - dtstart.year()) * 12 + i64::from(lo.month())
+                            - i64::from(dtstart.month());
                         (gap / interval - 2, 1)
                     }
                     _ => (i64::from(lo.year() - dtstart.year()) / interval - 2, 12),
                 };
                 if periods > 0 {
-                    let month0 = i64::from(dtstart.year()) * 12 + i64::from(dtstart.month0()) + periods * interval * unit_months;
+                    let month0 =
+                        i64::from(dtstart.year()) * 12 + i64::from(dtstart.month0()) + periods * interval * unit_months;
                     let year = i32::try_from(month0.div_euclid(12)).ok()?;
                     let month = month0.rem_euclid(12) as u32 + 1;
                     start = NaiveDate::from_ymd_opt(year, month, 1)?.and_time(dtstart.time());
@@ -375,7 +391,9 @@ impl RuleIter {
             }
         }
         let set = rule.to_rrule(dtstart, start, count, explicit).ok()?;
-        Some(RuleIter { inner: (&set).into_iter() })
+        Some(RuleIter {
+            inner: (&set).into_iter(),
+        })
     }
 }
 
@@ -455,7 +473,8 @@ mod tests {
     fn refuses_explosive_periods() {
         let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let cal = calcard::icalendar::ICalendar::parse(ics).expect("parses");
-        let Some(calcard::icalendar::ICalendarValue::RecurrenceRule(r)) = cal.components[1].entries[0].values.first() else {
+        let Some(calcard::icalendar::ICalendarValue::RecurrenceRule(r)) = cal.components[1].entries[0].values.first()
+        else {
             panic!("no rule")
         };
         assert!(Rule::from_calcard(r).is_err());

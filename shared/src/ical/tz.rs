@@ -29,10 +29,9 @@ impl Zone {
     pub(crate) fn to_utc(self, wall: NaiveDateTime) -> DateTime<Utc> {
         match self {
             Zone::Iana(tz) => local_to_utc(wall, tz),
-            Zone::Fixed(off) => DateTime::<Utc>::from_naive_utc_and_offset(
-                wall.checked_sub_offset(off).unwrap_or(wall),
-                Utc,
-            ),
+            Zone::Fixed(off) => {
+                DateTime::<Utc>::from_naive_utc_and_offset(wall.checked_sub_offset(off).unwrap_or(wall), Utc)
+            }
         }
     }
 
@@ -118,7 +117,11 @@ pub(crate) fn read_vtimezone(comp: &ICalendarComponent, all: &[ICalendarComponen
         for entry in &sub.entries {
             match &entry.name {
                 ICalendarProperty::Dtstart => {
-                    start = entry.values.iter().find_map(|v| v.as_partial_date_time()).and_then(naive_of)
+                    start = entry
+                        .values
+                        .iter()
+                        .find_map(|v| v.as_partial_date_time())
+                        .and_then(naive_of)
                 }
                 ICalendarProperty::Tzoffsetfrom => from = entry.values.first().and_then(offset_of),
                 ICalendarProperty::Tzoffsetto => to = entry.values.first().and_then(offset_of),
@@ -279,18 +282,53 @@ pub(crate) fn match_vtimezone(vtz: &VTimezone) -> Option<Zone> {
 /// Zones preferred when several match (the main zone of each common rule set), before any other
 /// name under a continent or ocean, before everything else.
 const PREFERRED: &[&str] = &[
-    "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Helsinki", "Europe/Lisbon",
-    "Europe/Moscow", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Denver",
-    "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "America/Halifax",
-    "America/St_Johns", "America/Sao_Paulo", "America/Mexico_City", "America/Santiago",
-    "Pacific/Honolulu", "Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "Asia/Dubai",
-    "Asia/Singapore", "Asia/Jerusalem", "Asia/Tehran", "Australia/Sydney", "Australia/Adelaide",
-    "Australia/Brisbane", "Australia/Perth", "Pacific/Auckland", "Africa/Johannesburg",
-    "Africa/Cairo", "Africa/Lagos", "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Helsinki",
+    "Europe/Lisbon",
+    "Europe/Moscow",
+    "Europe/Istanbul",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "America/Halifax",
+    "America/St_Johns",
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "America/Santiago",
+    "Pacific/Honolulu",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Asia/Singapore",
+    "Asia/Jerusalem",
+    "Asia/Tehran",
+    "Australia/Sydney",
+    "Australia/Adelaide",
+    "Australia/Brisbane",
+    "Australia/Perth",
+    "Pacific/Auckland",
+    "Africa/Johannesburg",
+    "Africa/Cairo",
+    "Africa/Lagos",
+    "UTC",
 ];
 
 const REGIONS: &[&str] = &[
-    "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/",
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
 ];
 
 fn match_uncached(vtz: &VTimezone) -> Option<Zone> {
@@ -316,7 +354,11 @@ fn match_uncached(vtz: &VTimezone) -> Option<Zone> {
         }
         let offset_at = |t: DateTime<Utc>| -> i32 {
             match transitions.partition_point(|(at, _)| *at <= t) {
-                0 => vtz.observances.iter().min_by_key(|o| o.start).map_or(standard, |o| o.offset_from),
+                0 => vtz
+                    .observances
+                    .iter()
+                    .min_by_key(|o| o.start)
+                    .map_or(standard, |o| o.offset_from),
                 n => transitions[n - 1].1,
             }
         };
@@ -344,7 +386,11 @@ fn match_uncached(vtz: &VTimezone) -> Option<Zone> {
                 .zip(&expected)
                 .all(|(t, o)| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc() == *o)
         };
-        let mut found: Vec<chrono_tz::Tz> = chrono_tz::TZ_VARIANTS.iter().copied().filter(|tz| matches(tz)).collect();
+        let mut found: Vec<chrono_tz::Tz> = chrono_tz::TZ_VARIANTS
+            .iter()
+            .copied()
+            .filter(|tz| matches(tz))
+            .collect();
         if found.is_empty() {
             continue;
         }
@@ -366,17 +412,22 @@ fn match_uncached(vtz: &VTimezone) -> Option<Zone> {
 fn transitions(vtz: &VTimezone, from_year: i32, to_year: i32) -> Vec<(DateTime<Utc>, i32)> {
     let lo = NaiveDate::from_ymd_opt(from_year, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
     let hi = NaiveDate::from_ymd_opt(to_year, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59));
-    let (Some(lo), Some(hi)) = (lo, hi) else { return Vec::new() };
+    let (Some(lo), Some(hi)) = (lo, hi) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for o in &vtz.observances {
         let off = FixedOffset::east_opt(o.offset_from).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
-        let to_utc = |n: NaiveDateTime| DateTime::<Utc>::from_naive_utc_and_offset(n.checked_sub_offset(off).unwrap_or(n), Utc);
+        let to_utc =
+            |n: NaiveDateTime| DateTime::<Utc>::from_naive_utc_and_offset(n.checked_sub_offset(off).unwrap_or(n), Utc);
         let mut onsets = vec![o.start];
         onsets.extend(o.rdates.iter().copied());
         for rule in &o.rules {
             let mut steps = 0usize;
             let until = rule.until_instant_for_observance(off);
-            let Some(iter) = RuleIter::new(rule, o.start, lo) else { continue };
+            let Some(iter) = RuleIter::new(rule, o.start, lo) else {
+                continue;
+            };
             for n in iter {
                 steps += 1;
                 if n > hi || steps > 10_000 {
@@ -412,20 +463,36 @@ mod tests {
     #[test]
     fn prefixes_and_windows_names() {
         let mut r = TzResolver::default();
-        assert_eq!(r.resolve("/mozilla.org/20070129_1/Europe/Berlin"), Some(Zone::Iana(chrono_tz::Europe::Berlin)));
-        assert_eq!(r.resolve("/citadel.org/20190914_1/Europe/Paris"), Some(Zone::Iana(chrono_tz::Europe::Paris)));
-        assert_eq!(r.resolve("/freeassociation.sourceforge.net/Europe/Berlin"), Some(Zone::Iana(chrono_tz::Europe::Berlin)));
+        assert_eq!(
+            r.resolve("/mozilla.org/20070129_1/Europe/Berlin"),
+            Some(Zone::Iana(chrono_tz::Europe::Berlin))
+        );
+        assert_eq!(
+            r.resolve("/citadel.org/20190914_1/Europe/Paris"),
+            Some(Zone::Iana(chrono_tz::Europe::Paris))
+        );
+        assert_eq!(
+            r.resolve("/freeassociation.sourceforge.net/Europe/Berlin"),
+            Some(Zone::Iana(chrono_tz::Europe::Berlin))
+        );
         assert!(matches!(r.resolve("W. Europe Standard Time"), Some(Zone::Iana(_))));
-        assert_eq!(r.resolve("America/New_York"), Some(Zone::Iana(chrono_tz::America::New_York)));
+        assert_eq!(
+            r.resolve("America/New_York"),
+            Some(Zone::Iana(chrono_tz::America::New_York))
+        );
         assert_eq!(r.resolve("Nowhere/Special"), None);
     }
 
     #[test]
     fn gap_and_fold() {
         let z = Zone::Iana(chrono_tz::Europe::Berlin);
-        let gap = NaiveDate::from_ymd_opt(2026, 3, 29).and_then(|d| d.and_hms_opt(2, 30, 0)).unwrap();
+        let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
+            .and_then(|d| d.and_hms_opt(2, 30, 0))
+            .expect("date-time");
         assert_eq!(z.to_utc(gap).to_rfc3339(), "2026-03-29T01:30:00+00:00");
-        let fold = NaiveDate::from_ymd_opt(2026, 10, 25).and_then(|d| d.and_hms_opt(2, 30, 0)).unwrap();
+        let fold = NaiveDate::from_ymd_opt(2026, 10, 25)
+            .and_then(|d| d.and_hms_opt(2, 30, 0))
+            .expect("date-time");
         assert_eq!(z.to_utc(fold).to_rfc3339(), "2026-10-25T00:30:00+00:00");
     }
 }
