@@ -1,6 +1,6 @@
 //! Windowed, bounded expansion of parsed series into occurrences.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
@@ -195,20 +195,20 @@ fn expand_series(
     let frame = master.map_or(floating, |m| m.start.zone(floating));
 
     // Overrides: emitted on their own, suppressing the instance they replace.
-    let mut by_ts: HashMap<i64, ()> = HashMap::new();
-    let mut by_date: HashMap<NaiveDate, ()> = HashMap::new();
+    let mut by_ts: HashSet<i64> = HashSet::new();
+    let mut by_date: HashSet<NaiveDate> = HashSet::new();
     let mut futures: Vec<Future<'_>> = Vec::new();
     for o in &s.overrides {
         let Some(rid) = o.recurrence_id else { continue };
         match (date_series, rid) {
             (_, Time::Date(d)) => {
-                by_date.insert(d, ());
+                by_date.insert(d);
             }
             (true, t) => {
-                by_date.insert(floating.wall(t.instant(floating)).date(), ());
+                by_date.insert(floating.wall(t.instant(floating)).date());
             }
             (false, t) => {
-                by_ts.insert(t.instant(floating).timestamp(), ());
+                by_ts.insert(t.instant(floating).timestamp());
             }
         }
         let start = if o.start.is_date() {
@@ -279,7 +279,7 @@ fn expand_series(
                 return true;
             }
             let excluded = ex_dates.contains(&date) || (!date_series && ex_ts.contains(&key));
-            let overridden = by_date.contains_key(&date) || (!date_series && by_ts.contains_key(&key));
+            let overridden = by_date.contains(&date) || (!date_series && by_ts.contains(&key));
             if excluded || overridden {
                 return false;
             }

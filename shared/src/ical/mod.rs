@@ -29,10 +29,14 @@
 //!   properties to every later instance. An override without DTEND/DURATION keeps the series'
 //!   length. Of several masters (or overrides of one instance) the highest SEQUENCE wins, then
 //!   the latest LAST-MODIFIED/DTSTAMP, then the last one.
-//! - Bounds: expansion never goes past the window; open-ended rules are fast-forwarded by whole
-//!   periods; each series examines at most [`Limits::max_rule_steps`] instances (and all of them
-//!   [`Limits::max_total_steps`]) and returns at
-//!   most `max_per_event` occurrences ([`Expansion::truncated`] says when either bound cut).
+//! - An override is returned even when an EXDATE also names its instance. DTSTART counts as an
+//!   instance even when the RRULE would not produce it.
+//! - Bounds: expansion never goes past the window; open-ended rules (and COUNT rules without
+//!   BYxxx parts) are fast-forwarded by whole periods; each series examines at most
+//!   [`Limits::max_rule_steps`] rule instances (all series together [`Limits::max_total_steps`])
+//!   and returns at most `max_per_event` occurrences ([`Expansion::truncated`] says when a bound
+//!   cut). Rules that name no existing day (BYMONTH=2;BYMONTHDAY=30) or generate more than
+//!   100,000 instances per period are refused as `malformed_rule`.
 
 mod expand;
 mod parse;
@@ -175,7 +179,7 @@ pub struct ExpandOptions {
 pub struct Expansion {
     /// Sorted by start, then UID.
     pub occurrences: Vec<Occurrence>,
-    /// True when a series hit `max_per_event` or [`Limits::max_rule_steps`].
+    /// True when a series hit `max_per_event` or a step bound of [`Limits`].
     pub truncated: bool,
 }
 

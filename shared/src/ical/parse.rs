@@ -1,6 +1,6 @@
 //! calcard's parse → owned events grouped into series by UID.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use calcard::common::PartialDateTime;
 use calcard::icalendar::{
@@ -216,7 +216,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         events: Vec::new(),
         skipped: Vec::new(),
         warnings: Vec::new(),
-        unknown_tzids: HashMap::new(),
+        unknown_tzids: HashSet::new(),
         too_many_reported: false,
     };
     for cal in &calendars {
@@ -248,7 +248,7 @@ struct Ctx<'a> {
     events: Vec<Event>,
     skipped: Vec<Skipped>,
     warnings: Vec<Skipped>,
-    unknown_tzids: HashMap<String, ()>,
+    unknown_tzids: HashSet<String>,
     too_many_reported: bool,
 }
 
@@ -301,7 +301,7 @@ impl Ctx<'_> {
     }
 
     fn warn_tz(&mut self, uid: Option<&str>, tzid: &str) {
-        if self.unknown_tzids.insert(tzid.to_string(), ()).is_none() && self.unknown_tzids.len() <= 100 {
+        if self.unknown_tzids.len() < 100 && self.unknown_tzids.insert(tzid.to_string()) {
             report(
                 &mut self.warnings,
                 uid,
