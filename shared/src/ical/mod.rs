@@ -29,8 +29,15 @@
 //!   properties to every later instance. An override without DTEND/DURATION keeps the series'
 //!   length. Of several masters (or overrides of one instance) the highest SEQUENCE wins, then
 //!   the latest LAST-MODIFIED/DTSTAMP, then the last one.
-//! - An override is returned even when an EXDATE also names its instance. DTSTART counts as an
-//!   instance even when the RRULE would not produce it.
+//! - An override with a lower SEQUENCE than its master predates the master's last edit: it is
+//!   dropped when the master no longer has its instance (EXDATEd, or the rule changed);
+//!   otherwise overrides win over EXDATE.
+//! - DTSTART counts as an instance even when the RRULE would not produce it, but not when every
+//!   RRULE's UNTIL is before it (how clients delete all instances).
+//! - Lenient readings: an RRULE part calcard cannot read is left out (reported), an empty RRULE
+//!   is none, DTEND before DTSTART on a single event is read as swapped, a date-time EXDATE or
+//!   RECURRENCE-ID on an all-day series matches by its written day, and all-day events last at
+//!   least one day.
 //! - Bounds: expansion never goes past the window; open-ended rules (and COUNT rules without
 //!   BYxxx parts) are fast-forwarded by whole periods; each series examines at most
 //!   [`Limits::max_rule_steps`] rule instances (all series together [`Limits::max_total_steps`])

@@ -152,11 +152,7 @@ pub(crate) struct Parsed {
 }
 
 fn report(list: &mut Vec<Skipped>, uid: Option<&str>, err: IcalError) {
-    list.push(Skipped {
-        uid: uid.map(str::to_string),
-        code: super::ErrorCode::code(&err),
-        message: err.to_string(),
-    });
+    list.push(Skipped { uid: uid.map(str::to_string), code: super::ErrorCode::code(&err), message: err.to_string() });
 }
 
 /// Parses every VCALENDAR in `text`.
@@ -166,10 +162,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         report(
             &mut out.skipped,
             None,
-            IcalError::TooLarge {
-                what: "calendar text".into(),
-                limit: format!("{} bytes", limits.max_bytes),
-            },
+            IcalError::TooLarge { what: "calendar text".into(), limit: format!("{} bytes", limits.max_bytes) },
         );
         return out;
     }
@@ -180,10 +173,8 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         match parser.entry() {
             calcard::Entry::Eof => break,
             calcard::Entry::ICalendar(cal) => {
-                if matches!(
-                    cal.components.first().map(|c| &c.component_type),
-                    Some(ICalendarComponentType::VCalendar)
-                ) {
+                if matches!(cal.components.first().map(|c| &c.component_type), Some(ICalendarComponentType::VCalendar))
+                {
                     calendars.push(cal);
                 } else {
                     other_entries += 1;
@@ -193,10 +184,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
                 report(
                     &mut out.skipped,
                     None,
-                    IcalError::TooLarge {
-                        what: "calendar".into(),
-                        limit: "too many components".into(),
-                    },
+                    IcalError::TooLarge { what: "calendar".into(), limit: "too many components".into() },
                 );
                 break;
             }
@@ -233,12 +221,9 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
 
 fn calendar_property<'a>(cal: &'a ICalendar, name: &str) -> Option<&'a str> {
     cal.components.first()?.entries.iter().find_map(|e| match &e.name {
-        ICalendarProperty::Other(n) if n.eq_ignore_ascii_case(name) => e
-            .values
-            .first()
-            .and_then(|v| v.as_text())
-            .map(str::trim)
-            .filter(|s| !s.is_empty()),
+        ICalendarProperty::Other(n) if n.eq_ignore_ascii_case(name) => {
+            e.values.first().and_then(|v| v.as_text()).map(str::trim).filter(|s| !s.is_empty())
+        }
         _ => None,
     })
 }
@@ -302,13 +287,7 @@ impl Ctx<'_> {
 
     fn warn_tz(&mut self, uid: Option<&str>, tzid: &str) {
         if self.unknown_tzids.len() < 100 && self.unknown_tzids.insert(tzid.to_string()) {
-            report(
-                &mut self.warnings,
-                uid,
-                IcalError::UnknownTimeZone {
-                    tzid: tzid.chars().take(100).collect(),
-                },
-            );
+            report(&mut self.warnings, uid, IcalError::UnknownTimeZone { tzid: tzid.chars().take(100).collect() });
         }
     }
 
@@ -325,11 +304,8 @@ impl Ctx<'_> {
         if !pdt.has_time() {
             return Some(Time::Date(date));
         }
-        let naive = date.and_hms_opt(
-            u32::from(pdt.hour?),
-            u32::from(pdt.minute?),
-            u32::from(pdt.second.unwrap_or(0).min(59)),
-        )?;
+        let naive =
+            date.and_hms_opt(u32::from(pdt.hour?), u32::from(pdt.minute?), u32::from(pdt.second.unwrap_or(0).min(59)))?;
         if let Some(h) = pdt.tz_hour {
             let secs = i32::from(h) * 3600 + i32::from(pdt.tz_minute.unwrap_or(0)) * 60;
             let off = FixedOffset::east_opt(if pdt.tz_minus { -secs } else { secs })?;
@@ -374,6 +350,7 @@ impl Ctx<'_> {
         let mut end = EndSpec::None;
         let mut duration = None;
         let mut raw_rules = Vec::new();
+        let mut rule_notes: Vec<String> = Vec::new();
         let mut rdates = Vec::new();
         let mut exdates = Vec::new();
         let mut recurrence_id = None;
@@ -410,10 +387,26 @@ impl Ctx<'_> {
                     for v in &entry.values {
                         match v {
                             ICalendarValue::RecurrenceRule(r) => raw_rules.push(Rule::from_calcard(r)),
-                            other => raw_rules.push(Err(format!(
-                                "cannot read RRULE {:?}",
-                                other.as_text().unwrap_or("").chars().take(200).collect::<String>()
-                            ))),
+                            other => {
+                                let text = other.as_text().unwrap_or("").trim();
+                                if text.is_empty() {
+                                    // "RRULE:" with nothing: no rule.
+                                    continue;
+                                }
+                                match super::rule::salvage(text) {
+                                    Some((r, dropped)) => {
+                                        rule_notes.push(format!(
+                                            "RRULE part(s) {} could not be read and were ignored",
+                                            dropped.join(";")
+                                        ));
+                                        raw_rules.push(Rule::from_calcard(&r));
+                                    }
+                                    None => raw_rules.push(Err(format!(
+                                        "cannot read RRULE {:?}",
+                                        text.chars().take(200).collect::<String>()
+                                    ))),
+                                }
+                            }
                         }
                     }
                 }
@@ -476,11 +469,7 @@ impl Ctx<'_> {
                     }
                 }
                 ICalendarProperty::Status => {
-                    status = entry
-                        .values
-                        .first()
-                        .and_then(|v| v.as_text())
-                        .map(|s| s.trim().to_uppercase())
+                    status = entry.values.first().and_then(|v| v.as_text()).map(|s| s.trim().to_uppercase())
                 }
                 ICalendarProperty::Transp => {
                     transparent = entry
@@ -530,9 +519,7 @@ impl Ctx<'_> {
                 report(
                     &mut self.warnings,
                     Some(&synthetic),
-                    IcalError::MalformedItem {
-                        reason: "VEVENT without UID (kept under a made-up UID)".into(),
-                    },
+                    IcalError::MalformedItem { reason: "VEVENT without UID (kept under a made-up UID)".into() },
                 );
                 synthetic
             }
@@ -540,11 +527,27 @@ impl Ctx<'_> {
         if let (EndSpec::None, Some(d)) = (end, duration) {
             end = EndSpec::Duration(d);
         }
+        // DTEND before DTSTART on a single event: the two were swapped.
+        let mut start = start;
+        if let EndSpec::End(t) = end
+            && raw_rules.is_empty()
+            && rdates.is_empty()
+            && t.is_date() == start.is_date()
+            && t.instant(Zone::UTC) < start.instant(Zone::UTC)
+        {
+            end = EndSpec::End(start);
+            start = t;
+        }
         // Anchor floating values of a zoned event in its zone.
         if let EndSpec::End(t) = end {
             end = EndSpec::End(t.anchored(&start));
         }
         let recurrence_id = recurrence_id.map(|r| r.anchored(&start));
+        if recurrence_id.is_none() {
+            for note in rule_notes {
+                report(&mut self.skipped, Some(&uid), IcalError::MalformedRule { reason: note });
+            }
+        }
         let mut rules = Vec::new();
         if recurrence_id.is_none() {
             for r in raw_rules {
@@ -559,9 +562,7 @@ impl Ctx<'_> {
                     Err(reason) => report(
                         &mut self.skipped,
                         Some(&uid),
-                        IcalError::MalformedRule {
-                            reason: format!("{reason}; the rule was ignored"),
-                        },
+                        IcalError::MalformedRule { reason: format!("{reason}; the rule was ignored") },
                     ),
                 }
             }
@@ -643,11 +644,7 @@ fn group(events: Vec<Event>) -> Vec<Series> {
     let mut series: Vec<Series> = Vec::new();
     for ev in events {
         let i = *index.entry(ev.uid.clone()).or_insert_with(|| {
-            series.push(Series {
-                uid: ev.uid.clone(),
-                master: None,
-                overrides: Vec::new(),
-            });
+            series.push(Series { uid: ev.uid.clone(), master: None, overrides: Vec::new() });
             series.len() - 1
         });
         let s = &mut series[i];
