@@ -7,8 +7,8 @@
 //! # Semantics worth knowing
 //! - Parsing is lenient: a malformed VEVENT is left out and reported in
 //!   [`ParsedCalendar::skipped`]; an invalid RRULE is ignored (the event keeps its other
-//!   instances) and reported; only a text with no VCALENDAR at all yields nothing (and one
-//!   `not_icalendar` report). Nothing panics.
+//!   instances) and reported; VEVENTs without a VCALENDAR around them are read too; only a text
+//!   with neither yields nothing (and one `not_icalendar` report). Nothing panics.
 //! - TZIDs resolve via IANA, then the VTIMEZONE's calcard hints (X-LIC-LOCATION,
 //!   X-MICROSOFT-CDO-TZID), then vendor prefixes and Windows names, then by matching a custom
 //!   VTIMEZONE's rules against the IANA database (else its fixed STANDARD offset). A TZID nothing

@@ -169,15 +169,16 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
     let mut calendars = Vec::new();
     let mut parser = calcard::Parser::new(text);
     let mut other_entries = 0usize;
+    let mut bare_events = Vec::new();
     loop {
         match parser.entry() {
             calcard::Entry::Eof => break,
             calcard::Entry::ICalendar(cal) => {
-                if matches!(cal.components.first().map(|c| &c.component_type), Some(ICalendarComponentType::VCalendar))
-                {
-                    calendars.push(cal);
-                } else {
-                    other_entries += 1;
+                match cal.components.first().map(|c| &c.component_type) {
+                    Some(ICalendarComponentType::VCalendar) => calendars.push(cal),
+                    // A bare VEVENT (no VCALENDAR around it): read it all the same.
+                    Some(ICalendarComponentType::VEvent) => bare_events.push(cal),
+                    _ => other_entries += 1,
                 }
             }
             calcard::Entry::TooManyComponents => {
@@ -195,10 +196,11 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
             break;
         }
     }
-    if calendars.is_empty() {
+    if calendars.is_empty() && bare_events.is_empty() {
         report(&mut out.skipped, None, IcalError::NotICalendar);
         return out;
     }
+    calendars.extend(bare_events);
     let mut ctx = Ctx {
         limits,
         events: Vec::new(),
@@ -254,9 +256,12 @@ impl Ctx<'_> {
             }
             z
         });
-        // Only the VCALENDAR's direct VEVENT children (not nested oddities), in order.
+        // Only the VCALENDAR's direct VEVENT children (not nested oddities), in order; or the
+        // bare VEVENT itself.
         let Some(root) = cal.components.first() else { return };
-        for &id in &root.component_ids {
+        let ids: &[u32] =
+            if root.component_type == ICalendarComponentType::VEvent { &[0] } else { &root.component_ids };
+        for &id in ids {
             let Some(comp) = cal.components.get(id as usize) else {
                 continue;
             };
