@@ -532,6 +532,11 @@ impl Ctx<'_> {
         if let (EndSpec::None, Some(d)) = (end, duration) {
             end = EndSpec::Duration(d);
         }
+        // Anchor floating values of a zoned event in its zone.
+        if let EndSpec::End(t) = end {
+            end = EndSpec::End(t.anchored(&start));
+        }
+        let recurrence_id = recurrence_id.map(|r| r.anchored(&start));
         // DTEND before DTSTART on a single event: the two were swapped.
         let mut start = start;
         if let EndSpec::End(t) = end
@@ -543,11 +548,6 @@ impl Ctx<'_> {
             end = EndSpec::End(start);
             start = t;
         }
-        // Anchor floating values of a zoned event in its zone.
-        if let EndSpec::End(t) = end {
-            end = EndSpec::End(t.anchored(&start));
-        }
-        let recurrence_id = recurrence_id.map(|r| r.anchored(&start));
         if recurrence_id.is_none() {
             for note in rule_notes {
                 report(&mut self.skipped, Some(&uid), IcalError::MalformedRule { reason: note });
