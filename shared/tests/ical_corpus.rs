@@ -67,9 +67,7 @@ fn read_expected(path: &Path) -> Result<Case, String> {
             in_body = true;
             continue;
         }
-        let (key, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("bad header line {line:?}"))?;
+        let (key, value) = line.split_once(':').ok_or_else(|| format!("bad header line {line:?}"))?;
         let value = value.trim();
         match key.trim() {
             "window" => window = Some(value.to_string()),
@@ -116,11 +114,7 @@ fn run(ics: &Path, expected: &Path) -> Result<(), String> {
     let case = read_expected(expected)?;
     let text = std::fs::read_to_string(ics).map_err(|e| format!("{}: {e}", ics.display()))?;
     let cal = parse(&text);
-    let exp = cal.expand(&ExpandOptions {
-        window: case.window,
-        floating_tz: case.floating,
-        max_per_event: case.max,
-    });
+    let exp = cal.expand(&ExpandOptions { window: case.window, floating_tz: case.floating, max_per_event: case.max });
     let got: Vec<String> = exp
         .occurrences
         .iter()
@@ -130,9 +124,7 @@ fn run(ics: &Path, expected: &Path) -> Result<(), String> {
                 show(&o.start, case.display),
                 show(&o.end, case.display),
                 o.uid,
-                o.recurrence_id
-                    .as_ref()
-                    .map_or("-".to_string(), |r| show(r, case.display)),
+                o.recurrence_id.as_ref().map_or("-".to_string(), |r| show(r, case.display)),
                 o.status.as_deref().unwrap_or("-"),
                 o.summary.as_deref().unwrap_or("(none)"),
             )
@@ -149,27 +141,15 @@ fn run(ics: &Path, expected: &Path) -> Result<(), String> {
         }
     }
     if exp.truncated != case.truncated {
-        let _ = writeln!(
-            problems,
-            "  truncated: expected {}, got {}",
-            case.truncated, exp.truncated
-        );
+        let _ = writeln!(problems, "  truncated: expected {}, got {}", case.truncated, exp.truncated);
     }
     let skipped: Vec<String> = cal.skipped.iter().map(|s| s.code.to_string()).collect();
     if skipped != case.skipped {
-        let _ = writeln!(
-            problems,
-            "  skipped: expected {:?}, got {:?}",
-            case.skipped, cal.skipped
-        );
+        let _ = writeln!(problems, "  skipped: expected {:?}, got {:?}", case.skipped, cal.skipped);
     }
     let warnings: Vec<String> = cal.warnings.iter().map(|s| s.code.to_string()).collect();
     if warnings != case.warnings {
-        let _ = writeln!(
-            problems,
-            "  warnings: expected {:?}, got {:?}",
-            case.warnings, cal.warnings
-        );
+        let _ = writeln!(problems, "  warnings: expected {:?}, got {:?}", case.warnings, cal.warnings);
     }
     if let Some(name) = &case.name
         && cal.name.as_ref() != Some(name)
@@ -190,11 +170,7 @@ fn diff(want: &[String], got: &[String]) -> Vec<String> {
     let mut lcs = vec![vec![0usize; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] = if want[i] == got[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+            lcs[i][j] = if want[i] == got[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
         }
     }
     let (mut i, mut j) = (0, 0);
@@ -244,10 +220,7 @@ fn ical_corpus() {
         }
     }
     // Every .expected has its .ics.
-    for e in std::fs::read_dir(&dir)
-        .expect("corpus directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-    {
+    for e in std::fs::read_dir(&dir).expect("corpus directory").filter_map(|e| e.ok().map(|e| e.path())) {
         if e.extension().is_some_and(|x| x == "expected") && !e.with_extension("ics").exists() {
             let _ = writeln!(failures, "{} has no .ics", e.display());
         }

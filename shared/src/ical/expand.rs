@@ -1,11 +1,11 @@
 //! Windowed, bounded expansion of parsed series into occurrences.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
 use super::parse::{EndSpec, Event, Parsed, Series, Time};
-use super::rule::{RuleIter, Until};
+use super::rule::{Rule, RuleIter, Until};
 use super::tz::Zone;
 use super::{ExpandOptions, Expansion, Limits, Occurrence, When};
 
@@ -58,9 +58,7 @@ pub(crate) fn expand(parsed: &Parsed, opts: &ExpandOptions, limits: &Limits) -> 
 }
 
 fn add_days(d: NaiveDate, days: i64) -> NaiveDate {
-    TimeDelta::try_days(days)
-        .and_then(|t| d.checked_add_signed(t))
-        .unwrap_or(d)
+    TimeDelta::try_days(days).and_then(|t| d.checked_add_signed(t)).unwrap_or(d)
 }
 
 fn add_wall(w: NaiveDateTime, delta: TimeDelta) -> NaiveDateTime {
@@ -168,8 +166,7 @@ fn occurrence(ev: &Event, start: When, end: When, recurrence_id: Option<When>) -
 }
 
 fn overlaps(opts: &ExpandOptions, start: When, end: When) -> bool {
-    opts.window
-        .overlaps(start.to_utc(opts.floating_tz), end.to_utc(opts.floating_tz))
+    opts.window.overlaps(start.to_utc(opts.floating_tz), end.to_utc(opts.floating_tz))
 }
 
 /// A RANGE=THISANDFUTURE override: from `from` on, instances move by `delta` (wall-clock, in
@@ -194,22 +191,50 @@ fn expand_series(
     let date_series = master.is_some_and(|m| m.start.is_date());
     let frame = master.map_or(floating, |m| m.start.zone(floating));
 
+    // EXDATEs of the master.
+    let mut ex_ts: HashSet<i64> = HashSet::new();
+    let mut ex_dates: HashSet<NaiveDate> = HashSet::new();
+    for e in master.map(|m| m.exdates.as_slice()).unwrap_or_default() {
+        match (date_series, e) {
+            // A DATE, or any value on an all-day series: its own (written) day.
+            (true, t) | (_, t @ Time::Date(_)) => {
+                ex_dates.insert(t.wall().date());
+            }
+            (false, t) => {
+                ex_ts.insert(t.instant(floating).timestamp());
+            }
+        }
+    }
+    let max_steps = limits.max_rule_steps.min(*budget);
+    let mut steps = 0usize;
+
     // Overrides: emitted on their own, suppressing the instance they replace.
-    let mut by_ts: HashMap<i64, ()> = HashMap::new();
-    let mut by_date: HashMap<NaiveDate, ()> = HashMap::new();
+    let mut by_ts: HashSet<i64> = HashSet::new();
+    let mut by_date: HashSet<NaiveDate> = HashSet::new();
     let mut futures: Vec<Future<'_>> = Vec::new();
     for o in &s.overrides {
         let Some(rid) = o.recurrence_id else { continue };
-        match (date_series, rid) {
-            (_, Time::Date(d)) => {
-                by_date.insert(d, ());
+        let (rid_date, rid_ts) = match (date_series, rid) {
+            (true, t) | (_, t @ Time::Date(_)) => (Some(t.wall().date()), None),
+            (false, t) => (None, Some(t.instant(floating).timestamp())),
+        };
+        if let Some(m) = master
+            && o.sequence < m.sequence
+        {
+            // An override older than its master is stale when the master (edited later) no
+            // longer has that instance: it was deleted (EXDATE) or the rule changed.
+            let excluded = rid_date.is_some_and(|d| ex_dates.contains(&d))
+                || rid_ts.is_some_and(|t| ex_ts.contains(&t))
+                || (!date_series && ex_dates.contains(&frame.wall(rid.instant(floating)).date()));
+            if excluded || !is_instance(m, &rid, date_series, frame, floating, &mut steps, max_steps) {
+                continue;
             }
-            (true, t) => {
-                by_date.insert(floating.wall(t.instant(floating)).date(), ());
-            }
-            (false, t) => {
-                by_ts.insert(t.instant(floating).timestamp(), ());
-            }
+        }
+        if let Some(d) = rid_date {
+            by_date.insert(d);
+        }
+        if let Some(t) = rid_ts {
+            by_ts.insert(t);
         }
         let start = if o.start.is_date() {
             Inst::Date(o.start.wall().date())
@@ -223,9 +248,10 @@ fn expand_series(
             }
             _ => end_of(o.end, &o.start, start, floating),
         };
-        let rid_when = match rid {
-            Time::Date(d) => When::Date(d),
-            t => When::DateTime(t.instant(floating)),
+        // The id of the instance replaced: a day for all-day series and DATE values.
+        let rid_when = match rid_date {
+            Some(d) => When::Date(d),
+            None => When::DateTime(rid.instant(floating)),
         };
         if overlaps(opts, start.when(), end) {
             found.push(occurrence(o, start.when(), end, Some(rid_when)));
@@ -245,22 +271,6 @@ fn expand_series(
         return finish(found, cap, truncated, opts);
     };
 
-    let mut ex_ts: HashSet<i64> = HashSet::new();
-    let mut ex_dates: HashSet<NaiveDate> = HashSet::new();
-    for e in &m.exdates {
-        match (date_series, e) {
-            (_, Time::Date(d)) => {
-                ex_dates.insert(*d);
-            }
-            (true, t) => {
-                ex_dates.insert(floating.wall(t.instant(floating)).date());
-            }
-            (false, t) => {
-                ex_ts.insert(t.instant(floating).timestamp());
-            }
-        }
-    }
-
     let recurring = !m.rules.is_empty() || !m.rdates.is_empty();
     // Master instances in the window, keyed by original start (deduplicates RRULE/RDATE/DTSTART).
     let mut instances: BTreeMap<i64, Occurrence> = BTreeMap::new();
@@ -279,7 +289,7 @@ fn expand_series(
                 return true;
             }
             let excluded = ex_dates.contains(&date) || (!date_series && ex_ts.contains(&key));
-            let overridden = by_date.contains_key(&date) || (!date_series && by_ts.contains_key(&key));
+            let overridden = by_date.contains(&date) || (!date_series && by_ts.contains(&key));
             if excluded || overridden {
                 return false;
             }
@@ -329,16 +339,19 @@ fn expand_series(
         for r in &m.rdates {
             let wall = match (date_series, r.start) {
                 (true, Time::Date(d)) => d.and_time(chrono::NaiveTime::MIN),
-                (true, t) => floating
-                    .wall(t.instant(floating))
-                    .date()
-                    .and_time(chrono::NaiveTime::MIN),
+                (true, t) => t.wall().date().and_time(chrono::NaiveTime::MIN),
                 (false, Time::Date(d)) => d.and_time(m.start.wall().time()),
                 (false, t) => frame.wall(t.instant(floating)),
             };
             consider(wall, r.end.map(|e| (e, r.start)), &mut instances);
         }
-        consider(m.start.wall(), None, &mut instances);
+        // DTSTART is the first instance, unless every RRULE ended before it (what clients write
+        // when "this and all following" is deleted from the first instance).
+        let all_rules_end_before = !m.rules.is_empty()
+            && m.rules.iter().all(|r| !within_until(r, m.start.wall(), date_series, frame, floating));
+        if !all_rules_end_before {
+            consider(m.start.wall(), None, &mut instances);
+        }
 
         // How far before the window an instance may start and still reach into it, and how far
         // after it an instance may start and be moved into it.
@@ -352,8 +365,6 @@ fn expand_series(
         let lo = frame.wall(shift_clamped(opts.window.start, lookback.saturating_neg()));
         let hi = frame.wall(shift_clamped(opts.window.end, lookahead));
         let dtstart = m.start.wall();
-        let mut steps = 0usize;
-        let max_steps = limits.max_rule_steps.min(*budget);
         for rule in &m.rules {
             if steps >= max_steps {
                 truncated = true;
@@ -381,19 +392,7 @@ fn expand_series(
                 if wall < lo {
                     continue;
                 }
-                let within_until = match rule.until {
-                    None => true,
-                    Some(Until::Date(d)) => wall.date() <= d,
-                    Some(Until::Floating(n)) => wall <= n,
-                    Some(Until::Instant(u)) => {
-                        let inst = if date_series {
-                            floating.to_utc(wall.date().and_time(chrono::NaiveTime::MIN))
-                        } else {
-                            frame.to_utc(wall)
-                        };
-                        inst <= u
-                    }
-                };
+                let within_until = within_until(rule, wall, date_series, frame, floating);
                 if !within_until {
                     // Instants grow with wall time except across a DST fold: check a few more.
                     continue;
@@ -410,10 +409,77 @@ fn expand_series(
                 break;
             }
         }
-        *budget = budget.saturating_sub(steps);
     }
+    *budget = budget.saturating_sub(steps);
     found.extend(instances.into_values());
     finish(found, cap, truncated, opts)
+}
+
+/// True when the rule instance at `wall` is not past the rule's UNTIL (compared as an instant; a
+/// DATE UNTIL includes its whole day).
+fn within_until(rule: &Rule, wall: NaiveDateTime, date_series: bool, frame: Zone, floating: Zone) -> bool {
+    match rule.until {
+        None => true,
+        Some(Until::Date(d)) => wall.date() <= d,
+        Some(Until::Floating(n)) => wall <= n,
+        Some(Until::Instant(u)) => {
+            let inst = if date_series {
+                floating.to_utc(wall.date().and_time(chrono::NaiveTime::MIN))
+            } else {
+                frame.to_utc(wall)
+            };
+            inst <= u
+        }
+    }
+}
+
+/// True when `rid` is an instance of the master's recurrence set (DTSTART, an RDATE, or an
+/// instance of one of its rules), compared as in matching overrides. Rule iteration counts
+/// against `steps`.
+fn is_instance(
+    m: &Event,
+    rid: &Time,
+    date_series: bool,
+    frame: Zone,
+    floating: Zone,
+    steps: &mut usize,
+    max_steps: usize,
+) -> bool {
+    // The target as a wall time in the series' frame, and how instances are compared with it.
+    let by_date = date_series || rid.is_date();
+    let target =
+        if by_date { rid.wall().date().and_time(chrono::NaiveTime::MIN) } else { frame.wall(rid.instant(floating)) };
+    let same = |t: &Time| -> bool {
+        if by_date {
+            let day = if date_series || t.is_date() { t.wall().date() } else { frame.wall(t.instant(floating)).date() };
+            day == target.date()
+        } else {
+            !t.is_date() && t.instant(floating) == rid.instant(floating)
+        }
+    };
+    if same(&m.start) || m.rdates.iter().any(|r| same(&r.start)) {
+        return true;
+    }
+    let dtstart = m.start.wall();
+    let from = add_wall(target, TimeDelta::days(-1));
+    let to = add_wall(target, TimeDelta::days(if by_date { 2 } else { 1 }));
+    for rule in &m.rules {
+        let Some(iter) = RuleIter::new(rule, dtstart, from) else { continue };
+        for wall in iter {
+            *steps += 1;
+            if *steps > max_steps || wall > to {
+                break;
+            }
+            if !within_until(rule, wall, date_series, frame, floating) {
+                continue;
+            }
+            let hit = if by_date { wall.date() == target.date() } else { frame.to_utc(wall) == rid.instant(floating) };
+            if hit {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Sorts one series' occurrences and applies the cap.

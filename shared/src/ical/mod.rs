@@ -7,8 +7,8 @@
 //! # Semantics worth knowing
 //! - Parsing is lenient: a malformed VEVENT is left out and reported in
 //!   [`ParsedCalendar::skipped`]; an invalid RRULE is ignored (the event keeps its other
-//!   instances) and reported; only a text with no VCALENDAR at all yields nothing (and one
-//!   `not_icalendar` report). Nothing panics.
+//!   instances) and reported; VEVENTs without a VCALENDAR around them are read too; only a text
+//!   with neither yields nothing (and one `not_icalendar` report). Nothing panics.
 //! - TZIDs resolve via IANA, then the VTIMEZONE's calcard hints (X-LIC-LOCATION,
 //!   X-MICROSOFT-CDO-TZID), then vendor prefixes and Windows names, then by matching a custom
 //!   VTIMEZONE's rules against the IANA database (else its fixed STANDARD offset). A TZID nothing
@@ -29,10 +29,21 @@
 //!   properties to every later instance. An override without DTEND/DURATION keeps the series'
 //!   length. Of several masters (or overrides of one instance) the highest SEQUENCE wins, then
 //!   the latest LAST-MODIFIED/DTSTAMP, then the last one.
-//! - Bounds: expansion never goes past the window; open-ended rules are fast-forwarded by whole
-//!   periods; each series examines at most [`Limits::max_rule_steps`] instances (and all of them
-//!   [`Limits::max_total_steps`]) and returns at
-//!   most `max_per_event` occurrences ([`Expansion::truncated`] says when either bound cut).
+//! - An override with a lower SEQUENCE than its master predates the master's last edit: it is
+//!   dropped when the master no longer has its instance (EXDATEd, or the rule changed);
+//!   otherwise overrides win over EXDATE.
+//! - DTSTART counts as an instance even when the RRULE would not produce it, but not when every
+//!   RRULE's UNTIL is before it (how clients delete all instances).
+//! - Lenient readings: an RRULE part calcard cannot read is left out (reported), an empty RRULE
+//!   is none, DTEND before DTSTART on a single event is read as swapped, a date-time EXDATE or
+//!   RECURRENCE-ID on an all-day series matches by its written day, and all-day events last at
+//!   least one day.
+//! - Bounds: expansion never goes past the window; open-ended rules (and COUNT rules without
+//!   BYxxx parts) are fast-forwarded by whole periods; each series examines at most
+//!   [`Limits::max_rule_steps`] rule instances (all series together [`Limits::max_total_steps`])
+//!   and returns at most `max_per_event` occurrences ([`Expansion::truncated`] says when a bound
+//!   cut). Rules that name no existing day (BYMONTH=2;BYMONTHDAY=30) or generate more than
+//!   100,000 instances per period are refused as `malformed_rule`.
 
 mod expand;
 mod parse;
@@ -175,7 +186,7 @@ pub struct ExpandOptions {
 pub struct Expansion {
     /// Sorted by start, then UID.
     pub occurrences: Vec<Occurrence>,
-    /// True when a series hit `max_per_event` or [`Limits::max_rule_steps`].
+    /// True when a series hit `max_per_event` or a step bound of [`Limits`].
     pub truncated: bool,
 }
 

@@ -1,6 +1,6 @@
 //! calcard's parse → owned events grouped into series by UID.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use calcard::common::PartialDateTime;
 use calcard::icalendar::{
@@ -152,11 +152,7 @@ pub(crate) struct Parsed {
 }
 
 fn report(list: &mut Vec<Skipped>, uid: Option<&str>, err: IcalError) {
-    list.push(Skipped {
-        uid: uid.map(str::to_string),
-        code: super::ErrorCode::code(&err),
-        message: err.to_string(),
-    });
+    list.push(Skipped { uid: uid.map(str::to_string), code: super::ErrorCode::code(&err), message: err.to_string() });
 }
 
 /// Parses every VCALENDAR in `text`.
@@ -166,37 +162,30 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         report(
             &mut out.skipped,
             None,
-            IcalError::TooLarge {
-                what: "calendar text".into(),
-                limit: format!("{} bytes", limits.max_bytes),
-            },
+            IcalError::TooLarge { what: "calendar text".into(), limit: format!("{} bytes", limits.max_bytes) },
         );
         return out;
     }
     let mut calendars = Vec::new();
     let mut parser = calcard::Parser::new(text);
     let mut other_entries = 0usize;
+    let mut bare_events = Vec::new();
     loop {
         match parser.entry() {
             calcard::Entry::Eof => break,
             calcard::Entry::ICalendar(cal) => {
-                if matches!(
-                    cal.components.first().map(|c| &c.component_type),
-                    Some(ICalendarComponentType::VCalendar)
-                ) {
-                    calendars.push(cal);
-                } else {
-                    other_entries += 1;
+                match cal.components.first().map(|c| &c.component_type) {
+                    Some(ICalendarComponentType::VCalendar) => calendars.push(cal),
+                    // A bare VEVENT (no VCALENDAR around it): read it all the same.
+                    Some(ICalendarComponentType::VEvent) => bare_events.push(cal),
+                    _ => other_entries += 1,
                 }
             }
             calcard::Entry::TooManyComponents => {
                 report(
                     &mut out.skipped,
                     None,
-                    IcalError::TooLarge {
-                        what: "calendar".into(),
-                        limit: "too many components".into(),
-                    },
+                    IcalError::TooLarge { what: "calendar".into(), limit: "too many components".into() },
                 );
                 break;
             }
@@ -207,16 +196,17 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
             break;
         }
     }
-    if calendars.is_empty() {
+    if calendars.is_empty() && bare_events.is_empty() {
         report(&mut out.skipped, None, IcalError::NotICalendar);
         return out;
     }
+    calendars.extend(bare_events);
     let mut ctx = Ctx {
         limits,
         events: Vec::new(),
         skipped: Vec::new(),
         warnings: Vec::new(),
-        unknown_tzids: HashMap::new(),
+        unknown_tzids: HashSet::new(),
         too_many_reported: false,
     };
     for cal in &calendars {
@@ -233,12 +223,9 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
 
 fn calendar_property<'a>(cal: &'a ICalendar, name: &str) -> Option<&'a str> {
     cal.components.first()?.entries.iter().find_map(|e| match &e.name {
-        ICalendarProperty::Other(n) if n.eq_ignore_ascii_case(name) => e
-            .values
-            .first()
-            .and_then(|v| v.as_text())
-            .map(str::trim)
-            .filter(|s| !s.is_empty()),
+        ICalendarProperty::Other(n) if n.eq_ignore_ascii_case(name) => {
+            e.values.first().and_then(|v| v.as_text()).map(str::trim).filter(|s| !s.is_empty())
+        }
         _ => None,
     })
 }
@@ -248,7 +235,7 @@ struct Ctx<'a> {
     events: Vec<Event>,
     skipped: Vec<Skipped>,
     warnings: Vec<Skipped>,
-    unknown_tzids: HashMap<String, ()>,
+    unknown_tzids: HashSet<String>,
     too_many_reported: bool,
 }
 
@@ -269,9 +256,12 @@ impl Ctx<'_> {
             }
             z
         });
-        // Only the VCALENDAR's direct VEVENT children (not nested oddities), in order.
+        // Only the VCALENDAR's direct VEVENT children (not nested oddities), in order; or the
+        // bare VEVENT itself.
         let Some(root) = cal.components.first() else { return };
-        for &id in &root.component_ids {
+        let ids: &[u32] =
+            if root.component_type == ICalendarComponentType::VEvent { &[0] } else { &root.component_ids };
+        for &id in ids {
             let Some(comp) = cal.components.get(id as usize) else {
                 continue;
             };
@@ -301,14 +291,8 @@ impl Ctx<'_> {
     }
 
     fn warn_tz(&mut self, uid: Option<&str>, tzid: &str) {
-        if self.unknown_tzids.insert(tzid.to_string(), ()).is_none() && self.unknown_tzids.len() <= 100 {
-            report(
-                &mut self.warnings,
-                uid,
-                IcalError::UnknownTimeZone {
-                    tzid: tzid.chars().take(100).collect(),
-                },
-            );
+        if self.unknown_tzids.len() < 100 && self.unknown_tzids.insert(tzid.to_string()) {
+            report(&mut self.warnings, uid, IcalError::UnknownTimeZone { tzid: tzid.chars().take(100).collect() });
         }
     }
 
@@ -325,11 +309,8 @@ impl Ctx<'_> {
         if !pdt.has_time() {
             return Some(Time::Date(date));
         }
-        let naive = date.and_hms_opt(
-            u32::from(pdt.hour?),
-            u32::from(pdt.minute?),
-            u32::from(pdt.second.unwrap_or(0).min(59)),
-        )?;
+        let naive =
+            date.and_hms_opt(u32::from(pdt.hour?), u32::from(pdt.minute?), u32::from(pdt.second.unwrap_or(0).min(59)))?;
         if let Some(h) = pdt.tz_hour {
             let secs = i32::from(h) * 3600 + i32::from(pdt.tz_minute.unwrap_or(0)) * 60;
             let off = FixedOffset::east_opt(if pdt.tz_minus { -secs } else { secs })?;
@@ -374,6 +355,7 @@ impl Ctx<'_> {
         let mut end = EndSpec::None;
         let mut duration = None;
         let mut raw_rules = Vec::new();
+        let mut rule_notes: Vec<String> = Vec::new();
         let mut rdates = Vec::new();
         let mut exdates = Vec::new();
         let mut recurrence_id = None;
@@ -410,10 +392,26 @@ impl Ctx<'_> {
                     for v in &entry.values {
                         match v {
                             ICalendarValue::RecurrenceRule(r) => raw_rules.push(Rule::from_calcard(r)),
-                            other => raw_rules.push(Err(format!(
-                                "cannot read RRULE {:?}",
-                                other.as_text().unwrap_or("").chars().take(200).collect::<String>()
-                            ))),
+                            other => {
+                                let text = other.as_text().unwrap_or("").trim();
+                                if text.is_empty() {
+                                    // "RRULE:" with nothing: no rule.
+                                    continue;
+                                }
+                                match super::rule::salvage(text) {
+                                    Some((r, dropped)) => {
+                                        rule_notes.push(format!(
+                                            "RRULE part(s) {} could not be read and were ignored",
+                                            dropped.join(";")
+                                        ));
+                                        raw_rules.push(Rule::from_calcard(&r));
+                                    }
+                                    None => raw_rules.push(Err(format!(
+                                        "cannot read RRULE {:?}",
+                                        text.chars().take(200).collect::<String>()
+                                    ))),
+                                }
+                            }
                         }
                     }
                 }
@@ -476,11 +474,7 @@ impl Ctx<'_> {
                     }
                 }
                 ICalendarProperty::Status => {
-                    status = entry
-                        .values
-                        .first()
-                        .and_then(|v| v.as_text())
-                        .map(|s| s.trim().to_uppercase())
+                    status = entry.values.first().and_then(|v| v.as_text()).map(|s| s.trim().to_uppercase())
                 }
                 ICalendarProperty::Transp => {
                     transparent = entry
@@ -530,9 +524,7 @@ impl Ctx<'_> {
                 report(
                     &mut self.warnings,
                     Some(&synthetic),
-                    IcalError::MalformedItem {
-                        reason: "VEVENT without UID (kept under a made-up UID)".into(),
-                    },
+                    IcalError::MalformedItem { reason: "VEVENT without UID (kept under a made-up UID)".into() },
                 );
                 synthetic
             }
@@ -545,6 +537,22 @@ impl Ctx<'_> {
             end = EndSpec::End(t.anchored(&start));
         }
         let recurrence_id = recurrence_id.map(|r| r.anchored(&start));
+        // DTEND before DTSTART on a single event: the two were swapped.
+        let mut start = start;
+        if let EndSpec::End(t) = end
+            && raw_rules.is_empty()
+            && rdates.is_empty()
+            && t.is_date() == start.is_date()
+            && t.instant(Zone::UTC) < start.instant(Zone::UTC)
+        {
+            end = EndSpec::End(start);
+            start = t;
+        }
+        if recurrence_id.is_none() {
+            for note in rule_notes {
+                report(&mut self.skipped, Some(&uid), IcalError::MalformedRule { reason: note });
+            }
+        }
         let mut rules = Vec::new();
         if recurrence_id.is_none() {
             for r in raw_rules {
@@ -559,9 +567,7 @@ impl Ctx<'_> {
                     Err(reason) => report(
                         &mut self.skipped,
                         Some(&uid),
-                        IcalError::MalformedRule {
-                            reason: format!("{reason}; the rule was ignored"),
-                        },
+                        IcalError::MalformedRule { reason: format!("{reason}; the rule was ignored") },
                     ),
                 }
             }
@@ -643,11 +649,7 @@ fn group(events: Vec<Event>) -> Vec<Series> {
     let mut series: Vec<Series> = Vec::new();
     for ev in events {
         let i = *index.entry(ev.uid.clone()).or_insert_with(|| {
-            series.push(Series {
-                uid: ev.uid.clone(),
-                master: None,
-                overrides: Vec::new(),
-            });
+            series.push(Series { uid: ev.uid.clone(), master: None, overrides: Vec::new() });
             series.len() - 1
         });
         let s = &mut series[i];

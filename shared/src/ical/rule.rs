@@ -133,11 +133,7 @@ impl Rule {
             bysecond: r.bysecond.clone(),
             byminute: r.byminute.clone(),
             byhour: r.byhour.clone(),
-            byday: r
-                .byday
-                .iter()
-                .map(|d| (d.ordwk.filter(|n| *n != 0), weekday(d.weekday)))
-                .collect(),
+            byday: r.byday.iter().map(|d| (d.ordwk.filter(|n| *n != 0), weekday(d.weekday))).collect(),
             bymonthday: r.bymonthday.clone(),
             byyearday: r.byyearday.clone(),
             byweekno: r.byweekno.clone(),
@@ -174,11 +170,8 @@ impl Rule {
         };
         // 2024 is a leap year: February 29th exists.
         let days_in = |m: u32| -> i32 {
-            let next = if m == 12 {
-                NaiveDate::from_ymd_opt(2025, 1, 1)
-            } else {
-                NaiveDate::from_ymd_opt(2024, m + 1, 1)
-            };
+            let next =
+                if m == 12 { NaiveDate::from_ymd_opt(2025, 1, 1) } else { NaiveDate::from_ymd_opt(2024, m + 1, 1) };
             next.and_then(|n| n.pred_opt()).map_or(31, |d| d.day() as i32)
         };
         !months.iter().any(|m| {
@@ -336,6 +329,40 @@ impl Rule {
     }
 }
 
+/// calcard's parse of one RRULE value text.
+fn parse_rule_text(text: &str) -> Option<ICalendarRecurrenceRule> {
+    if text.contains(['\r', '\n']) {
+        return None;
+    }
+    let ics = format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{text}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    let cal = calcard::icalendar::ICalendar::parse(&ics).ok()?;
+    cal.components.iter().flat_map(|c| &c.entries).find_map(|e| match e.values.first() {
+        Some(calcard::icalendar::ICalendarValue::RecurrenceRule(r)) => Some((**r).clone()),
+        _ => None,
+    })
+}
+
+/// Reads an RRULE calcard could not, leaving out the parts it cannot read (`COUNT=-1`, unknown
+/// names…); returns the rule and the parts left out. `None` without a readable FREQ.
+pub(crate) fn salvage(text: &str) -> Option<(ICalendarRecurrenceRule, Vec<String>)> {
+    let parts: Vec<&str> = text.split(';').map(str::trim).filter(|p| !p.is_empty()).take(32).collect();
+    let freq = *parts.iter().find(|p| p.get(..5).is_some_and(|k| k.eq_ignore_ascii_case("FREQ=")))?;
+    parse_rule_text(freq)?;
+    let mut kept = vec![freq];
+    let mut dropped = Vec::new();
+    for part in parts {
+        if part == freq {
+            continue;
+        }
+        if parse_rule_text(&format!("{freq};{part}")).is_some() {
+            kept.push(part);
+        } else {
+            dropped.push(part.chars().take(100).collect());
+        }
+    }
+    parse_rule_text(&kept.join(";")).map(|r| (r, dropped))
+}
+
 /// The wall-clock instances of one rule from about `lo` on, ascending. Never ends by itself for
 /// an open-ended rule: the caller stops at its window (and counts steps).
 pub(crate) struct RuleIter {
@@ -391,9 +418,7 @@ impl RuleIter {
             }
         }
         let set = rule.to_rrule(dtstart, start, count, explicit).ok()?;
-        Some(RuleIter {
-            inner: (&set).into_iter(),
-        })
+        Some(RuleIter { inner: (&set).into_iter() })
     }
 }
 

@@ -11,11 +11,7 @@ fn window(start: &str, end: &str) -> Window {
 }
 
 fn opts(start: &str, end: &str) -> ExpandOptions {
-    ExpandOptions {
-        window: window(start, end),
-        floating_tz: chrono_tz::UTC,
-        max_per_event: 10_000,
-    }
+    ExpandOptions { window: window(start, end), floating_tz: chrono_tz::UTC, max_per_event: 10_000 }
 }
 
 fn cal(events: &str) -> String {
@@ -55,10 +51,8 @@ use chrono::Datelike;
 
 #[test]
 fn cap_per_series_sets_truncated() {
-    let text = cal(
-        "BEGIN:VEVENT\r\nUID:m\r\nDTSTART:20260301T000000Z\r\nRRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\n\
-BEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260301T120000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n",
-    );
+    let text = cal("BEGIN:VEVENT\r\nUID:m\r\nDTSTART:20260301T000000Z\r\nRRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260301T120000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n");
     let parsed = parse(&text);
     let mut o = opts("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z");
     o.max_per_event = 100;
@@ -68,11 +62,7 @@ BEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260301T120000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEV
     // The cap is per series: the daily one is complete.
     assert_eq!(exp.occurrences.iter().filter(|o| o.uid == "d").count(), 7);
     // Sorted by start, then UID.
-    let keys: Vec<_> = exp
-        .occurrences
-        .iter()
-        .map(|o| (o.start.to_utc(chrono_tz::UTC), o.uid.clone()))
-        .collect();
+    let keys: Vec<_> = exp.occurrences.iter().map(|o| (o.start.to_utc(chrono_tz::UTC), o.uid.clone())).collect();
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
@@ -80,11 +70,8 @@ BEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260301T120000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEV
 
 #[test]
 fn custom_vtimezone_resolves_to_a_canonical_zone() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/corpus/ical/custom_vtimezone.ics"
-    ))
-    .expect("corpus file");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/ical/custom_vtimezone.ics"))
+        .expect("corpus file");
     let icals = calcard::icalendar::ICalendar::parse(&text).expect("parses");
     let mut names = Vec::new();
     for comp in &icals.components {
@@ -98,10 +85,7 @@ fn custom_vtimezone_resolves_to_a_canonical_zone() {
     assert_eq!(
         names,
         vec![
-            (
-                "My Office Time".to_string(),
-                Some(tz::Zone::Iana(chrono_tz::America::New_York))
-            ),
+            ("My Office Time".to_string(), Some(tz::Zone::Iana(chrono_tz::America::New_York))),
             ("India Custom".to_string(), fixed(5 * 3600 + 1800)),
             ("Weird DST".to_string(), fixed(3 * 3600)),
             // Matching alone would say Etc/UTC-like +00:00; the resolver uses X-LIC-LOCATION first.
@@ -114,32 +98,25 @@ fn custom_vtimezone_resolves_to_a_canonical_zone() {
 fn outlook_vtimezone_matches_by_rules() {
     // The Outlook VTIMEZONE for Central European time, under a made-up TZID: matched to
     // Europe/Berlin by its rules (a name hint in the TZID would pick Paris or Amsterdam).
-    let text = cal(
-        "BEGIN:VTIMEZONE\r\nTZID:Mitteleuropaeische Zeit\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n\
+    let text = cal("BEGIN:VTIMEZONE\r\nTZID:Mitteleuropaeische Zeit\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n\
 TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n\
 BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n\
 RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n\
-BEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=Mitteleuropaeische Zeit:20260330T100000\r\nEND:VEVENT\r\n",
-    );
+BEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=Mitteleuropaeische Zeit:20260330T100000\r\nEND:VEVENT\r\n");
     let parsed = parse(&text);
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
     let exp = parsed.expand(&opts("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"));
     assert_eq!(exp.occurrences.len(), 1);
-    assert_eq!(
-        exp.occurrences[0].start,
-        When::DateTime("2026-03-30T08:00:00Z".parse().expect("instant"))
-    );
+    assert_eq!(exp.occurrences[0].start, When::DateTime("2026-03-30T08:00:00Z".parse().expect("instant")));
 }
 
 #[test]
 fn attendees_and_properties() {
-    let text = cal(
-        "BEGIN:VEVENT\r\nUID:p\r\nDTSTART:20260310T100000Z\r\nDTEND:20260310T110000Z\r\n\
+    let text = cal("BEGIN:VEVENT\r\nUID:p\r\nDTSTART:20260310T100000Z\r\nDTEND:20260310T110000Z\r\n\
 SUMMARY:Board\\, quarterly\r\nDESCRIPTION:Line one\\nline two\r\nLOCATION:Room 1\r\n\
 ORGANIZER;CN=\"Boss, The\":MAILTO:Boss@Example.COM\r\n\
 ATTENDEE;CN=Ann;PARTSTAT=accepted:mailto:ann@example.com\r\n\
-ATTENDEE;PARTSTAT=DECLINED:bob@example.com\r\nSTATUS:confirmed\r\nTRANSP:TRANSPARENT\r\nSEQUENCE:4\r\nEND:VEVENT\r\n",
-    );
+ATTENDEE;PARTSTAT=DECLINED:bob@example.com\r\nSTATUS:confirmed\r\nTRANSP:TRANSPARENT\r\nSEQUENCE:4\r\nEND:VEVENT\r\n");
     let exp = parse(&text).expand(&opts("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"));
     let o = &exp.occurrences[0];
     assert_eq!(o.summary.as_deref(), Some("Board, quarterly"));
@@ -147,25 +124,13 @@ ATTENDEE;PARTSTAT=DECLINED:bob@example.com\r\nSTATUS:confirmed\r\nTRANSP:TRANSPA
     assert_eq!(o.location.as_deref(), Some("Room 1"));
     assert_eq!(
         o.organizer,
-        Some(Attendee {
-            email: "boss@example.com".into(),
-            name: Some("Boss, The".into()),
-            partstat: None
-        })
+        Some(Attendee { email: "boss@example.com".into(), name: Some("Boss, The".into()), partstat: None })
     );
     assert_eq!(
         o.attendees,
         vec![
-            Attendee {
-                email: "ann@example.com".into(),
-                name: Some("Ann".into()),
-                partstat: Some("ACCEPTED".into())
-            },
-            Attendee {
-                email: "bob@example.com".into(),
-                name: None,
-                partstat: Some("DECLINED".into())
-            },
+            Attendee { email: "ann@example.com".into(), name: Some("Ann".into()), partstat: Some("ACCEPTED".into()) },
+            Attendee { email: "bob@example.com".into(), name: None, partstat: Some("DECLINED".into()) },
         ]
     );
     assert_eq!(o.status.as_deref(), Some("CONFIRMED"));
@@ -176,10 +141,7 @@ ATTENDEE;PARTSTAT=DECLINED:bob@example.com\r\nSTATUS:confirmed\r\nTRANSP:TRANSPA
 
 #[test]
 fn too_large_text_is_refused() {
-    let limits = Limits {
-        max_bytes: 100,
-        ..Limits::default()
-    };
+    let limits = Limits { max_bytes: 100, ..Limits::default() };
     let text = cal("BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260310T100000Z\r\nEND:VEVENT\r\n");
     let parsed = parse_with_limits(&text, &limits);
     assert_eq!(parsed.event_count(), 0);
@@ -188,19 +150,12 @@ fn too_large_text_is_refused() {
 
 #[test]
 fn too_many_events_are_reported_once() {
-    let limits = Limits {
-        max_events: 2,
-        ..Limits::default()
-    };
-    let events: String = (0..5)
-        .map(|i| format!("BEGIN:VEVENT\r\nUID:e{i}\r\nDTSTART:20260310T10000{i}Z\r\nEND:VEVENT\r\n"))
-        .collect();
+    let limits = Limits { max_events: 2, ..Limits::default() };
+    let events: String =
+        (0..5).map(|i| format!("BEGIN:VEVENT\r\nUID:e{i}\r\nDTSTART:20260310T10000{i}Z\r\nEND:VEVENT\r\n")).collect();
     let parsed = parse_with_limits(&cal(&events), &limits);
     assert_eq!(parsed.event_count(), 2);
-    assert_eq!(
-        parsed.skipped.iter().map(|s| s.code).collect::<Vec<_>>(),
-        vec!["too_large"]
-    );
+    assert_eq!(parsed.skipped.iter().map(|s| s.code).collect::<Vec<_>>(), vec!["too_large"]);
 }
 
 #[test]
@@ -209,10 +164,7 @@ fn step_budget_bounds_unforwardable_rules() {
     let text = cal(
         "BEGIN:VEVENT\r\nUID:c\r\nDTSTART:19900101T000000Z\r\nRRULE:FREQ=MINUTELY;BYSECOND=0,20,40;COUNT=2000000000\r\nEND:VEVENT\r\n",
     );
-    let limits = Limits {
-        max_rule_steps: 10_000,
-        ..Limits::default()
-    };
+    let limits = Limits { max_rule_steps: 10_000, ..Limits::default() };
     let exp = parse_with_limits(&text, &limits).expand(&opts("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"));
     assert!(exp.truncated);
     assert!(exp.occurrences.is_empty());
@@ -220,11 +172,7 @@ fn step_budget_bounds_unforwardable_rules() {
 
 #[test]
 fn skipped_serializes() {
-    let s = Skipped {
-        uid: Some("u".into()),
-        code: "malformed_item",
-        message: "m".into(),
-    };
+    let s = Skipped { uid: Some("u".into()), code: "malformed_item", message: "m".into() };
     assert_eq!(
         serde_json::to_value(&s).expect("json"),
         serde_json::json!({"uid": "u", "code": "malformed_item", "message": "m"})
@@ -237,10 +185,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -251,9 +196,7 @@ impl Lcg {
 /// Random combinations of hostile and malformed values: never a panic, always terminating.
 #[test]
 fn garbage_never_panics() {
-    let freqs = [
-        "SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY", "BOGUS", "",
-    ];
+    let freqs = ["SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY", "BOGUS", ""];
     let parts = [
         "",
         ";COUNT=1000000000",

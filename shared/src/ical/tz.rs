@@ -117,11 +117,7 @@ pub(crate) fn read_vtimezone(comp: &ICalendarComponent, all: &[ICalendarComponen
         for entry in &sub.entries {
             match &entry.name {
                 ICalendarProperty::Dtstart => {
-                    start = entry
-                        .values
-                        .iter()
-                        .find_map(|v| v.as_partial_date_time())
-                        .and_then(naive_of)
+                    start = entry.values.iter().find_map(|v| v.as_partial_date_time()).and_then(naive_of)
                 }
                 ICalendarProperty::Tzoffsetfrom => from = entry.values.first().and_then(offset_of),
                 ICalendarProperty::Tzoffsetto => to = entry.values.first().and_then(offset_of),
@@ -319,17 +315,8 @@ const PREFERRED: &[&str] = &[
     "UTC",
 ];
 
-const REGIONS: &[&str] = &[
-    "Africa/",
-    "America/",
-    "Antarctica/",
-    "Asia/",
-    "Atlantic/",
-    "Australia/",
-    "Europe/",
-    "Indian/",
-    "Pacific/",
-];
+const REGIONS: &[&str] =
+    &["Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/"];
 
 fn match_uncached(vtz: &VTimezone) -> Option<Zone> {
     let standard = vtz
@@ -354,11 +341,7 @@ fn match_uncached(vtz: &VTimezone) -> Option<Zone> {
         }
         let offset_at = |t: DateTime<Utc>| -> i32 {
             match transitions.partition_point(|(at, _)| *at <= t) {
-                0 => vtz
-                    .observances
-                    .iter()
-                    .min_by_key(|o| o.start)
-                    .map_or(standard, |o| o.offset_from),
+                0 => vtz.observances.iter().min_by_key(|o| o.start).map_or(standard, |o| o.offset_from),
                 n => transitions[n - 1].1,
             }
         };
@@ -386,11 +369,7 @@ fn match_uncached(vtz: &VTimezone) -> Option<Zone> {
                 .zip(&expected)
                 .all(|(t, o)| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc() == *o)
         };
-        let mut found: Vec<chrono_tz::Tz> = chrono_tz::TZ_VARIANTS
-            .iter()
-            .copied()
-            .filter(|tz| matches(tz))
-            .collect();
+        let mut found: Vec<chrono_tz::Tz> = chrono_tz::TZ_VARIANTS.iter().copied().filter(|tz| matches(tz)).collect();
         if found.is_empty() {
             continue;
         }
@@ -463,36 +442,23 @@ mod tests {
     #[test]
     fn prefixes_and_windows_names() {
         let mut r = TzResolver::default();
-        assert_eq!(
-            r.resolve("/mozilla.org/20070129_1/Europe/Berlin"),
-            Some(Zone::Iana(chrono_tz::Europe::Berlin))
-        );
-        assert_eq!(
-            r.resolve("/citadel.org/20190914_1/Europe/Paris"),
-            Some(Zone::Iana(chrono_tz::Europe::Paris))
-        );
+        assert_eq!(r.resolve("/mozilla.org/20070129_1/Europe/Berlin"), Some(Zone::Iana(chrono_tz::Europe::Berlin)));
+        assert_eq!(r.resolve("/citadel.org/20190914_1/Europe/Paris"), Some(Zone::Iana(chrono_tz::Europe::Paris)));
         assert_eq!(
             r.resolve("/freeassociation.sourceforge.net/Europe/Berlin"),
             Some(Zone::Iana(chrono_tz::Europe::Berlin))
         );
         assert!(matches!(r.resolve("W. Europe Standard Time"), Some(Zone::Iana(_))));
-        assert_eq!(
-            r.resolve("America/New_York"),
-            Some(Zone::Iana(chrono_tz::America::New_York))
-        );
+        assert_eq!(r.resolve("America/New_York"), Some(Zone::Iana(chrono_tz::America::New_York)));
         assert_eq!(r.resolve("Nowhere/Special"), None);
     }
 
     #[test]
     fn gap_and_fold() {
         let z = Zone::Iana(chrono_tz::Europe::Berlin);
-        let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
-            .and_then(|d| d.and_hms_opt(2, 30, 0))
-            .expect("date-time");
+        let gap = NaiveDate::from_ymd_opt(2026, 3, 29).and_then(|d| d.and_hms_opt(2, 30, 0)).expect("date-time");
         assert_eq!(z.to_utc(gap).to_rfc3339(), "2026-03-29T01:30:00+00:00");
-        let fold = NaiveDate::from_ymd_opt(2026, 10, 25)
-            .and_then(|d| d.and_hms_opt(2, 30, 0))
-            .expect("date-time");
+        let fold = NaiveDate::from_ymd_opt(2026, 10, 25).and_then(|d| d.and_hms_opt(2, 30, 0)).expect("date-time");
         assert_eq!(z.to_utc(fold).to_rfc3339(), "2026-10-25T00:30:00+00:00");
     }
 }
