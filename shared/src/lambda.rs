@@ -223,12 +223,14 @@ fn too_large(len: usize) -> ApiError {
     }
 }
 
-/// The deadline as tokio's clock sees it, less the reserve for answering.
+/// The deadline as tokio's clock sees it, less the reserve for answering. A deadline more than a
+/// day in the past is not a deadline: `cargo lambda watch` sends the function timeout
+/// (`600000`) instead of an epoch time; then only the step timeouts bound the request.
 fn deadline(deadline_epoch_ms: u64) -> Option<tokio::time::Instant> {
-    if deadline_epoch_ms == 0 {
+    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    if deadline_epoch_ms < now_ms.saturating_sub(86_400_000) {
         return None;
     }
-    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
     let left = Duration::from_millis(deadline_epoch_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_RESERVE);
     Some(tokio::time::Instant::now() + left)
 }
@@ -237,6 +239,24 @@ fn deadline(deadline_epoch_ms: u64) -> Option<tokio::time::Instant> {
 fn is_http(payload: &Value) -> bool {
     payload.get("version").and_then(Value::as_str) == Some("2.0")
         && payload.get("requestContext").and_then(|c| c.get("http")).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_in_the_distant_past_are_no_deadline() {
+        assert!(deadline(600_000).is_none(), "cargo lambda watch's relative value");
+        assert!(deadline(0).is_none());
+        let soon = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() + 10_000;
+        let left = deadline(soon).unwrap() - tokio::time::Instant::now();
+        assert!(left <= Duration::from_secs(10) - DEADLINE_RESERVE + Duration::from_millis(50));
+        assert!(left >= Duration::from_secs(8));
+        // Already past but recent: no time left at all.
+        let past = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() - 5_000;
+        assert!(deadline(past).unwrap() <= tokio::time::Instant::now());
+    }
 }
 
 fn json_body(value: &Value) -> String {

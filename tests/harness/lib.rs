@@ -10,24 +10,34 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// Path of the built `kenny` binary (built by the first call).
-pub fn kenny_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
+/// Builds every binary of the workspace once per test process, the way `cargo lambda watch`
+/// builds them (`cargo build --bin …` resolves features over the whole workspace), so neither
+/// the tests nor watch compile a second variant. Returns `(binary name, path)` pairs.
+pub fn binaries() -> &'static [(String, PathBuf)] {
+    static BINS: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
+    BINS.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = Command::new(cargo)
-            .args(["build", "-q", "-p", "kenny-cli", "--message-format=json"])
+            .args(["build", "-q", "--workspace", "--bins", "--message-format=json"])
             .current_dir(workspace())
             .output()
-            .expect("cargo build -p kenny-cli could not start");
-        assert!(out.status.success(), "building kenny failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            .expect("cargo build could not start");
+        assert!(out.status.success(), "building the binaries failed:\n{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|m| m["target"]["name"] == "kenny")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo did not report the kenny executable")
+            .filter_map(|m| Some((m["target"]["name"].as_str()?.to_string(), PathBuf::from(m["executable"].as_str()?))))
+            .collect()
     })
+}
+
+/// Path of the built `kenny` binary.
+pub fn kenny_bin() -> &'static Path {
+    binaries()
+        .iter()
+        .find(|(name, _)| name == "kenny")
+        .map(|(_, p)| p.as_path())
+        .expect("cargo did not report the kenny executable")
 }
 
 /// The result of one `kenny` run.
@@ -74,4 +84,169 @@ pub fn kenny(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         cmd.env(k, v);
     }
     cmd.output().expect("kenny could not start").into()
+}
+
+/// A free TCP port on loopback (bound, read, released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+/// The path of a required command; a missing one FAILS the test with how to install it
+/// (`scripts/test` installs them all), it never skips.
+pub fn require(command: &str, install: &str) -> PathBuf {
+    let found = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(command))
+        .find(|p| p.is_file());
+    found.unwrap_or_else(|| panic!("`{command}` is not on PATH: install it with `{install}` (scripts/test does)"))
+}
+
+/// A server process started for a test, stopped (with its children) when dropped.
+#[derive(Debug)]
+pub struct Server {
+    child: std::process::Child,
+    /// The port it listens on.
+    pub port: u16,
+    /// Its combined output, kept outside the workspace (cargo lambda watch would rebuild on it).
+    pub log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `cmd` (stdout and stderr to a log file) and waits until `port` accepts connections.
+    pub fn start(mut cmd: Command, port: u16, name: &str, wait: std::time::Duration) -> Server {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let log = dir.path().join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt as _;
+            cmd.process_group(0);
+        }
+        let child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{name} could not start: {e}"));
+        let mut server = Server { child, port, log, _dir: dir };
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("{name} exited ({status}) before listening:\n{}", server.output());
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("{name} did not listen on port {port} within {wait:?}:\n{}", server.output());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Everything it printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // The whole process group: cargo lambda watch starts the functions as children.
+        let pid = self.child.id();
+        let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Credentials and region for local AWS-compatible servers (nothing here talks to AWS).
+pub const LOCAL_AWS: [(&str, &str); 5] = [
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_ACCESS_KEY_ID", "kenny-local"),
+    ("AWS_SECRET_ACCESS_KEY", "kenny-local"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_SESSION_TOKEN", "kenny-local"),
+];
+
+/// Starts moto's server (a DynamoDB-compatible endpoint) on a free loopback port.
+pub fn moto() -> Server {
+    let bin = require("moto_server", "pip install 'moto[server]'");
+    let port = free_port();
+    let mut cmd = Command::new(bin);
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    Server::start(cmd, port, "moto", std::time::Duration::from_secs(30))
+}
+
+/// Starts `cargo lambda watch` on a free loopback port with `env` for the functions (plus the
+/// local AWS settings and the Lambda endpoint pointing back at this watch), up to `concurrency`
+/// instances per function.
+pub fn watch(env: &[(&str, String)], concurrency: usize) -> Server {
+    require("cargo-lambda", "pip install cargo-lambda");
+    binaries();
+    let port = free_port();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace()).args([
+        "lambda",
+        "watch",
+        "--ignore-changes",
+        "--quiet",
+        "--invoke-address",
+        "127.0.0.1",
+        "--invoke-port",
+        &port.to_string(),
+        "--concurrency",
+        &concurrency.to_string(),
+    ]);
+    let mut vars: Vec<(String, String)> = LOCAL_AWS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    vars.push(("AWS_ENDPOINT_URL_LAMBDA".into(), format!("http://127.0.0.1:{port}")));
+    vars.push(("KENNY_CALENDAR_READ_FUNCTION".into(), "calendar-read".into()));
+    vars.push(("KENNY_CONTACTS_RESOLVE_FUNCTION".into(), "contacts-resolve".into()));
+    vars.push(("RUST_LOG".into(), "info".into()));
+    for (k, v) in env {
+        vars.retain(|(name, _)| name != k);
+        vars.push((k.to_string(), v.clone()));
+    }
+    for (k, _) in std::env::vars() {
+        if k.starts_with("KENNY_") || k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in &vars {
+        cmd.env(k, v);
+        cmd.arg("--env-var").arg(format!("{k}={v}"));
+    }
+    Server::start(cmd, port, "cargo-lambda-watch", std::time::Duration::from_secs(120))
+}
+
+/// Invokes `function` through the Lambda Invoke API of `watch` (RequestResponse), as any SDK
+/// would: `(HTTP status, X-Amz-Function-Error header, body as JSON — or as a string if it is not)`.
+pub fn invoke(watch: &Server, function: &str, payload: &serde_json::Value) -> (u16, Option<String>, serde_json::Value) {
+    let url = format!("{}/2015-03-31/functions/{function}/invocations", watch.url());
+    let resp = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .and_then(|c| c.post(&url).json(payload).send())
+        .unwrap_or_else(|e| panic!("invoking {function}: {e}\n{}", watch.output()));
+    let status = resp.status().as_u16();
+    let function_error = resp
+        .headers()
+        .get("x-amz-function-error")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let text = resp.text().unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, function_error, body)
 }

@@ -1,0 +1,175 @@
+//! The real serverless path, locally: the three functions under `cargo lambda watch` (its
+//! runtime and Invoke API), `coordinate` invoking its siblings through that Invoke API, and
+//! timing records in a DynamoDB-compatible server (moto). Every server is started on a free
+//! loopback port and stopped by the test.
+
+use std::sync::Arc;
+
+use kenny::timing::TimingStore as _;
+use kenny_tests::{LOCAL_AWS, Server, invoke, kenny, moto, watch};
+use serde_json::{Value, json};
+
+const QUESTION: &str = "what meetings do I have with Sarah and Tom next week?";
+const NOW: &str = "2026-11-27T10:00:00-05:00";
+const TZ: &str = "America/New_York";
+
+fn fixture(name: &str) -> Value {
+    let path = kenny_tests::workspace().join("tests/fixtures").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn ask() -> Value {
+    json!({"question": QUESTION, "now": NOW, "timezone": TZ})
+}
+
+/// The two contact steps ran at the same time, each through the Invoke API.
+fn assert_concurrent_lambda_steps(t: &Value) {
+    assert_eq!(t["max_in_flight"], 2, "{t}");
+    let steps = t["steps"].as_array().unwrap();
+    assert!(steps.iter().all(|s| s["transport"] == "lambda"), "{t}");
+    let span = |s: &Value| {
+        let start = s["start_ms"].as_f64().unwrap();
+        (start, start + s["duration_ms"].as_f64().unwrap())
+    };
+    let ((a0, a1), (b0, b1)) = (span(&steps[0]), span(&steps[1]));
+    assert!(a0 < b1 && b0 < a1, "contact steps overlap: {t}");
+}
+
+async fn records(moto: &Server, table: &str, request_id: &str) -> Vec<kenny::timing::TimingRecord> {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(moto.url())
+        .test_credentials()
+        .load()
+        .await;
+    let store = kenny::timing::dynamo::DynamoStore::new(&sdk, table);
+    let now = chrono::Utc::now();
+    let all = store.query(now - chrono::Duration::minutes(30), now + chrono::Duration::minutes(5)).await.unwrap();
+    all.into_iter().filter(|r| r.request_id == request_id).collect()
+}
+
+#[test]
+fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dynamodb() {
+    let moto = moto();
+    let table = "kenny-timings-it";
+    let dir = tempfile::tempdir().unwrap();
+    let mut env: Vec<(&str, String)> = LOCAL_AWS.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    env.push(("AWS_ENDPOINT_URL_DYNAMODB", moto.url()));
+    env.push(("KENNY_TIMINGS", format!("dynamodb://{table}")));
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = kenny(dir.path(), &["timings", "create-table"], &env_ref);
+    assert_eq!(created.code, 0, "{}{}", created.stdout, created.stderr);
+    let again = kenny(dir.path(), &["timings", "create-table"], &env_ref);
+    assert!(again.stdout.contains("already exists"), "{}", again.stdout);
+
+    let w = watch(&env, 4);
+    let (status, function_error, lambda) = invoke(&w, "coordinate", &ask());
+    assert_eq!((status, function_error), (200, None), "{lambda}\n{}", w.output());
+    let cli = kenny(dir.path(), &["ask", QUESTION, "--now", NOW, "--tz", TZ, "--json"], &[]).json();
+    assert_eq!(lambda["answer"], cli["answer"], "the Lambda path answers exactly as the CLI");
+    assert!(!lambda["answer"]["events"].as_array().unwrap().is_empty());
+    assert_eq!(lambda["degraded"], false);
+    assert_concurrent_lambda_steps(&lambda["timings"]);
+
+    // The records are in the table, read back by the window Query, and hold no personal data.
+    let id = lambda["timings"]["request_id"].as_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let recs = rt.block_on(records(&moto, table, &id));
+    assert_eq!(recs.len(), 4, "one request record and three step records: {recs:?}");
+    assert_eq!(recs[0].kind, kenny::timing::RecordKind::Request);
+    assert_eq!(recs[0].max_in_flight, Some(2));
+    assert!(recs[1..].iter().all(|r| r.transport.as_deref() == Some("lambda")));
+    let text = serde_json::to_string(&recs).unwrap();
+    for word in ["Sarah", "Tom", "northwind", "meetings"] {
+        assert!(!text.contains(word), "no personal data in timing records ({word})");
+    }
+
+    // A sequential run of the same request: one step at a time, same answer.
+    let mut seq = ask();
+    seq["sequential"] = json!(true);
+    let (_, _, s) = invoke(&w, "coordinate", &seq);
+    assert_eq!(s["timings"]["max_in_flight"], 1);
+    assert_eq!(s["answer"], lambda["answer"]);
+
+    // API Gateway v2 events get the right status and body.
+    let cases = [
+        ("coordinate", "apigw-v2-ask.json", 200),
+        ("coordinate", "apigw-v2-plan.json", 200),
+        ("calendar-read", "apigw-v2-calendar-read.json", 200),
+        ("contacts-resolve", "apigw-v2-contacts-resolve-base64.json", 200),
+        ("contacts-resolve", "apigw-v2-unknown-route.json", 404),
+        ("calendar-read", "apigw-v2-bad-window.json", 400),
+        ("calendar-read", "apigw-v2-not-json.json", 400),
+    ];
+    for (function, name, want) in cases {
+        let (status, _, out) = invoke(&w, function, &fixture(name));
+        assert_eq!(status, 200, "the invoke itself succeeds: {out}");
+        assert_eq!(out["statusCode"], want, "{name}: {out}");
+        let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+        if want == 200 {
+            assert!(body.get("error").is_none(), "{name}: {body}");
+        } else {
+            assert!(body["error"]["code"].is_string(), "{name}: {body}");
+        }
+    }
+    let (_, _, out) = invoke(&w, "coordinate", &fixture("apigw-v2-ask.json"));
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["answer"], cli["answer"]);
+
+    // Direct invoke with bad input: the contract's error body, not a crash.
+    let (status, fe, out) = invoke(&w, "calendar-read", &json!({"start": "2026-12-07", "end": "2026-11-30"}));
+    assert_eq!((status, fe, out["error"]["code"].as_str()), (200, None, Some("invalid_request")));
+}
+
+#[test]
+fn a_failing_sibling_gives_a_degraded_answer_naming_the_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("KENNY_CALENDARS", "file:///nonexistent/kenny-calendars".to_string()),
+        ("KENNY_TIMINGS", format!("file://{}/t.jsonl", dir.path().display())),
+    ];
+    let w = watch(&env, 4);
+    // The sibling's own failure comes back from watch as a function error.
+    let (status, _, direct) = invoke(&w, "calendar-read", &fixture("direct-calendar-read.json"));
+    assert_ne!(status, 200, "{direct}");
+    assert_eq!(direct["errorType"], "NonRetryable.source_not_found", "{direct}");
+    let (status, _, r) = invoke(&w, "coordinate", &ask());
+    assert_eq!(status, 200, "{r}\n{}", w.output());
+    assert_eq!(r["degraded"], true);
+    assert_eq!(r["errors"], json!([{"step": "calendar", "code": "source_not_found", "message": r["errors"][0]["message"]}]));
+    // The people were still resolved, concurrently.
+    assert_eq!(r["answer"]["people"][0]["resolved"]["name"], "Sarah Chen");
+    assert_concurrent_lambda_steps(&r["timings"]);
+}
+
+#[test]
+fn a_stalled_sibling_is_cut_off_and_the_answer_arrives_degraded() {
+    // A "Lambda endpoint" that accepts connections and never answers.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let held = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for s in hole.incoming().flatten() {
+            keep.lock().unwrap().push(s);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("AWS_ENDPOINT_URL_LAMBDA", format!("http://127.0.0.1:{port}")),
+        ("KENNY_STEP_TIMEOUT_MS", "1500".to_string()),
+        ("KENNY_TIMINGS", format!("file://{}/t.jsonl", dir.path().display())),
+    ];
+    let w = watch(&env, 2);
+    let (status, fe, r) = invoke(&w, "coordinate", &ask());
+    assert_eq!((status, fe), (200, None), "{r}\n{}", w.output());
+    assert_eq!(r["degraded"], true);
+    let codes: Vec<(&str, &str)> =
+        r["errors"].as_array().unwrap().iter().map(|e| (e["step"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
+    // The contact steps time out; the calendar step still runs on the names as said, and times out too.
+    assert_eq!(codes, [("person_1", "timeout"), ("person_2", "timeout"), ("calendar", "timeout")]);
+    for e in r["errors"].as_array().unwrap() {
+        assert!(e["message"].as_str().unwrap().ends_with("did not answer within 1500 ms"), "cut off by the step timeout: {e}");
+    }
+    assert!(held.lock().unwrap().len() >= 3, "the stalled endpoint was really called");
+}
