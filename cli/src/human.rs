@@ -31,7 +31,11 @@ fn event_line(out: &mut String, e: &Value) {
             .and_then(|d| d.pred_opt())
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default();
-        if last.is_empty() || last == start { format!("{} (all day)", when(start)) } else { format!("{} – {} (all day)", when(start), when(&last)) }
+        if last.is_empty() || last == start {
+            format!("{} (all day)", when(start))
+        } else {
+            format!("{} – {} (all day)", when(start), when(&last))
+        }
     } else {
         let end_time = DateTime::parse_from_rfc3339(end).map(|d| d.format("%H:%M").to_string()).unwrap_or_default();
         format!("{}–{end_time}", when(start))
@@ -65,7 +69,8 @@ fn person(out: &mut String, r: &Value) {
     let query = s(r, "query");
     match r.get("resolved").filter(|v| !v.is_null()) {
         Some(c) => {
-            let emails = c.get("emails").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str).unwrap_or("");
+            let emails =
+                c.get("emails").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str).unwrap_or("");
             let score = c.get("score").and_then(Value::as_f64).unwrap_or(0.0);
             let _ = writeln!(out, "  {query} → {} <{emails}> (score {score:.2}, {})", s(c, "name"), s(c, "matched_on"));
         }
@@ -100,10 +105,19 @@ pub fn capability(cap: Capability, body: &Value) -> String {
         Capability::ContactsResolve => {
             person(&mut out, body);
             for c in body.get("candidates").and_then(Value::as_array).into_iter().flatten() {
-                let emails: Vec<&str> =
-                    c.get("emails").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let emails: Vec<&str> = c
+                    .get("emails")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
                 let score = c.get("score").and_then(Value::as_f64).unwrap_or(0.0);
-                let _ = writeln!(out, "    {score:.2}  {:<28} {}  ({})", s(c, "name"), emails.join(", "), s(c, "matched_on"));
+                let _ = writeln!(
+                    out,
+                    "    {score:.2}  {:<28} {}  ({})",
+                    s(c, "name"),
+                    emails.join(", "),
+                    s(c, "matched_on")
+                );
             }
         }
     }

@@ -153,7 +153,8 @@ struct Output {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -223,7 +224,9 @@ async fn run(cli: Cli) -> ExitCode {
             }
             coordinate(req, out).await
         }
-        Command::Calendar { command: CalendarCommand::Read { start, end, attendees, text, calendars, tz, limit, out } } => {
+        Command::Calendar {
+            command: CalendarCommand::Read { start, end, attendees, text, calendars, tz, limit, out },
+        } => {
             let mut req = json!({"start": start, "end": end});
             if !attendees.is_empty() {
                 req["attendees"] = json!(attendees);

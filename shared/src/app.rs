@@ -48,7 +48,7 @@ impl ErrorCode for AppError {
 /// DynamoDB-compatible server.
 pub async fn sdk_config() -> &'static aws_config::SdkConfig {
     static SDK: tokio::sync::OnceCell<aws_config::SdkConfig> = tokio::sync::OnceCell::const_new();
-    SDK.get_or_init(|| aws_config::load_from_env()).await
+    SDK.get_or_init(aws_config::load_from_env).await
 }
 
 /// The `contacts.resolve` capability: an index built once from every directory.
@@ -84,10 +84,8 @@ impl ContactService {
 
     /// Answers one request.
     pub fn resolve(&self, req: &ResolveRequest) -> Result<crate::contacts::Resolution, ApiError> {
-        if self.index.is_empty() {
-            if let Some(e) = self.load_errors.first() {
-                return Err(e.clone());
-            }
+        if let Some(e) = self.load_errors.first().filter(|_| self.index.is_empty()) {
+            return Err(e.clone());
         }
         self.index.resolve(req).map_err(|e| ApiError::from_error(&e))
     }

@@ -18,7 +18,7 @@ use tracing::instrument;
 use crate::coordinate::WindowOut;
 use crate::error::{ApiError, ErrorCode};
 use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
-use crate::sources::{CalendarInfo, CalendarSource, CacheTier, SkippedItem};
+use crate::sources::{CacheTier, CalendarInfo, CalendarSource, SkippedItem};
 use crate::text::{contains_words, fold};
 use crate::time::{TimeError, Window, format_instant, parse_zone};
 
@@ -226,7 +226,10 @@ impl Filters {
                 PersonFilter::AnyOf(v) => v.iter().collect(),
             };
             if alts.is_empty() || alts.len() > MAX_ATTENDEE_FILTERS {
-                return Err(invalid("attendees", format!("each person needs 1 to {MAX_ATTENDEE_FILTERS} emails or names")));
+                return Err(invalid(
+                    "attendees",
+                    format!("each person needs 1 to {MAX_ATTENDEE_FILTERS} emails or names"),
+                ));
             }
             let mut needles = Vec::new();
             for a in alts {
@@ -268,9 +271,9 @@ impl Filters {
                 return false;
             }
         }
-        self.people.iter().all(|alts| {
-            o.organizer.iter().chain(o.attendees.iter()).any(|a| alts.iter().any(|n| person_matches(n, a)))
-        })
+        self.people
+            .iter()
+            .all(|alts| o.organizer.iter().chain(o.attendees.iter()).any(|a| alts.iter().any(|n| person_matches(n, a))))
     }
 }
 
@@ -351,38 +354,39 @@ impl CalendarService {
         let reads: Vec<_> = jobs
             .into_iter()
             .map(|(source, info): (Arc<dyn CalendarSource>, CalendarInfo)| {
-            let filters = filters.clone();
-            let opts = opts.clone();
-            async move {
-                let fetched = source.fetch(&info, &opts.window).await;
-                let expanded = match fetched {
-                    Ok(f) => tokio::task::spawn_blocking(move || {
-                        let mut occurrences = Vec::new();
-                        let mut truncated = false;
-                        for item in &f.items {
-                            let e = item.expand(&opts);
-                            truncated |= e.truncated;
-                            occurrences.extend(
-                                e.occurrences
-                                    .into_iter()
-                                    .filter(|o| !o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED")))
-                                    .filter(|o| filters.matches(o)),
-                            );
-                        }
-                        Ok((occurrences, truncated, f.skipped, f.cache))
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(ApiError { code: "internal".into(), message: e.to_string(), field: None, status: 500 })),
-                    Err(e) => Err(ApiError::from_error(&e)),
-                };
-                (info, expanded)
-            }
-        })
+                let filters = filters.clone();
+                let opts = opts.clone();
+                async move {
+                    let fetched = source.fetch(&info, &opts.window).await;
+                    let expanded = match fetched {
+                        Ok(f) => tokio::task::spawn_blocking(move || {
+                            let mut occurrences = Vec::new();
+                            let mut truncated = false;
+                            for item in &f.items {
+                                let e = item.expand(&opts);
+                                truncated |= e.truncated;
+                                occurrences.extend(
+                                    e.occurrences
+                                        .into_iter()
+                                        .filter(|o| {
+                                            !o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
+                                        })
+                                        .filter(|o| filters.matches(o)),
+                                );
+                            }
+                            Ok((occurrences, truncated, f.skipped, f.cache))
+                        })
+                        .await
+                        .unwrap_or_else(|e| {
+                            Err(ApiError { code: "internal".into(), message: e.to_string(), field: None, status: 500 })
+                        }),
+                        Err(e) => Err(ApiError::from_error(&e)),
+                    };
+                    (info, expanded)
+                }
+            })
             .collect();
-        let results: Vec<_> = futures::stream::iter(reads)
-        .buffer_unordered(READ_CONCURRENCY)
-        .collect()
-        .await;
+        let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
 
         let mut events: Vec<(i64, EventOut)> = Vec::new();
         let mut truncated = false;
@@ -415,10 +419,8 @@ impl CalendarService {
                 }
             }
         }
-        if !any_ok {
-            if let Some(err) = first_error {
-                return Err(CalendarError::AllFailed(err));
-            }
+        if let Some(err) = first_error.filter(|_| !any_ok) {
+            return Err(CalendarError::AllFailed(err));
         }
         events.sort_by(|a, b| (a.0, &a.1.uid, &a.1.calendar).cmp(&(b.0, &b.1.uid, &b.1.calendar)));
         out_calendars.sort_by(|a, b| a.id.cmp(&b.id));

@@ -102,7 +102,10 @@ impl Config {
         let step_timeout = match get("KENNY_STEP_TIMEOUT_MS") {
             None => DEFAULT_STEP_TIMEOUT_MS,
             Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (100..=900_000).contains(ms)).ok_or_else(|| {
-                ConfigError::Value { key: "KENNY_STEP_TIMEOUT_MS", message: format!("{v:?} is not a number of milliseconds from 100 to 900000") }
+                ConfigError::Value {
+                    key: "KENNY_STEP_TIMEOUT_MS",
+                    message: format!("{v:?} is not a number of milliseconds from 100 to 900000"),
+                }
             })?,
         };
         Ok(Config {
@@ -184,7 +187,12 @@ mod tests {
 
     #[test]
     fn mistakes_are_reported() {
-        assert!(Config::from_parts(|_| None, Some("KENNY_TIMEZON = \"UTC\"")).unwrap_err().to_string().contains("unknown key"));
+        assert!(
+            Config::from_parts(|_| None, Some("KENNY_TIMEZON = \"UTC\""))
+                .unwrap_err()
+                .to_string()
+                .contains("unknown key")
+        );
         let env = |k: &str| (k == "KENNY_TIMEZONE").then(|| "Mars/Olympus".to_string());
         assert_eq!(Config::from_parts(env, None).unwrap_err().code(), "invalid_config");
         let env = |k: &str| (k == "KENNY_STEP_TIMEOUT_MS").then(|| "5".to_string());

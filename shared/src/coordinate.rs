@@ -303,7 +303,15 @@ impl Coordinator {
     }
 
     /// One EMF line per dimension set: the request, each step, each error.
-    fn emit_metrics(&self, t: &Timings, exec: &Execution, at: DateTime<Utc>, cold: bool, degraded: bool, write_failed: bool) {
+    fn emit_metrics(
+        &self,
+        t: &Timings,
+        exec: &Execution,
+        at: DateTime<Utc>,
+        cold: bool,
+        degraded: bool,
+        write_failed: bool,
+    ) {
         let ts = at.timestamp_millis();
         let id = [("RequestId", t.request_id.as_str())];
         let mut request = vec![(metrics::LATENCY, t.total_ms), (metrics::REQUESTS, 1.0)];
@@ -320,7 +328,12 @@ impl Coordinator {
         ];
         self.metrics.emit(metrics::line(ts, &whole, &[], &id));
         for s in t.steps.iter().filter(|s| s.status != "skipped") {
-            self.metrics.emit(metrics::line(ts, &[(metrics::STEP_LATENCY, s.duration_ms)], &[("Capability", &s.capability)], &id));
+            self.metrics.emit(metrics::line(
+                ts,
+                &[(metrics::STEP_LATENCY, s.duration_ms)],
+                &[("Capability", &s.capability)],
+                &id,
+            ));
         }
         for (s, code) in t.steps.iter().zip(&exec.error_codes) {
             if let Some(code) = code {
@@ -330,7 +343,13 @@ impl Coordinator {
         }
     }
 
-    async fn execute(&self, plan: &ValidPlan, sequential: bool, started: Instant, deadline: Option<Instant>) -> Execution {
+    async fn execute(
+        &self,
+        plan: &ValidPlan,
+        sequential: bool,
+        started: Instant,
+        deadline: Option<Instant>,
+    ) -> Execution {
         let n = plan.steps.len();
         let limit = if sequential { 1 } else { self.limits.max_concurrency.max(1) };
         let transport = self.sibling.transport().to_string();
@@ -540,18 +559,26 @@ pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
 /// the question's own words.
 fn window_kind(q: &Question) -> String {
     const KINDS: [&str; 14] = [
-        "today", "tonight", "tomorrow", "yesterday", "this week", "next week", "last week", "this weekend",
-        "next weekend", "this month", "next month", "last month", "this morning", "this afternoon",
+        "today",
+        "tonight",
+        "tomorrow",
+        "yesterday",
+        "this week",
+        "next week",
+        "last week",
+        "this weekend",
+        "next weekend",
+        "this month",
+        "next month",
+        "last month",
+        "this morning",
+        "this afternoon",
     ];
     match &q.window {
         None => "default".into(),
         Some(w) => {
             let phrase = w.phrase.trim().to_lowercase();
-            KINDS
-                .iter()
-                .find(|k| phrase == **k)
-                .map(|k| k.replace(' ', "_"))
-                .unwrap_or_else(|| "other".into())
+            KINDS.iter().find(|k| phrase == **k).map(|k| k.replace(' ', "_")).unwrap_or_else(|| "other".into())
         }
     }
 }
@@ -565,7 +592,9 @@ fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Ans
                 if out.get("resolved").is_none_or(Value::is_null) {
                     let ambiguous = out.get("ambiguous").and_then(Value::as_bool).unwrap_or(false);
                     answer.notes.push(if ambiguous {
-                        format!("\"{query}\" matches more than one contact; events were matched on the name as written.")
+                        format!(
+                            "\"{query}\" matches more than one contact; events were matched on the name as written."
+                        )
                     } else {
                         format!("No contact matches \"{query}\"; events were matched on the name as written.")
                     });
@@ -595,12 +624,10 @@ fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Ans
         answer.events.sort_by_key(key);
         answer.events.dedup_by(|a, b| key(a) == key(b));
     }
-    if let Some(q) = q {
-        if q.window.is_none() {
-            answer
-                .notes
-                .push(format!("The question names no time; it was read as the next {DEFAULT_LOOKAHEAD_DAYS} days."));
-        }
+    if q.is_some_and(|q| q.window.is_none()) {
+        answer
+            .notes
+            .push(format!("The question names no time; it was read as the next {DEFAULT_LOOKAHEAD_DAYS} days."));
     }
     answer
 }

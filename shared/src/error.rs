@@ -54,12 +54,7 @@ impl ApiError {
             }
             source = cause.source();
         }
-        ApiError {
-            code: err.code().to_string(),
-            message,
-            field: err.field().map(str::to_string),
-            status: err.status(),
-        }
+        ApiError { code: err.code().to_string(), message, field: err.field().map(str::to_string), status: err.status() }
     }
 
     /// An `invalid_request` error about one field.

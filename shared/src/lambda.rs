@@ -36,7 +36,8 @@ pub const DEADLINE_RESERVE: Duration = Duration::from_millis(750);
 
 /// Error codes worth retrying the same request for (a passing fault, not a bad request or a
 /// missing source).
-pub const RETRYABLE: [&str; 5] = ["source_unreachable", "timeout", "throttled", "sibling_unreachable", "sibling_failed"];
+pub const RETRYABLE: [&str; 5] =
+    ["source_unreachable", "timeout", "throttled", "sibling_unreachable", "sibling_failed"];
 
 /// Which of the three functions this container is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +66,9 @@ impl FunctionKind {
 enum Route {
     Capability(Capability),
     /// `coordinate` with a question (`POST /ask`), a plan (`POST /plan`), or either (direct).
-    Coordinate { needs: Option<&'static str> },
+    Coordinate {
+        needs: Option<&'static str>,
+    },
 }
 
 /// What a function builds once per container.
@@ -103,8 +106,13 @@ impl FunctionState {
                     Backoff::default(),
                 );
                 let timings = crate::timing::open_store(&config.timings).await?;
-                let coordinator =
-                    Coordinator::new(Arc::new(sibling), timings, metrics.clone(), config.timezone, Limits::from_config(&config));
+                let coordinator = Coordinator::new(
+                    Arc::new(sibling),
+                    timings,
+                    metrics.clone(),
+                    config.timezone,
+                    Limits::from_config(&config),
+                );
                 Ok(Self::coordinate(coordinator, metrics))
             }
         }
@@ -147,7 +155,13 @@ impl FunctionState {
         }
     }
 
-    async fn run(&self, route: Route, body: Value, request_id: &str, deadline: Option<tokio::time::Instant>) -> Result<Value, ApiError> {
+    async fn run(
+        &self,
+        route: Route,
+        body: Value,
+        request_id: &str,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Value, ApiError> {
         match route {
             Route::Capability(cap) => {
                 let caps = self.caps.as_ref().ok_or_else(|| not_served(cap.name()))?;
@@ -163,10 +177,16 @@ impl FunctionState {
                 let req: CoordinateRequest = parse_request(body)?;
                 match needs {
                     Some("question") if req.question.is_none() || req.plan.is_some() => {
-                        return Err(ApiError::invalid(Some("question"), "POST /ask takes {\"question\": …}; send plans to POST /plan"));
+                        return Err(ApiError::invalid(
+                            Some("question"),
+                            "POST /ask takes {\"question\": …}; send plans to POST /plan",
+                        ));
                     }
                     Some("plan") if req.plan.is_none() || req.question.is_some() => {
-                        return Err(ApiError::invalid(Some("plan"), "POST /plan takes {\"plan\": …}; send questions to POST /ask"));
+                        return Err(ApiError::invalid(
+                            Some("plan"),
+                            "POST /plan takes {\"plan\": …}; send questions to POST /ask",
+                        ));
                     }
                     _ => {}
                 }
@@ -203,11 +223,21 @@ impl FunctionState {
 }
 
 fn not_served(what: &str) -> ApiError {
-    ApiError { code: "not_found".into(), message: format!("this function does not serve {what}"), field: None, status: 404 }
+    ApiError {
+        code: "not_found".into(),
+        message: format!("this function does not serve {what}"),
+        field: None,
+        status: 404,
+    }
 }
 
 fn timeout(what: &str) -> ApiError {
-    ApiError { code: "timeout".into(), message: format!("{what} did not finish before the deadline"), field: None, status: 504 }
+    ApiError {
+        code: "timeout".into(),
+        message: format!("{what} did not finish before the deadline"),
+        field: None,
+        status: 504,
+    }
 }
 
 fn internal(message: String) -> ApiError {
@@ -239,24 +269,6 @@ fn deadline(deadline_epoch_ms: u64) -> Option<tokio::time::Instant> {
 fn is_http(payload: &Value) -> bool {
     payload.get("version").and_then(Value::as_str) == Some("2.0")
         && payload.get("requestContext").and_then(|c| c.get("http")).is_some()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadlines_in_the_distant_past_are_no_deadline() {
-        assert!(deadline(600_000).is_none(), "cargo lambda watch's relative value");
-        assert!(deadline(0).is_none());
-        let soon = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() + 10_000;
-        let left = deadline(soon).unwrap() - tokio::time::Instant::now();
-        assert!(left <= Duration::from_secs(10) - DEADLINE_RESERVE + Duration::from_millis(50));
-        assert!(left >= Duration::from_secs(8));
-        // Already past but recent: no time left at all.
-        let past = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() - 5_000;
-        assert!(deadline(past).unwrap() <= tokio::time::Instant::now());
-    }
 }
 
 fn json_body(value: &Value) -> String {
@@ -360,5 +372,23 @@ async fn http(
     match state.run(route, body, request_id, deadline).await {
         Ok(v) => (200, v, None),
         Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_in_the_distant_past_are_no_deadline() {
+        assert!(deadline(600_000).is_none(), "cargo lambda watch's relative value");
+        assert!(deadline(0).is_none());
+        let soon = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() + 10_000;
+        let left = deadline(soon).unwrap() - tokio::time::Instant::now();
+        assert!(left <= Duration::from_secs(10) - DEADLINE_RESERVE + Duration::from_millis(50));
+        assert!(left >= Duration::from_secs(8));
+        // Already past but recent: no time left at all.
+        let past = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() - 5_000;
+        assert!(deadline(past).unwrap() <= tokio::time::Instant::now());
     }
 }

@@ -46,7 +46,8 @@ pub struct MetricDef {
 /// Whole-request latency per capability (`coordinate`, `calendar.read`, `contacts.resolve`).
 pub const LATENCY: MetricDef = MetricDef { name: "Latency", unit: Unit::Milliseconds, dimensions: &["Capability"] };
 /// Latency of each coordinate step, by the capability it called.
-pub const STEP_LATENCY: MetricDef = MetricDef { name: "StepLatency", unit: Unit::Milliseconds, dimensions: &["Capability"] };
+pub const STEP_LATENCY: MetricDef =
+    MetricDef { name: "StepLatency", unit: Unit::Milliseconds, dimensions: &["Capability"] };
 /// Sum of step durations divided by the request's total: above 1 means steps overlapped.
 pub const PARALLEL_SPEEDUP: MetricDef = MetricDef { name: "ParallelSpeedup", unit: Unit::None, dimensions: &[] };
 /// Most steps in flight at once in one coordinate request.
@@ -65,7 +66,8 @@ pub const STEP_ERRORS: MetricDef =
 /// Coordinate answers that were partial.
 pub const DEGRADED: MetricDef = MetricDef { name: "DegradedAnswers", unit: Unit::Count, dimensions: &[] };
 /// Timing records that could not be written (and were logged for replay instead).
-pub const TIMING_WRITE_FAILURES: MetricDef = MetricDef { name: "TimingWriteFailures", unit: Unit::Count, dimensions: &[] };
+pub const TIMING_WRITE_FAILURES: MetricDef =
+    MetricDef { name: "TimingWriteFailures", unit: Unit::Count, dimensions: &[] };
 /// First requests served by a fresh container.
 pub const COLD_STARTS: MetricDef = MetricDef { name: "ColdStarts", unit: Unit::Count, dimensions: &["Capability"] };
 
@@ -120,10 +122,7 @@ pub struct Memory {
 impl Memory {
     /// Every line so far, parsed.
     pub fn lines(&self) -> Vec<Value> {
-        self.lines
-            .lock()
-            .map(|l| l.iter().filter_map(|s| serde_json::from_str(s).ok()).collect())
-            .unwrap_or_default()
+        self.lines.lock().map(|l| l.iter().filter_map(|s| serde_json::from_str(s).ok()).collect()).unwrap_or_default()
     }
 }
 
@@ -168,12 +167,20 @@ mod tests {
 
     #[test]
     fn a_line_is_valid_emf() {
-        let l = line(1_700_000_000_000, &[(LATENCY, 12.5), (REQUESTS, 1.0)], &[("Capability", "coordinate")], &[("RequestId", "r1")]);
+        let l = line(
+            1_700_000_000_000,
+            &[(LATENCY, 12.5), (REQUESTS, 1.0)],
+            &[("Capability", "coordinate")],
+            &[("RequestId", "r1")],
+        );
         let v: Value = serde_json::from_str(&l).unwrap();
         let cw = &v["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(cw["Namespace"], "Kenny");
         assert_eq!(cw["Dimensions"], json!([["Capability"]]));
-        assert_eq!(cw["Metrics"], json!([{"Name": "Latency", "Unit": "Milliseconds"}, {"Name": "Requests", "Unit": "Count"}]));
+        assert_eq!(
+            cw["Metrics"],
+            json!([{"Name": "Latency", "Unit": "Milliseconds"}, {"Name": "Requests", "Unit": "Count"}])
+        );
         assert_eq!(v["Capability"], "coordinate");
         assert_eq!(v["Latency"], 12.5);
         assert_eq!(v["RequestId"], "r1");

@@ -215,12 +215,7 @@ impl Plan {
             }
             deps.sort_unstable();
             deps.dedup();
-            steps.push(ValidStep {
-                id: step.id.clone(),
-                capability,
-                params: step.params.clone(),
-                deps,
-            });
+            steps.push(ValidStep { id: step.id.clone(), capability, params: step.params.clone(), deps });
         }
         let mut dependents = vec![Vec::new(); n];
         for (i, s) in steps.iter().enumerate() {
@@ -327,10 +322,9 @@ pub fn resolve_refs(step: &str, params: &Value, outputs: &HashMap<String, Value>
         return match (found, default) {
             (Some(v), _) => Ok(v.clone()),
             (None, Some(d)) => Ok(d.clone()),
-            (None, None) => Err(PlanError::Unresolved {
-                step: step.into(),
-                reference: reference.chars().take(128).collect(),
-            }),
+            (None, None) => {
+                Err(PlanError::Unresolved { step: step.into(), reference: reference.chars().take(128).collect() })
+            }
         };
     }
     Ok(match params {
@@ -395,18 +389,39 @@ mod tests {
         let cases = [
             (json!({"steps": []}), "between 1 and"),
             (json!({"steps": [{"id": "a", "capability": "mail.send"}]}), "step \"a\": unknown capability"),
-            (json!({"steps": [{"id": "a", "capability": "calendar.read", "depends_on": ["zz"]}]}), "step \"a\" depends on unknown step \"zz\""),
-            (json!({"steps": [{"id": "a", "capability": "calendar.read", "depends_on": ["a"]}]}), "depends on unknown step \"a\""),
-            (json!({"steps": [{"id": "a", "capability": "calendar.read"}, {"id": "a", "capability": "calendar.read"}]}), "used twice"),
+            (
+                json!({"steps": [{"id": "a", "capability": "calendar.read", "depends_on": ["zz"]}]}),
+                "step \"a\" depends on unknown step \"zz\"",
+            ),
+            (
+                json!({"steps": [{"id": "a", "capability": "calendar.read", "depends_on": ["a"]}]}),
+                "depends on unknown step \"a\"",
+            ),
+            (
+                json!({"steps": [{"id": "a", "capability": "calendar.read"}, {"id": "a", "capability": "calendar.read"}]}),
+                "used twice",
+            ),
             (json!({"steps": [{"id": "a b", "capability": "calendar.read"}]}), "step id \"a b\""),
-            (json!({"steps": [{"id": "a", "capability": "calendar.read", "params": {"x": {"$ref": "nope/x"}}}]}), "step \"a\": bad $ref"),
-            (json!({"steps": [{"id": "a", "capability": "calendar.read", "params": {"x": {"$ref": "/x"}}}]}), "must start with a step id"),
-            (json!({"steps": [{"id": "a", "capability": "calendar.read", "params": [1]}]}), "params must be a JSON object"),
-            (json!({"steps": [
+            (
+                json!({"steps": [{"id": "a", "capability": "calendar.read", "params": {"x": {"$ref": "nope/x"}}}]}),
+                "step \"a\": bad $ref",
+            ),
+            (
+                json!({"steps": [{"id": "a", "capability": "calendar.read", "params": {"x": {"$ref": "/x"}}}]}),
+                "must start with a step id",
+            ),
+            (
+                json!({"steps": [{"id": "a", "capability": "calendar.read", "params": [1]}]}),
+                "params must be a JSON object",
+            ),
+            (
+                json!({"steps": [
                 {"id": "a", "capability": "calendar.read", "depends_on": ["c"]},
                 {"id": "b", "capability": "calendar.read", "depends_on": ["a"]},
                 {"id": "c", "capability": "calendar.read", "params": {"x": {"$ref": "b/events"}}},
-                {"id": "d", "capability": "calendar.read"}]}), "[\"a\", \"b\", \"c\"] depend on each other in a cycle"),
+                {"id": "d", "capability": "calendar.read"}]}),
+                "[\"a\", \"b\", \"c\"] depend on each other in a cycle",
+            ),
         ];
         for (p, want) in cases {
             let err = plan(p.clone()).validate().unwrap_err();
@@ -427,7 +442,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let r: Result<Plan, _> = serde_json::from_value(json!({"steps": [{"id": "a", "capability": "calendar.read", "after": []}]}));
+        let r: Result<Plan, _> =
+            serde_json::from_value(json!({"steps": [{"id": "a", "capability": "calendar.read", "after": []}]}));
         assert!(r.unwrap_err().to_string().contains("unknown field `after`"));
     }
 }

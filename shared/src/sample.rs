@@ -118,24 +118,129 @@ const NAMED: &[(&str, &str, Option<&str>, &str)] = &[
 ];
 
 const GIVEN: &[&str] = &[
-    "James", "Mary", "John", "Patricia", "Michael", "Jennifer", "David", "Linda", "Richard", "Barbara", "Joseph",
-    "Susan", "Charles", "Jessica", "Christopher", "Karen", "Daniel", "Nancy", "Matthew", "Lisa", "Anthony", "Betty",
-    "Mark", "Sandra", "Steven", "Ashley", "Andrew", "Emily", "Joshua", "Donna", "Kenneth", "Michelle", "Kevin",
-    "Carol", "Brian", "Amanda", "Timothy", "Melissa", "Ronald", "Deborah", "Léa", "Chloé", "Mateo", "Lucía", "Björn",
-    "Ingrid", "Hiroshi", "Yuki", "Olumide", "Ngozi", "Rafael", "Inês", "Dmitri", "Anastasia", "Mei", "Wei",
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Michael",
+    "Jennifer",
+    "David",
+    "Linda",
+    "Richard",
+    "Barbara",
+    "Joseph",
+    "Susan",
+    "Charles",
+    "Jessica",
+    "Christopher",
+    "Karen",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Lisa",
+    "Anthony",
+    "Betty",
+    "Mark",
+    "Sandra",
+    "Steven",
+    "Ashley",
+    "Andrew",
+    "Emily",
+    "Joshua",
+    "Donna",
+    "Kenneth",
+    "Michelle",
+    "Kevin",
+    "Carol",
+    "Brian",
+    "Amanda",
+    "Timothy",
+    "Melissa",
+    "Ronald",
+    "Deborah",
+    "Léa",
+    "Chloé",
+    "Mateo",
+    "Lucía",
+    "Björn",
+    "Ingrid",
+    "Hiroshi",
+    "Yuki",
+    "Olumide",
+    "Ngozi",
+    "Rafael",
+    "Inês",
+    "Dmitri",
+    "Anastasia",
+    "Mei",
+    "Wei",
 ];
 const FAMILY: &[&str] = &[
-    "Williams", "Brown", "Jones", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez",
-    "Wilson", "Anderson", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris",
-    "Sanchez", "Clark", "Ramirez", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Hill",
-    "Dubois", "Lefèvre", "Schröder", "Fernández", "Kowalski", "Novák", "Tanaka", "Okafor", "Costa", "Ivanova",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Hill",
+    "Dubois",
+    "Lefèvre",
+    "Schröder",
+    "Fernández",
+    "Kowalski",
+    "Novák",
+    "Tanaka",
+    "Okafor",
+    "Costa",
+    "Ivanova",
 ];
 const ORGS: &[&str] = &["Northwind", "Contoso", "Fabrikam", "Tailspin Toys", "Adventure Works"];
 const TOPICS: &[&str] = &[
-    "Q3 budget planning", "Budget review", "Hiring sync", "Roadmap review", "Customer call: Acme", "Design critique",
-    "Incident postmortem", "Quarterly business review", "Vendor negotiation", "Onboarding: new engineers",
-    "Security review", "Pricing workshop", "Board deck prep", "Marketing launch plan", "Data platform deep dive",
-    "Offsite planning", "Performance calibration", "Partner intro: Globex", "Lunch", "Coffee chat",
+    "Q3 budget planning",
+    "Budget review",
+    "Hiring sync",
+    "Roadmap review",
+    "Customer call: Acme",
+    "Design critique",
+    "Incident postmortem",
+    "Quarterly business review",
+    "Vendor negotiation",
+    "Onboarding: new engineers",
+    "Security review",
+    "Pricing workshop",
+    "Board deck prep",
+    "Marketing launch plan",
+    "Data platform deep dive",
+    "Offsite planning",
+    "Performance calibration",
+    "Partner intro: Globex",
+    "Lunch",
+    "Coffee chat",
 ];
 const ROOMS: &[&str] = &["Room 4.01 \"Hudson\"", "Room 2.12", "Zoom", "Café Müller, Torstraße 1", "Board room"];
 
@@ -189,7 +294,14 @@ fn people(spec: &SampleSpec, rng: &mut Rng) -> Vec<Person> {
 
 fn vcard(p: &Person) -> String {
     let mut s = String::new();
-    let _ = write!(s, "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{}\r\nFN:{}\r\nN:{};{};;;\r\n", p.uid, p.full(), p.family, p.given);
+    let _ = write!(
+        s,
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{}\r\nFN:{}\r\nN:{};{};;;\r\n",
+        p.uid,
+        p.full(),
+        p.family,
+        p.given
+    );
     if let Some(n) = &p.nickname {
         let _ = write!(s, "NICKNAME:{n}\r\n");
     }
@@ -349,12 +461,14 @@ fn curated(people: &[Person]) -> [Vec<(String, String)>; 4] {
     cancelled.summary = "Team standup".into();
     cancelled.status = Some("CANCELLED");
 
-    let mut one_on_one = base("one-on-one-sarah", "1:1 Sarah / me", dt_value(d(2026, 1, 6), 14, 0), dt_value(d(2026, 1, 6), 14, 30));
+    let mut one_on_one =
+        base("one-on-one-sarah", "1:1 Sarah / me", dt_value(d(2026, 1, 6), 14, 0), dt_value(d(2026, 1, 6), 14, 30));
     one_on_one.rrule = Some(format!("FREQ=WEEKLY;BYDAY=TU;{until}"));
     one_on_one.organizer = Some(0);
     one_on_one.attendees = vec![0];
 
-    let mut budget = base("budget-review", "Budget review", dt_value(d(2026, 1, 8), 11, 0), dt_value(d(2026, 1, 8), 12, 0));
+    let mut budget =
+        base("budget-review", "Budget review", dt_value(d(2026, 1, 8), 11, 0), dt_value(d(2026, 1, 8), 12, 0));
     budget.rrule = Some(format!("FREQ=WEEKLY;INTERVAL=2;BYDAY=TH;{until}"));
     budget.description = Some("Fortnightly budget check-in: spend vs plan, open purchase orders.".into());
     budget.organizer = Some(1);
@@ -376,14 +490,20 @@ fn curated(people: &[Person]) -> [Vec<(String, String)>; 4] {
     berlin.organizer = Some(3);
     berlin.attendees = vec![3, 10, 11, 4];
     berlin.location = Some("Café Müller, Torstraße 1".into());
-    let mut berlin_q = base("berlin-quarterly", "Quarterly planning (Berlin)", dt_value(d(2026, 1, 15), 13, 0), dt_value(d(2026, 1, 15), 17, 0));
+    let mut berlin_q = base(
+        "berlin-quarterly",
+        "Quarterly planning (Berlin)",
+        dt_value(d(2026, 1, 15), 13, 0),
+        dt_value(d(2026, 1, 15), 17, 0),
+    );
     berlin_q.rrule = Some("FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15;COUNT=8".into());
     berlin_q.attendees = vec![3, 10, 0];
 
     let mut gym = base("gym", "Gym", dt_value(d(2026, 1, 5), 7, 0), dt_value(d(2026, 1, 5), 8, 0));
     gym.rrule = Some(format!("FREQ=WEEKLY;BYDAY=MO,WE;{until}"));
     gym.transparent = true;
-    let mut vacation = base("vacation-lisbon", "Vacation in Lisbon", date_value(d(2026, 12, 21)), date_value(d(2026, 12, 28)));
+    let mut vacation =
+        base("vacation-lisbon", "Vacation in Lisbon", date_value(d(2026, 12, 21)), date_value(d(2026, 12, 28)));
     vacation.location = Some("Lisbon".into());
     let mut birthday = base("birthday-zoe", "Zoë's birthday", date_value(d(2026, 3, 14)), date_value(d(2026, 3, 15)));
     birthday.rrule = Some("FREQ=YEARLY".into());
@@ -442,7 +562,11 @@ pub fn generate(spec: &SampleSpec, progress: &mut dyn FnMut(usize)) -> SampleSet
     let mut calendars: Vec<SampleCalendar> = (0..n_cal)
         .map(|i| match names.get(i) {
             Some((id, name)) => SampleCalendar { id: (*id).into(), name: (*name).into(), items: Vec::new() },
-            None => SampleCalendar { id: format!("calendar-{}", i + 1), name: format!("Calendar {}", i + 1), items: Vec::new() },
+            None => SampleCalendar {
+                id: format!("calendar-{}", i + 1),
+                name: format!("Calendar {}", i + 1),
+                items: Vec::new(),
+            },
         })
         .collect();
     if spec == &SampleSpec::default() || n_cal >= 4 {
@@ -475,7 +599,8 @@ pub fn generate(spec: &SampleSpec, progress: &mut dyn FnMut(usize)) -> SampleSet
             organizer: attendees.first().copied(),
             attendees,
             location: (rng.below(3) == 0).then(|| (*rng.pick(ROOMS)).to_string()),
-            description: (rng.below(4) == 0).then(|| format!("Agenda: {} — notes in the shared doc.", topic.to_lowercase())),
+            description: (rng.below(4) == 0)
+                .then(|| format!("Agenda: {} — notes in the shared doc.", topic.to_lowercase())),
             ..Ev::default()
         };
         // One event in ten recurs: weekly on its weekday for a while, some with an exception.
@@ -516,7 +641,8 @@ pub fn single_file(cal: &SampleCalendar) -> String {
             rest = &rest[end..];
         }
     }
-    let mut s = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kenny//Sample data//EN\r\nX-WR-CALNAME:{}\r\n", cal.name);
+    let mut s =
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kenny//Sample data//EN\r\nX-WR-CALNAME:{}\r\n", cal.name);
     zones.iter().for_each(|z| s.push_str(z));
     s.push_str(&events);
     s.push_str("END:VCALENDAR\r\n");

@@ -108,9 +108,8 @@ impl LambdaInvoke {
     /// A transport calling the named functions. The SDK's own retries are switched off: one
     /// function error must not become three invocations, and our loop knows the deadline.
     pub fn new(sdk: &aws_config::SdkConfig, calendar_read: String, contacts_resolve: String, backoff: Backoff) -> Self {
-        let conf = aws_sdk_lambda::config::Builder::from(sdk)
-            .retry_config(aws_config::retry::RetryConfig::disabled())
-            .build();
+        let conf =
+            aws_sdk_lambda::config::Builder::from(sdk).retry_config(aws_config::retry::RetryConfig::disabled()).build();
         LambdaInvoke { client: aws_sdk_lambda::Client::from_conf(conf), calendar_read, contacts_resolve, backoff }
     }
 
@@ -137,9 +136,8 @@ impl LambdaInvoke {
                     // Real Lambda: 200 with X-Amz-Function-Error and {"errorType","errorMessage"}.
                     return Err(Failure::Final(function_error(function, body)));
                 }
-                let value: Value = serde_json::from_slice(body).map_err(|e| {
-                    Failure::Final(bad_reply(function, &format!("the reply is not JSON: {e}")))
-                })?;
+                let value: Value = serde_json::from_slice(body)
+                    .map_err(|e| Failure::Final(bad_reply(function, &format!("the reply is not JSON: {e}"))))?;
                 match serde_json::from_value::<ErrorBody>(value.clone()) {
                     Ok(err) => Err(Failure::Final(with_status(err.error))),
                     Err(_) => Ok(value),
@@ -154,9 +152,16 @@ impl LambdaInvoke {
                     return Err(Failure::Final(fe));
                 }
                 let api = ApiError {
-                    code: if status == 429 || err.is_too_many_requests_exception() { "throttled" } else { "sibling_failed" }
-                        .into(),
-                    message: format!("invoking {function}: HTTP {status}: {}", aws_sdk_lambda::error::DisplayErrorContext(err)),
+                    code: if status == 429 || err.is_too_many_requests_exception() {
+                        "throttled"
+                    } else {
+                        "sibling_failed"
+                    }
+                    .into(),
+                    message: format!(
+                        "invoking {function}: HTTP {status}: {}",
+                        aws_sdk_lambda::error::DisplayErrorContext(err)
+                    ),
                     field: None,
                     status: 502,
                 };

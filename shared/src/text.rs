@@ -17,10 +17,7 @@ pub fn fold(s: &str) -> String {
 /// True when every word of `needle` (already folded) appears as a word prefix in `haystack`
 /// (already folded): "budget" finds "Budget review", "q3 plan" finds "Q3 planning".
 pub fn contains_words(haystack: &str, needle: &str) -> bool {
-    needle
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .all(|w| haystack.split(' ').any(|h| h.starts_with(w)))
+    needle.split(' ').filter(|w| !w.is_empty()).all(|w| haystack.split(' ').any(|h| h.starts_with(w)))
 }
 
 #[cfg(test)]

@@ -42,10 +42,7 @@ impl ErrorCode for TimeError {
 
 /// Parses an IANA zone name; `field` names the request field for the error.
 pub fn parse_zone(value: &str, field: &str) -> Result<Tz, TimeError> {
-    value.trim().parse::<Tz>().map_err(|_| TimeError::UnknownZone {
-        field: field.into(),
-        value: value.into(),
-    })
+    value.trim().parse::<Tz>().map_err(|_| TimeError::UnknownZone { field: field.into(), value: value.into() })
 }
 
 /// A point in time as a request states it: a whole day or an exact instant.
@@ -74,10 +71,7 @@ impl TimeArg {
                 return Ok(TimeArg::Local(dt));
             }
         }
-        Err(TimeError::BadTime {
-            field: field.into(),
-            value: value.chars().take(64).collect(),
-        })
+        Err(TimeError::BadTime { field: field.into(), value: value.chars().take(64).collect() })
     }
 
     /// The instant this denotes when read in `tz`.
@@ -137,11 +131,7 @@ impl Window {
     /// True when `[start, end)` overlaps this window. A zero-length event overlaps when it
     /// lies inside the window (RFC 4791 §9.9's rule).
     pub fn overlaps(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
-        if end <= start {
-            start >= self.start && start < self.end
-        } else {
-            start < self.end && end > self.start
-        }
+        if end <= start { start >= self.start && start < self.end } else { start < self.end && end > self.start }
     }
 }
 

@@ -10,9 +10,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use kenny::contacts::{
-    Contact, ContactIndex, ContactsError, Resolution, ResolveRequest, Skipped, parse_vcards,
-};
+use kenny::contacts::{Contact, ContactIndex, ContactsError, Resolution, ResolveRequest, Skipped, parse_vcards};
 use kenny::error::{ApiError, ErrorCode};
 
 fn corpus_dir() -> PathBuf {
@@ -46,12 +44,7 @@ fn index() -> &'static ContactIndex {
 }
 
 fn ask_with(query: &str, limit: Option<usize>) -> Resolution {
-    index()
-        .resolve(&ResolveRequest {
-            query: query.into(),
-            limit,
-        })
-        .unwrap()
+    index().resolve(&ResolveRequest { query: query.into(), limit }).unwrap()
 }
 
 fn ask(query: &str) -> Resolution {
@@ -60,10 +53,7 @@ fn ask(query: &str) -> Resolution {
 
 /// "uid score matched_on" for every candidate, best first.
 fn ranked(res: &Resolution) -> Vec<String> {
-    res.candidates
-        .iter()
-        .map(|c| format!("{} {} {}", c.uid, c.score, c.matched_on))
-        .collect()
+    res.candidates.iter().map(|c| format!("{} {} {}", c.uid, c.score, c.matched_on)).collect()
 }
 
 fn resolved_uid(res: &Resolution) -> Option<&str> {
@@ -76,11 +66,7 @@ fn assert_resolves(query: &str, uid: &str, score: f64, matched_on: &str) {
     assert_eq!(resolved_uid(&res), Some(uid), "{query}: {:?}", ranked(&res));
     assert!(!res.ambiguous, "{query}: {:?}", ranked(&res));
     let top = res.candidates.first().unwrap();
-    assert_eq!(
-        (top.score, top.matched_on.as_str()),
-        (score, matched_on),
-        "{query}"
-    );
+    assert_eq!((top.score, top.matched_on.as_str()), (score, matched_on), "{query}");
     assert_eq!(res.resolved.as_ref(), Some(top));
 }
 
@@ -113,15 +99,10 @@ fn corpus_files_parse_to_their_expected_output() {
 fn malformed_cards_are_skipped_alone() {
     let (contacts, skipped) = parse_corpus();
     assert_eq!(contacts.len(), 22);
-    let reports: Vec<(Option<&str>, &str)> =
-        skipped.iter().map(|s| (s.uid.as_deref(), s.code)).collect();
+    let reports: Vec<(Option<&str>, &str)> = skipped.iter().map(|s| (s.uid.as_deref(), s.code)).collect();
     assert_eq!(
         reports,
-        vec![
-            (None, "stray_text"),
-            (Some("broken-card"), "unterminated_card"),
-            (Some("nameless"), "missing_name"),
-        ]
+        vec![(None, "stray_text"), (Some("broken-card"), "unterminated_card"), (Some("nameless"), "missing_name"),]
     );
     // The card right after the unterminated one survives.
     assert!(contacts.iter().any(|c| c.uid == "waylon-smithers"));
@@ -134,16 +115,10 @@ fn two_alices_are_ambiguous_until_the_family_name_is_given() {
     let res = ask("Alice");
     assert!(res.ambiguous);
     assert_eq!(res.resolved, None);
-    assert_eq!(
-        ranked(&res),
-        vec!["alice-chen 0.9 given_name", "alice-walker 0.9 given_name"]
-    );
+    assert_eq!(ranked(&res), vec!["alice-chen 0.9 given_name", "alice-walker 0.9 given_name"]);
 
     let res = ask("alice walker");
-    assert_eq!(
-        ranked(&res),
-        vec!["alice-walker 1 name", "alice-chen 0.45 given_name"]
-    );
+    assert_eq!(ranked(&res), vec!["alice-walker 1 name", "alice-chen 0.45 given_name"]);
     assert_eq!(resolved_uid(&res), Some("alice-walker"));
     assert!(!res.ambiguous);
 }
@@ -197,19 +172,13 @@ fn a_shared_family_name_is_ambiguous_and_ranks_exact_over_prefix_over_fuzzy() {
 
     assert_resolves("Jane Smith", "jane-smith", 1.0, "name");
     let res = ask("Jane Smith");
-    assert_eq!(
-        ranked(&res).get(1).map(String::as_str),
-        Some("robert-smith 0.45 family_name")
-    );
+    assert_eq!(ranked(&res).get(1).map(String::as_str), Some("robert-smith 0.45 family_name"));
 }
 
 #[test]
 fn an_explicit_nickname_beats_the_nickname_table() {
     let res = ask("Bob");
-    assert_eq!(
-        ranked(&res),
-        vec!["robert-smith 0.95 nickname", "robert-brown 0.75 nickname"]
-    );
+    assert_eq!(ranked(&res), vec!["robert-smith 0.95 nickname", "robert-brown 0.75 nickname"]);
     assert_eq!(resolved_uid(&res), Some("robert-smith"));
     assert!(!res.ambiguous);
 
@@ -233,19 +202,13 @@ fn the_nickname_table_works_in_both_directions() {
         assert_resolves(q, "elizabeth-bennet", 0.75, "nickname");
     }
     let res = ask("Jimmy");
-    assert_eq!(
-        res.resolved.as_ref().map(|c| c.name.as_str()),
-        Some("James Holden")
-    );
+    assert_eq!(res.resolved.as_ref().map(|c| c.name.as_str()), Some("James Holden"));
     assert_eq!(res.candidates.first().map(|c| c.score), Some(0.75));
 
     // Two Roberts and no one called Rob: both are equally likely.
     let res = ask("Rob");
     assert!(res.ambiguous);
-    assert_eq!(
-        ranked(&res),
-        vec!["robert-brown 0.75 nickname", "robert-smith 0.75 nickname"]
-    );
+    assert_eq!(ranked(&res), vec!["robert-brown 0.75 nickname", "robert-smith 0.75 nickname"]);
 }
 
 #[test]
@@ -257,23 +220,11 @@ fn prefixes_match_the_start_of_a_name() {
     let res = ask("Christ");
     assert!(res.ambiguous);
     assert_eq!(res.resolved, None);
-    assert_eq!(
-        ranked(&res),
-        vec![
-            "christina-park 0.693 prefix",
-            "christopher-lee 0.676 prefix"
-        ]
-    );
+    assert_eq!(ranked(&res), vec!["christina-park 0.693 prefix", "christopher-lee 0.676 prefix"]);
     // "Chris" is also a nickname of both in the table, which outranks a bare prefix.
     let res = ask("Chris");
     assert!(res.ambiguous);
-    assert_eq!(
-        ranked(&res),
-        vec![
-            "christina-park 0.75 nickname",
-            "christopher-lee 0.75 nickname"
-        ]
-    );
+    assert_eq!(ranked(&res), vec!["christina-park 0.75 nickname", "christopher-lee 0.75 nickname"]);
 }
 
 #[test]
@@ -286,18 +237,12 @@ fn typos_are_tolerated_per_token() {
     assert!(top.score >= 0.5 && top.score < 0.6, "{}", top.score);
 
     let res = ask("Kahterine");
-    assert_eq!(
-        ranked(&res).first().map(String::as_str),
-        Some("katherine-johnson 0.553 fuzzy")
-    );
+    assert_eq!(ranked(&res).first().map(String::as_str), Some("katherine-johnson 0.553 fuzzy"));
     assert_eq!(resolved_uid(&res), Some("katherine-johnson"));
 
     let res = ask("Margret");
     assert_eq!(resolved_uid(&res), Some("margaret-oneil"));
-    assert_eq!(
-        res.candidates.first().map(|c| c.matched_on.as_str()),
-        Some("fuzzy")
-    );
+    assert_eq!(res.candidates.first().map(|c| c.matched_on.as_str()), Some("fuzzy"));
 }
 
 #[test]
@@ -315,10 +260,7 @@ fn emails_match_whole_by_local_part_or_by_part_of_it() {
     assert_resolves("lizzy", "elizabeth-bennet", 0.9, "email");
     // An address nobody has.
     let res = ask("nobody@nowhere.example");
-    assert_eq!(
-        (res.resolved, res.ambiguous, res.candidates.len()),
-        (None, false, 0)
-    );
+    assert_eq!((res.resolved, res.ambiguous, res.candidates.len()), (None, false, 0));
 }
 
 #[test]
@@ -355,15 +297,7 @@ fn candidates_carry_the_contact_details() {
 fn nothing_matched_is_an_empty_answer_not_an_error() {
     for q in ["Xavier Quux", "zzzz", "12345", "!!"] {
         let res = ask(q);
-        assert_eq!(
-            res,
-            Resolution {
-                query: q.into(),
-                resolved: None,
-                ambiguous: false,
-                candidates: vec![]
-            }
-        );
+        assert_eq!(res, Resolution { query: q.into(), resolved: None, ambiguous: false, candidates: vec![] });
     }
 }
 
@@ -386,12 +320,7 @@ fn invalid_requests_are_invalid_request_errors() {
         ("Alice", Some(51), "limit"),
     ];
     for (query, limit, field) in cases {
-        let err: ContactsError = index()
-            .resolve(&ResolveRequest {
-                query: query.into(),
-                limit,
-            })
-            .unwrap_err();
+        let err: ContactsError = index().resolve(&ResolveRequest { query: query.into(), limit }).unwrap_err();
         assert_eq!((err.code(), err.field()), ("invalid_request", Some(field)));
         let api = ApiError::from_error(&err);
         assert_eq!(api.status, 400);
@@ -485,21 +414,11 @@ fn ten_thousand_contacts_resolve_the_needle_with_bounded_work() {
     ];
     let mut results = Vec::new();
     for q in queries {
-        results.push(
-            index
-                .resolve(&ResolveRequest {
-                    query: q.into(),
-                    limit: None,
-                })
-                .unwrap(),
-        );
+        results.push(index.resolve(&ResolveRequest { query: q.into(), limit: None }).unwrap());
     }
     assert_eq!(resolved_uid(&results[0]), Some("needle"));
     assert_eq!(
-        results[1]
-            .candidates
-            .first()
-            .map(|c| (c.uid.as_str(), c.matched_on.as_str())),
+        results[1].candidates.first().map(|c| (c.uid.as_str(), c.matched_on.as_str())),
         Some(("needle", "fuzzy"))
     );
     assert_eq!(resolved_uid(&results[2]), Some("needle"));

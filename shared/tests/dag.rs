@@ -1,6 +1,7 @@
 //! The coordinator's DAG execution against an in-memory `Sibling`: concurrency proven by
 //! counting calls in flight (and by steps that can only finish if others run at the same time),
 //! never by wall-clock assertions.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

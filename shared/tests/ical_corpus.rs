@@ -21,6 +21,7 @@
 //! One line per occurrence, in output order (start, then UID). START/END/RECURRENCE-ID are
 //! `YYYY-MM-DD` for all-day values or `YYYY-MM-DDTHH:MM:SS+HH:MM` in the display zone; `-`
 //! stands for no recurrence id or no status; SUMMARY is the rest of the line.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

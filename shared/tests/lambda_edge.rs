@@ -1,6 +1,7 @@
 //! The Lambda edge in process: the API Gateway v2 fixtures and direct-invoke payloads of
 //! `tests/fixtures` through `kenny::lambda::handle`, with statuses, bodies, function errors and
 //! metrics. (The same functions under `cargo lambda watch` are tested in the `tests` crate.)
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
 
@@ -74,7 +75,10 @@ async fn http_fixtures_get_the_right_status_and_body() {
     assert!(b["answer"]["events"].as_array().unwrap().iter().any(|e| e["uid"] == "budget-review"));
 
     let (s, b) = http(&handle(&coordinate, event(fixture("apigw-v2-ask-with-a-plan.json"))).await.unwrap());
-    assert_eq!((s, b["error"]["code"].as_str(), b["error"]["field"].as_str()), (400, Some("invalid_request"), Some("question")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str(), b["error"]["field"].as_str()),
+        (400, Some("invalid_request"), Some("question"))
+    );
 
     let (s, b) = http(&handle(&calendar, event(fixture("apigw-v2-calendar-read.json"))).await.unwrap());
     assert_eq!(s, 200, "{b}");
@@ -95,7 +99,11 @@ async fn http_fixtures_get_the_right_status_and_body() {
     ];
     for (state, name, status, code, field) in cases {
         let (s, b) = http(&handle(state, event(fixture(name))).await.unwrap());
-        assert_eq!((s, b["error"]["code"].as_str(), b["error"]["field"].as_str()), (status, Some(code), field), "{name}: {b}");
+        assert_eq!(
+            (s, b["error"]["code"].as_str(), b["error"]["field"].as_str()),
+            (status, Some(code), field),
+            "{name}: {b}"
+        );
         assert!(!b["error"]["message"].as_str().unwrap().is_empty());
     }
 }

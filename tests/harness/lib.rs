@@ -241,11 +241,7 @@ pub fn invoke(watch: &Server, function: &str, payload: &serde_json::Value) -> (u
         .and_then(|c| c.post(&url).json(payload).send())
         .unwrap_or_else(|e| panic!("invoking {function}: {e}\n{}", watch.output()));
     let status = resp.status().as_u16();
-    let function_error = resp
-        .headers()
-        .get("x-amz-function-error")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let function_error = resp.headers().get("x-amz-function-error").and_then(|v| v.to_str().ok()).map(str::to_string);
     let text = resp.text().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
     (status, function_error, body)

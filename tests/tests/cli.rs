@@ -1,5 +1,6 @@
 //! The built `kenny` binary on the bundled sample data and on files it writes: the JSON contract
 //! of DESIGN.md §2, exit codes of §3, configuration of §1, and the timing records of §4.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use kenny_tests::kenny;
 use serde_json::Value;
@@ -14,12 +15,8 @@ fn tmp() -> tempfile::TempDir {
 }
 
 fn emails(event: &Value) -> Vec<String> {
-    let mut out: Vec<String> = event["attendees"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["email"].as_str().unwrap().to_string())
-        .collect();
+    let mut out: Vec<String> =
+        event["attendees"].as_array().unwrap().iter().map(|a| a["email"].as_str().unwrap().to_string()).collect();
     if let Some(o) = event["organizer"]["email"].as_str() {
         out.push(o.to_string());
     }
@@ -75,7 +72,9 @@ fn ask_resolves_people_concurrently_and_reads_their_meetings() {
     let t = &r["timings"];
     assert_eq!(t["max_in_flight"], 2);
     let s = t["steps"].as_array().unwrap();
-    let span = |i: usize| (s[i]["start_ms"].as_f64().unwrap(), s[i]["start_ms"].as_f64().unwrap() + s[i]["duration_ms"].as_f64().unwrap());
+    let span = |i: usize| {
+        (s[i]["start_ms"].as_f64().unwrap(), s[i]["start_ms"].as_f64().unwrap() + s[i]["duration_ms"].as_f64().unwrap())
+    };
     let ((a0, a1), (b0, b1)) = (span(0), span(1));
     assert!(a0 < b1 && b0 < a1, "the two contact steps overlap in time: {s:?}");
     assert!(span(2).0 >= a1.max(b1), "the calendar step starts after both people are resolved");
@@ -114,13 +113,24 @@ fn topic_and_tomorrow() {
     let dir = tmp();
     let run = kenny(
         dir.path(),
-        &["ask", "what's on my calendar tomorrow about the budget?", "--now", "2026-12-09T08:00:00-05:00", "--tz", NY, "--json"],
+        &[
+            "ask",
+            "what's on my calendar tomorrow about the budget?",
+            "--now",
+            "2026-12-09T08:00:00-05:00",
+            "--tz",
+            NY,
+            "--json",
+        ],
         &[],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let r = run.json();
     let events = r["answer"]["events"].as_array().unwrap();
-    assert!(events.iter().any(|e| e["uid"] == "budget-review" && e["start"] == "2026-12-10T11:00:00-05:00"), "{events:?}");
+    assert!(
+        events.iter().any(|e| e["uid"] == "budget-review" && e["start"] == "2026-12-10T11:00:00-05:00"),
+        "{events:?}"
+    );
     for e in events {
         // In the sample data every budget event says so in its summary.
         assert!(e["summary"].as_str().unwrap().to_lowercase().contains("budget"), "{e}");
@@ -131,7 +141,8 @@ fn topic_and_tomorrow() {
 #[test]
 fn unknown_and_ambiguous_people_do_not_abort() {
     let dir = tmp();
-    let r = kenny(dir.path(), &["ask", "meetings with Alice and Xavier Quonk next week", "--now", NOW, "--json"], &[]).json();
+    let r = kenny(dir.path(), &["ask", "meetings with Alice and Xavier Quonk next week", "--now", NOW, "--json"], &[])
+        .json();
     let people = r["answer"]["people"].as_array().unwrap();
     assert_eq!(people[0]["ambiguous"], true);
     assert!(people[0]["resolved"].is_null());
@@ -155,7 +166,8 @@ fn contacts_resolve_as_people_say_names() {
     let alice = resolve("Alice");
     assert_eq!(alice["ambiguous"], true);
     assert!(alice["resolved"].is_null());
-    let names: Vec<&str> = alice["candidates"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        alice["candidates"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"Alice Johnson") && names.contains(&"Alice Nguyen"), "{names:?}");
     for c in alice["candidates"].as_array().unwrap() {
         let score = c["score"].as_f64().unwrap();
@@ -171,7 +183,19 @@ fn calendar_read_contract_and_filters() {
     let dir = tmp();
     let run = kenny(
         dir.path(),
-        &["calendar", "read", "--start", "2026-11-30", "--end", "2026-12-07", "--tz", NY, "--attendee", "Zoë", "--json"],
+        &[
+            "calendar",
+            "read",
+            "--start",
+            "2026-11-30",
+            "--end",
+            "2026-12-07",
+            "--tz",
+            NY,
+            "--attendee",
+            "Zoë",
+            "--json",
+        ],
         &[],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -181,7 +205,19 @@ fn calendar_read_contract_and_filters() {
     assert_eq!(berlin.len(), 1);
     // 09:30 in Berlin is 03:30 in New York in December.
     assert_eq!(berlin[0]["start"], "2026-12-02T03:30:00-05:00");
-    for key in ["uid", "calendar", "summary", "start", "end", "all_day", "recurrence_id", "location", "organizer", "attendees", "status"] {
+    for key in [
+        "uid",
+        "calendar",
+        "summary",
+        "start",
+        "end",
+        "all_day",
+        "recurrence_id",
+        "location",
+        "organizer",
+        "attendees",
+        "status",
+    ] {
         assert!(berlin[0].get(key).is_some(), "event lacks {key}");
     }
     let cals: Vec<&str> = r["calendars"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
@@ -189,15 +225,39 @@ fn calendar_read_contract_and_filters() {
     assert_eq!(r["truncated"], false);
 
     // All-day, multi-day and floating events, in the asked zone.
-    let r = kenny(dir.path(), &["calendar", "read", "--start", "2026-12-21", "--end", "2026-12-22", "--tz", NY, "--calendar", "personal", "--json"], &[])
-        .json();
+    let r = kenny(
+        dir.path(),
+        &[
+            "calendar",
+            "read",
+            "--start",
+            "2026-12-21",
+            "--end",
+            "2026-12-22",
+            "--tz",
+            NY,
+            "--calendar",
+            "personal",
+            "--json",
+        ],
+        &[],
+    )
+    .json();
     let vac = r["events"].as_array().unwrap().iter().find(|e| e["uid"] == "vacation-lisbon").cloned().unwrap();
-    assert_eq!((vac["start"].as_str(), vac["end"].as_str(), vac["all_day"].as_bool()), (Some("2026-12-21"), Some("2026-12-28"), Some(true)));
+    assert_eq!(
+        (vac["start"].as_str(), vac["end"].as_str(), vac["all_day"].as_bool()),
+        (Some("2026-12-21"), Some("2026-12-28"), Some(true))
+    );
     let gym = r["events"].as_array().unwrap().iter().find(|e| e["uid"] == "gym").cloned().unwrap();
     assert_eq!(gym["start"], "2026-12-21T07:00:00-05:00", "floating times are read in the asked zone");
 
     // limit truncates.
-    let r = kenny(dir.path(), &["calendar", "read", "--start", "2026-11-01", "--end", "2026-12-01", "--limit", "3", "--json"], &[]).json();
+    let r = kenny(
+        dir.path(),
+        &["calendar", "read", "--start", "2026-11-01", "--end", "2026-12-01", "--limit", "3", "--json"],
+        &[],
+    )
+    .json();
     assert_eq!(r["events"].as_array().unwrap().len(), 3);
     assert_eq!(r["truncated"], true);
 }
@@ -206,10 +266,26 @@ fn calendar_read_contract_and_filters() {
 fn bad_input_is_a_clear_error_with_exit_code_2() {
     let dir = tmp();
     let cases: &[(&[&str], &str, Option<&str>)] = &[
-        (&["calendar", "read", "--start", "2026-12-07", "--end", "2026-11-30", "--json"], "invalid_request", Some("end")),
-        (&["calendar", "read", "--start", "2026-01-01", "--end", "2027-06-01", "--json"], "window_too_large", Some("end")),
-        (&["calendar", "read", "--start", "yesterday-ish", "--end", "2027-06-01", "--json"], "invalid_request", Some("start")),
-        (&["calendar", "read", "--start", "2026-01-01", "--end", "2026-02-01", "--tz", "Mars/Base", "--json"], "invalid_request", Some("timezone")),
+        (
+            &["calendar", "read", "--start", "2026-12-07", "--end", "2026-11-30", "--json"],
+            "invalid_request",
+            Some("end"),
+        ),
+        (
+            &["calendar", "read", "--start", "2026-01-01", "--end", "2027-06-01", "--json"],
+            "window_too_large",
+            Some("end"),
+        ),
+        (
+            &["calendar", "read", "--start", "yesterday-ish", "--end", "2027-06-01", "--json"],
+            "invalid_request",
+            Some("start"),
+        ),
+        (
+            &["calendar", "read", "--start", "2026-01-01", "--end", "2026-02-01", "--tz", "Mars/Base", "--json"],
+            "invalid_request",
+            Some("timezone"),
+        ),
         (&["ask", "meetings tomorrow", "--tz", "Nowhere/City", "--json"], "invalid_request", Some("timezone")),
         (&["ask", "meetings tomorrow", "--now", "soon", "--json"], "invalid_request", Some("now")),
         (&["contacts", "resolve", "   ", "--json"], "invalid_request", Some("query")),
@@ -227,7 +303,10 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
     // A plan with an unknown field, a cycle, and an unknown capability.
     for (plan, want) in [
         (r#"{"steps": [{"id": "a", "capability": "calendar.read", "params": {}, "extra": 1}]}"#, "unknown field"),
-        (r#"{"steps": [{"id": "a", "capability": "calendar.read", "depends_on": ["b"]}, {"id": "b", "capability": "calendar.read", "depends_on": ["a"]}]}"#, "cycle"),
+        (
+            r#"{"steps": [{"id": "a", "capability": "calendar.read", "depends_on": ["b"]}, {"id": "b", "capability": "calendar.read", "depends_on": ["a"]}]}"#,
+            "cycle",
+        ),
         (r#"{"steps": [{"id": "a", "capability": "mail.send"}]}"#, "unknown capability"),
     ] {
         let f = dir.path().join("plan.json");
@@ -291,7 +370,8 @@ fn written_sample_files_answer_like_the_bundled_data_and_bad_items_are_skipped()
 fn kenny_toml_configures_and_the_environment_wins() {
     let dir = tmp();
     std::fs::write(dir.path().join("kenny.toml"), "KENNY_TIMEZONE = \"Europe/Berlin\"\n").unwrap();
-    let read = ["calendar", "read", "--start", "2026-12-02", "--end", "2026-12-03", "--calendar", "team-berlin", "--json"];
+    let read =
+        ["calendar", "read", "--start", "2026-12-02", "--end", "2026-12-03", "--calendar", "team-berlin", "--json"];
     let r = kenny(dir.path(), &read, &[]).json();
     assert_eq!(r["events"][0]["start"], "2026-12-02T09:30:00+01:00");
     let r = kenny(dir.path(), &read, &[("KENNY_TIMEZONE", "UTC")]).json();

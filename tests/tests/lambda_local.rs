@@ -2,6 +2,7 @@
 //! runtime and Invoke API), `coordinate` invoking its siblings through that Invoke API, and
 //! timing records in a DynamoDB-compatible server (moto). Every server is started on a free
 //! loopback port and stopped by the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
 
@@ -136,7 +137,10 @@ fn a_failing_sibling_gives_a_degraded_answer_naming_the_step() {
     let (status, _, r) = invoke(&w, "coordinate", &ask());
     assert_eq!(status, 200, "{r}\n{}", w.output());
     assert_eq!(r["degraded"], true);
-    assert_eq!(r["errors"], json!([{"step": "calendar", "code": "source_not_found", "message": r["errors"][0]["message"]}]));
+    assert_eq!(
+        r["errors"],
+        json!([{"step": "calendar", "code": "source_not_found", "message": r["errors"][0]["message"]}])
+    );
     // The people were still resolved, concurrently.
     assert_eq!(r["answer"]["people"][0]["resolved"]["name"], "Sarah Chen");
     assert_concurrent_lambda_steps(&r["timings"]);
@@ -164,12 +168,19 @@ fn a_stalled_sibling_is_cut_off_and_the_answer_arrives_degraded() {
     let (status, fe, r) = invoke(&w, "coordinate", &ask());
     assert_eq!((status, fe), (200, None), "{r}\n{}", w.output());
     assert_eq!(r["degraded"], true);
-    let codes: Vec<(&str, &str)> =
-        r["errors"].as_array().unwrap().iter().map(|e| (e["step"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
+    let codes: Vec<(&str, &str)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["step"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
     // The contact steps time out; the calendar step still runs on the names as said, and times out too.
     assert_eq!(codes, [("person_1", "timeout"), ("person_2", "timeout"), ("calendar", "timeout")]);
     for e in r["errors"].as_array().unwrap() {
-        assert!(e["message"].as_str().unwrap().ends_with("did not answer within 1500 ms"), "cut off by the step timeout: {e}");
+        assert!(
+            e["message"].as_str().unwrap().ends_with("did not answer within 1500 ms"),
+            "cut off by the step timeout: {e}"
+        );
     }
     assert!(held.lock().unwrap().len() >= 3, "the stalled endpoint was really called");
 }

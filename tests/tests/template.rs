@@ -6,6 +6,7 @@
 //! The YAML is read with `serde_norway`, which keeps CloudFormation's short-form tags; they are
 //! rewritten to the long form (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": [A, B]}`,
 //! `!If [...]` → `{"Fn::If": [...]}`) so both spellings are checked alike.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -199,7 +200,7 @@ fn dashboard_metrics(t: &Value) -> Vec<MetricUse> {
                         other => other.unwrap_or_default().to_string(),
                     })
                     .collect();
-                assert!(fields.len() >= 2 && fields.len() % 2 == 0, "{origin}: malformed metrics row {row:?}");
+                assert!(fields.len() >= 2 && fields.len().is_multiple_of(2), "{origin}: malformed metrics row {row:?}");
                 let dims = fields[2..].chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
                 out.push(MetricUse {
                     namespace: fields[0].clone(),

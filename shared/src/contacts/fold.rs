@@ -5,10 +5,8 @@
 pub const MAX_TOKEN_CHARS: usize = 64;
 
 /// Titles and generational suffixes that people add or leave out at will, so they never count.
-const HONORIFICS: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "jr", "sr", "ii", "iii", "iv",
-    "phd", "md", "esq",
-];
+const HONORIFICS: &[&str] =
+    &["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"];
 
 /// One folded word: lowercase ASCII letters and digits, plus the German transliteration
 /// (ä→ae, ö→oe, ü→ue) when the word had an umlaut, because both spellings are in use.
@@ -41,10 +39,7 @@ fn is_apostrophe(c: char) -> bool {
 /// Folds one word to ASCII tokens (deunicode may split a word, e.g. CJK syllables).
 fn fold_ascii(word: &str, out: &mut Vec<String>, max: usize) {
     let ascii = deunicode::deunicode(word);
-    for piece in ascii
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-    {
+    for piece in ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
         if out.len() >= max {
             return;
         }
@@ -56,10 +51,7 @@ fn fold_ascii(word: &str, out: &mut Vec<String>, max: usize) {
 
 /// The German spelling of a word with umlauts, or None when it has none.
 fn german(word: &str) -> Option<String> {
-    if !word
-        .chars()
-        .any(|c| matches!(c, 'ä' | 'ö' | 'ü' | 'Ä' | 'Ö' | 'Ü'))
-    {
+    if !word.chars().any(|c| matches!(c, 'ä' | 'ö' | 'ü' | 'Ä' | 'Ö' | 'Ü')) {
         return None;
     }
     let mut out = String::with_capacity(word.len() + 4);
@@ -107,10 +99,7 @@ pub fn tokens(text: &str, max_tokens: usize) -> Vec<Folded> {
             if is_honorific(&primary) {
                 continue;
             }
-            out.push(Folded {
-                primary,
-                alt: if i == 0 { alt.clone() } else { None },
-            });
+            out.push(Folded { primary, alt: if i == 0 { alt.clone() } else { None } });
         }
     }
     out
@@ -131,11 +120,7 @@ pub fn join_alt(tokens: &[Folded]) -> Option<String> {
     if tokens.iter().all(|t| t.alt.is_none()) {
         return None;
     }
-    Some(join(
-        tokens
-            .iter()
-            .map(|t| t.alt.as_deref().unwrap_or(t.primary.as_str())),
-    ))
+    Some(join(tokens.iter().map(|t| t.alt.as_deref().unwrap_or(t.primary.as_str()))))
 }
 
 /// The words sorted and joined: the key for "same words, any order" ("Turner William").
@@ -160,11 +145,7 @@ fn join<'a>(words: impl Iterator<Item = &'a str>) -> String {
 /// Folds an email address (or its local part) for comparison: trimmed, lowercase, accents removed.
 pub fn fold_email(text: &str) -> String {
     let trimmed = text.trim();
-    if trimmed.is_ascii() {
-        trimmed.to_ascii_lowercase()
-    } else {
-        deunicode::deunicode(trimmed).to_ascii_lowercase()
-    }
+    if trimmed.is_ascii() { trimmed.to_ascii_lowercase() } else { deunicode::deunicode(trimmed).to_ascii_lowercase() }
 }
 
 #[cfg(test)]
@@ -193,35 +174,20 @@ mod tests {
         assert_eq!(
             t,
             vec![
-                Folded {
-                    primary: "jurgen".into(),
-                    alt: Some("juergen".into())
-                },
-                Folded {
-                    primary: "muller".into(),
-                    alt: Some("mueller".into())
-                },
-                Folded {
-                    primary: "ludenscheidt".into(),
-                    alt: Some("luedenscheidt".into())
-                },
+                Folded { primary: "jurgen".into(), alt: Some("juergen".into()) },
+                Folded { primary: "muller".into(), alt: Some("mueller".into()) },
+                Folded { primary: "ludenscheidt".into(), alt: Some("luedenscheidt".into()) },
             ]
         );
         assert_eq!(join_primary(&t), "jurgen muller ludenscheidt");
-        assert_eq!(
-            join_alt(&t).as_deref(),
-            Some("juergen mueller luedenscheidt")
-        );
+        assert_eq!(join_alt(&t).as_deref(), Some("juergen mueller luedenscheidt"));
         assert_eq!(join_alt(&tokens("Anna Schmidt", 4)), None);
     }
 
     #[test]
     fn punctuation_apostrophes_and_honorifics() {
         assert_eq!(prim("Dr. Seán O'Brien, Jr."), vec!["sean", "obrien"]);
-        assert_eq!(
-            prim("  Mary-Jane   Watson "),
-            vec!["mary", "jane", "watson"]
-        );
+        assert_eq!(prim("  Mary-Jane   Watson "), vec!["mary", "jane", "watson"]);
         assert_eq!(prim("\"Bob\" (work)"), vec!["bob", "work"]);
         assert_eq!(prim("...  "), Vec::<String>::new());
     }
@@ -235,17 +201,8 @@ mod tests {
 
     #[test]
     fn keys() {
-        assert_eq!(
-            sorted_key(["turner", "william"].into_iter()),
-            "turner william"
-        );
-        assert_eq!(
-            sorted_key(["william", "turner"].into_iter()),
-            "turner william"
-        );
-        assert_eq!(
-            fold_email("  J.Garcia@Example.COM "),
-            "j.garcia@example.com"
-        );
+        assert_eq!(sorted_key(["turner", "william"].into_iter()), "turner william");
+        assert_eq!(sorted_key(["william", "turner"].into_iter()), "turner william");
+        assert_eq!(fold_email("  J.Garcia@Example.COM "), "j.garcia@example.com");
     }
 }

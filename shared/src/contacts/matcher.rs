@@ -145,10 +145,7 @@ impl MatchKind {
 
     /// True for exact matches on words of the name.
     fn is_exact_name_word(self) -> bool {
-        matches!(
-            self,
-            MatchKind::Name | MatchKind::GivenName | MatchKind::FamilyName
-        )
+        matches!(self, MatchKind::Name | MatchKind::GivenName | MatchKind::FamilyName)
     }
 }
 
@@ -292,11 +289,7 @@ impl ContactIndex {
             }
 
             let sort_name = fold::join_primary(&name_tokens);
-            index.entries.push(Entry {
-                contact,
-                sort_name,
-                slots,
-            });
+            index.entries.push(Entry { contact, sort_name, slots });
         }
 
         // Sorted own spellings for prefix search, bucketed by length for near-misses.
@@ -344,10 +337,9 @@ impl ContactIndex {
             b.1.cmp(&a.1).then_with(|| {
                 let (ea, eb) = (self.entry(a.0), self.entry(b.0));
                 match (ea, eb) {
-                    (Some(ea), Some(eb)) => ea
-                        .sort_name
-                        .cmp(&eb.sort_name)
-                        .then_with(|| ea.contact.uid.cmp(&eb.contact.uid)),
+                    (Some(ea), Some(eb)) => {
+                        ea.sort_name.cmp(&eb.sort_name).then_with(|| ea.contact.uid.cmp(&eb.contact.uid))
+                    }
                     _ => a.0.cmp(&b.0),
                 }
             })
@@ -372,12 +364,7 @@ impl ContactIndex {
             Some(top) if !ambiguous && top >= RESOLVE_MIN => candidates.first().cloned(),
             _ => None,
         };
-        Ok(Resolution {
-            query: request.query.clone(),
-            resolved,
-            ambiguous,
-            candidates,
-        })
+        Ok(Resolution { query: request.query.clone(), resolved, ambiguous, candidates })
     }
 
     /// The entry for an internal id.
@@ -403,10 +390,7 @@ impl ContactIndex {
                     better(&mut whole, id, S_TOKEN, MatchKind::Email);
                 }
             }
-            return whole
-                .into_iter()
-                .map(|(id, (score, kind))| (id, score, kind))
-                .collect();
+            return whole.into_iter().map(|(id, (score, kind))| (id, score, kind)).collect();
         }
         if single_word && lower.contains(|c: char| !c.is_alphanumeric()) {
             // A local part with punctuation ("j.garcia") that tokenising would split; plain words
@@ -431,11 +415,7 @@ impl ContactIndex {
             if tokens.len() > 1 {
                 let mut sorted = vec![fold::sorted_key(tokens.iter().map(|t| t.primary.as_str()))];
                 if tokens.iter().any(|t| t.alt.is_some()) {
-                    sorted.push(fold::sorted_key(
-                        tokens
-                            .iter()
-                            .map(|t| t.alt.as_deref().unwrap_or(&t.primary)),
-                    ));
+                    sorted.push(fold::sorted_key(tokens.iter().map(|t| t.alt.as_deref().unwrap_or(&t.primary))));
                 }
                 for key in &sorted {
                     for &id in self.any_order_names.get(key).into_iter().flatten() {
@@ -454,9 +434,7 @@ impl ContactIndex {
             let Some(entry) = self.entry(id) else {
                 continue;
             };
-            let by_tokens = hits
-                .get(&id)
-                .and_then(|h| combine(h, &tokens, &entry.slots));
+            let by_tokens = hits.get(&id).and_then(|h| combine(h, &tokens, &entry.slots));
             let best = match (whole.get(&id).copied(), by_tokens) {
                 (Some(w), Some(t)) if t.0 > w.0 => Some(t),
                 (Some(w), _) => Some(w),
@@ -501,28 +479,10 @@ impl ContactIndex {
                 Via::Word(SlotKind::Other) => (S_OTHER_TOKEN, MatchKind::Name),
                 Via::Table => (S_TABLE, MatchKind::Nickname),
             };
-            push_hit(
-                hits,
-                p.contact,
-                Hit {
-                    token: t,
-                    slot: p.slot,
-                    score,
-                    kind,
-                },
-            );
+            push_hit(hits, p.contact, Hit { token: t, slot: p.slot, score, kind });
         }
         for &(id, slot) in self.locals.get(word).into_iter().flatten() {
-            push_hit(
-                hits,
-                id,
-                Hit {
-                    token: t,
-                    slot,
-                    score: S_TOKEN,
-                    kind: MatchKind::Email,
-                },
-            );
+            push_hit(hits, id, Hit { token: t, slot, score: S_TOKEN, kind: MatchKind::Email });
         }
     }
 
@@ -530,11 +490,7 @@ impl ContactIndex {
     fn prefix_hits(&self, t: u8, prefix: &str, hits: &mut HashMap<u32, Vec<Hit>>) {
         let start = self.words.partition_point(|w| w.as_str() < prefix);
         let words = self.words.get(start..).unwrap_or(&[]);
-        for word in words
-            .iter()
-            .take_while(|w| w.starts_with(prefix))
-            .take(MAX_PREFIX_WORDS)
-        {
+        for word in words.iter().take_while(|w| w.starts_with(prefix)).take(MAX_PREFIX_WORDS) {
             if word.len() == prefix.len() {
                 continue;
             }
@@ -576,16 +532,7 @@ impl ContactIndex {
             let score = S_EMAIL_PART + S_EMAIL_PART_SPAN * token.len() as u32 / local.len() as u32;
             for &(id, slot) in self.locals.get(local).into_iter().flatten() {
                 if usize::from(slot.saturating_sub(EMAIL_SLOT_BASE)) < MAX_EMAILS_SEARCHED {
-                    push_hit(
-                        hits,
-                        id,
-                        Hit {
-                            token: t,
-                            slot,
-                            score,
-                            kind: MatchKind::Email,
-                        },
-                    );
+                    push_hit(hits, id, Hit { token: t, slot, score, kind: MatchKind::Email });
                 }
             }
         }
@@ -593,26 +540,10 @@ impl ContactIndex {
 
     /// Hits for the contacts whose own spelling is `word` (nickname-table expansions excluded,
     /// so "bo" is not a prefix match for Robert via "bob").
-    fn own_word_hits(
-        &self,
-        t: u8,
-        word: &str,
-        score: u32,
-        kind: MatchKind,
-        hits: &mut HashMap<u32, Vec<Hit>>,
-    ) {
+    fn own_word_hits(&self, t: u8, word: &str, score: u32, kind: MatchKind, hits: &mut HashMap<u32, Vec<Hit>>) {
         for p in self.vocab.get(word).into_iter().flatten() {
             if matches!(p.via, Via::Word(_)) {
-                push_hit(
-                    hits,
-                    p.contact,
-                    Hit {
-                        token: t,
-                        slot: p.slot,
-                        score,
-                        kind,
-                    },
-                );
+                push_hit(hits, p.contact, Hit { token: t, slot: p.slot, score, kind });
             }
         }
     }
@@ -626,10 +557,7 @@ fn combine(hits: &[Hit], tokens: &[Folded], slots: &[Slot]) -> Option<(u32, Matc
     }
     let mut sorted: Vec<Hit> = hits.to_vec();
     sorted.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then(a.kind.tie_rank().cmp(&b.kind.tie_rank()))
-            .then(a.token.cmp(&b.token))
+        b.score.cmp(&a.score).then(a.kind.tie_rank().cmp(&b.kind.tie_rank())).then(a.token.cmp(&b.token))
     });
     let mut token_used = vec![false; tokens.len()];
     let mut slots_used: HashSet<u16> = HashSet::new();
@@ -662,21 +590,14 @@ fn combine(hits: &[Hit], tokens: &[Folded], slots: &[Slot]) -> Option<(u32, Matc
             });
             if let Some((s, _)) = free {
                 slots_used.insert(s as u16);
-                paired.push(Hit {
-                    token: t as u8,
-                    slot: s as u16,
-                    score: S_PREFIX,
-                    kind: MatchKind::Prefix,
-                });
+                paired.push(Hit { token: t as u8, slot: s as u16, score: S_PREFIX, kind: MatchKind::Prefix });
             }
         }
     }
     let total: u32 = paired.iter().map(|h| h.score).sum();
     let score = total / tokens.len() as u32;
     // On equal scores the less name-like kind is the one worth reporting.
-    let weakest = paired
-        .iter()
-        .min_by_key(|h| (h.score, std::cmp::Reverse(h.kind.tie_rank())))?;
+    let weakest = paired.iter().min_by_key(|h| (h.score, std::cmp::Reverse(h.kind.tie_rank())))?;
     let all_exact = paired.iter().all(|h| h.kind.is_exact_name_word());
     let one_kind = paired.iter().all(|h| h.kind == weakest.kind);
     let kind = if paired.len() > 1 && all_exact && !one_kind {
@@ -701,16 +622,8 @@ fn build_slots(contact: &Contact, name_tokens: &[Folded]) -> Vec<Slot> {
             slots.push(Slot { word, kind });
         }
     };
-    let given = contact
-        .given
-        .as_deref()
-        .map(|g| fold::tokens(g, MAX_NAME_SLOTS))
-        .unwrap_or_default();
-    let family = contact
-        .family
-        .as_deref()
-        .map(|f| fold::tokens(f, MAX_NAME_SLOTS))
-        .unwrap_or_default();
+    let given = contact.given.as_deref().map(|g| fold::tokens(g, MAX_NAME_SLOTS)).unwrap_or_default();
+    let family = contact.family.as_deref().map(|f| fold::tokens(f, MAX_NAME_SLOTS)).unwrap_or_default();
     let has_n = !given.is_empty() || !family.is_empty();
     for w in given {
         add(w, SlotKind::Given, &mut slots);
@@ -743,32 +656,17 @@ fn build_slots(contact: &Contact, name_tokens: &[Folded]) -> Vec<Slot> {
 fn any_order_keys(name_tokens: &[Folded], slots: &[Slot]) -> Vec<String> {
     let mut keys = Vec::new();
     if name_tokens.len() > 1 {
-        keys.push(fold::sorted_key(
-            name_tokens.iter().map(|t| t.primary.as_str()),
-        ));
+        keys.push(fold::sorted_key(name_tokens.iter().map(|t| t.primary.as_str())));
         if name_tokens.iter().any(|t| t.alt.is_some()) {
-            keys.push(fold::sorted_key(
-                name_tokens
-                    .iter()
-                    .map(|t| t.alt.as_deref().unwrap_or(&t.primary)),
-            ));
+            keys.push(fold::sorted_key(name_tokens.iter().map(|t| t.alt.as_deref().unwrap_or(&t.primary))));
         }
     }
-    let core: Vec<&Slot> = slots
-        .iter()
-        .filter(|s| matches!(s.kind, SlotKind::Given | SlotKind::Family))
-        .collect();
-    let has_both = core.iter().any(|s| s.kind == SlotKind::Given)
-        && core.iter().any(|s| s.kind == SlotKind::Family);
+    let core: Vec<&Slot> = slots.iter().filter(|s| matches!(s.kind, SlotKind::Given | SlotKind::Family)).collect();
+    let has_both = core.iter().any(|s| s.kind == SlotKind::Given) && core.iter().any(|s| s.kind == SlotKind::Family);
     if has_both {
-        keys.push(fold::sorted_key(
-            core.iter().map(|s| s.word.primary.as_str()),
-        ));
+        keys.push(fold::sorted_key(core.iter().map(|s| s.word.primary.as_str())));
         if core.iter().any(|s| s.word.alt.is_some()) {
-            keys.push(fold::sorted_key(
-                core.iter()
-                    .map(|s| s.word.alt.as_deref().unwrap_or(&s.word.primary)),
-            ));
+            keys.push(fold::sorted_key(core.iter().map(|s| s.word.alt.as_deref().unwrap_or(&s.word.primary))));
         }
     }
     keys.sort();
@@ -792,11 +690,7 @@ fn push_key(map: &mut HashMap<String, Vec<u32>>, key: String, id: u32) {
 fn push_pair(map: &mut HashMap<String, Vec<(u32, u16)>>, key: String, id: u32, slot: u16) {
     // Contacts are indexed in id order, so a repeat can only be among the last elements.
     let list = map.entry(key).or_default();
-    let repeat = list
-        .iter()
-        .rev()
-        .take_while(|(c, _)| *c == id)
-        .any(|(_, s)| *s == slot);
+    let repeat = list.iter().rev().take_while(|(c, _)| *c == id).any(|(_, s)| *s == slot);
     if !repeat {
         list.push((id, slot));
     }
@@ -808,17 +702,9 @@ fn push_posting(map: &mut HashMap<String, Vec<Posting>>, word: &str, id: u32, sl
         return;
     }
     let list = map.entry(word.to_string()).or_default();
-    let dup = list
-        .iter()
-        .rev()
-        .take_while(|p| p.contact == id)
-        .any(|p| p.slot == slot && p.via == via);
+    let dup = list.iter().rev().take_while(|p| p.contact == id).any(|p| p.slot == slot && p.via == via);
     if !dup {
-        list.push(Posting {
-            contact: id,
-            slot,
-            via,
-        });
+        list.push(Posting { contact: id, slot, via });
     }
 }
 
@@ -867,12 +753,7 @@ mod tests {
     }
 
     fn ask(index: &ContactIndex, query: &str) -> Resolution {
-        index
-            .resolve(&ResolveRequest {
-                query: query.into(),
-                limit: Some(50),
-            })
-            .unwrap()
+        index.resolve(&ResolveRequest { query: query.into(), limit: Some(50) }).unwrap()
     }
 
     /// "uid score matched_on" of the top candidate.
@@ -895,15 +776,7 @@ mod tests {
         let index = ContactIndex::new(vec![]);
         assert!(index.is_empty());
         let res = ask(&index, "Alice");
-        assert_eq!(
-            res,
-            Resolution {
-                query: "Alice".into(),
-                resolved: None,
-                ambiguous: false,
-                candidates: vec![]
-            }
-        );
+        assert_eq!(res, Resolution { query: "Alice".into(), resolved: None, ambiguous: false, candidates: vec![] });
     }
 
     #[test]
@@ -924,11 +797,8 @@ mod tests {
         let mut bob = person("bob", "Robert", "Smith");
         bob.nicknames = vec!["Bobby".into()];
         bob.emails = vec!["rsmith@example.com".into()];
-        let index = ContactIndex::new(vec![
-            bob,
-            person("mj", "Mary Jane", "Watson"),
-            person("chris", "Christopher", "Lee"),
-        ]);
+        let index =
+            ContactIndex::new(vec![bob, person("mj", "Mary Jane", "Watson"), person("chris", "Christopher", "Lee")]);
         assert_eq!(top(&index, "Robert Smith"), "bob 1 name");
         assert_eq!(top(&index, "smith, robert"), "bob 0.97 name");
         assert_eq!(top(&index, "Bobby"), "bob 0.95 nickname");
@@ -949,10 +819,7 @@ mod tests {
         let index = ContactIndex::new(vec![person("w", "William", "Turner")]);
         let fuzzy = ask(&index, "Wiliam");
         let fuzzy = fuzzy.candidates.first().unwrap();
-        assert_eq!(
-            (fuzzy.uid.as_str(), fuzzy.matched_on.as_str()),
-            ("w", "fuzzy")
-        );
+        assert_eq!((fuzzy.uid.as_str(), fuzzy.matched_on.as_str()), ("w", "fuzzy"));
         assert!((0.4..0.6).contains(&fuzzy.score), "{}", fuzzy.score);
         let prefix = ask(&index, "Wi");
         let prefix = prefix.candidates.first().unwrap();
@@ -979,33 +846,13 @@ mod tests {
 
     #[test]
     fn many_namesakes_are_ambiguous_and_ordered_by_uid() {
-        let contacts: Vec<Contact> = (0..5_000)
-            .map(|i| person(&format!("u{i:04}"), "John", "Smith"))
-            .collect();
+        let contacts: Vec<Contact> = (0..5_000).map(|i| person(&format!("u{i:04}"), "John", "Smith")).collect();
         let index = ContactIndex::new(contacts);
-        let res = index
-            .resolve(&ResolveRequest {
-                query: "john smith".into(),
-                limit: None,
-            })
-            .unwrap();
+        let res = index.resolve(&ResolveRequest { query: "john smith".into(), limit: None }).unwrap();
         assert!(res.ambiguous);
         assert_eq!(res.resolved, None);
-        let got: Vec<(&str, f64)> = res
-            .candidates
-            .iter()
-            .map(|c| (c.uid.as_str(), c.score))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("u0000", 1.0),
-                ("u0001", 1.0),
-                ("u0002", 1.0),
-                ("u0003", 1.0),
-                ("u0004", 1.0)
-            ]
-        );
+        let got: Vec<(&str, f64)> = res.candidates.iter().map(|c| (c.uid.as_str(), c.score)).collect();
+        assert_eq!(got, vec![("u0000", 1.0), ("u0001", 1.0), ("u0002", 1.0), ("u0003", 1.0), ("u0004", 1.0)]);
     }
 
     #[test]
@@ -1031,11 +878,7 @@ mod tests {
         let index = ContactIndex::new(vec![person("a", "Alice", "Walker")]);
         for q in ["!!!", "Dr.", "@", "-"] {
             let res = ask(&index, q);
-            assert_eq!(
-                (res.resolved, res.ambiguous, res.candidates.len()),
-                (None, false, 0),
-                "{q}"
-            );
+            assert_eq!((res.resolved, res.ambiguous, res.candidates.len()), (None, false, 0), "{q}");
         }
     }
 }

@@ -65,11 +65,7 @@ pub struct Skipped {
 impl Skipped {
     /// Builds a report from the module error that explains it, so codes stay in one place.
     pub fn from_error(uid: Option<String>, err: &ContactsError) -> Self {
-        Skipped {
-            uid,
-            code: err.code(),
-            message: err.to_string(),
-        }
+        Skipped { uid, code: err.code(), message: err.to_string() }
     }
 }
 
@@ -166,9 +162,9 @@ pub enum ContactsError {
 impl ErrorCode for ContactsError {
     fn code(&self) -> &'static str {
         match self {
-            ContactsError::EmptyQuery
-            | ContactsError::QueryTooLong { .. }
-            | ContactsError::LimitOutOfRange { .. } => "invalid_request",
+            ContactsError::EmptyQuery | ContactsError::QueryTooLong { .. } | ContactsError::LimitOutOfRange { .. } => {
+                "invalid_request"
+            }
             ContactsError::UnterminatedCard { .. } => "unterminated_card",
             ContactsError::MissingName { .. } => "missing_name",
             ContactsError::InvalidCard { .. } => "invalid_card",
@@ -186,9 +182,9 @@ impl ErrorCode for ContactsError {
 
     fn status(&self) -> u16 {
         match self {
-            ContactsError::EmptyQuery
-            | ContactsError::QueryTooLong { .. }
-            | ContactsError::LimitOutOfRange { .. } => 400,
+            ContactsError::EmptyQuery | ContactsError::QueryTooLong { .. } | ContactsError::LimitOutOfRange { .. } => {
+                400
+            }
             // Card problems come from a source's data, not from the request.
             _ => 500,
         }
@@ -221,10 +217,7 @@ mod tests {
 
     #[test]
     fn request_errors_map_to_invalid_request_with_field() {
-        let blank = ResolveRequest {
-            query: "  \t ".into(),
-            limit: None,
-        };
+        let blank = ResolveRequest { query: "  \t ".into(), limit: None };
         let err = blank.validate().unwrap_err();
         assert_eq!(err, ContactsError::EmptyQuery);
         let api = ApiError::from_error(&err);
@@ -232,47 +225,30 @@ mod tests {
         assert_eq!(api.field.as_deref(), Some("query"));
         assert_eq!(api.status, 400);
 
-        let long = ResolveRequest {
-            query: "é".repeat(257),
-            limit: None,
-        };
-        assert_eq!(
-            long.validate().unwrap_err(),
-            ContactsError::QueryTooLong { chars: 257 }
-        );
-        let ok = ResolveRequest {
-            query: "é".repeat(256),
-            limit: None,
-        };
+        let long = ResolveRequest { query: "é".repeat(257), limit: None };
+        assert_eq!(long.validate().unwrap_err(), ContactsError::QueryTooLong { chars: 257 });
+        let ok = ResolveRequest { query: "é".repeat(256), limit: None };
         assert_eq!(ok.validate().unwrap(), DEFAULT_LIMIT);
 
         for limit in [0, 51, usize::MAX] {
-            let req = ResolveRequest {
-                query: "alice".into(),
-                limit: Some(limit),
-            };
+            let req = ResolveRequest { query: "alice".into(), limit: Some(limit) };
             let err = req.validate().unwrap_err();
             assert_eq!(err, ContactsError::LimitOutOfRange { limit });
             assert_eq!(err.field(), Some("limit"));
             assert_eq!(err.code(), "invalid_request");
         }
         for limit in [1, 50] {
-            let req = ResolveRequest {
-                query: "alice".into(),
-                limit: Some(limit),
-            };
+            let req = ResolveRequest { query: "alice".into(), limit: Some(limit) };
             assert_eq!(req.validate().unwrap(), limit);
         }
     }
 
     #[test]
     fn request_json_is_strict() {
-        let req: ResolveRequest =
-            parse_request(serde_json::json!({"query": "Bob", "limit": 3})).unwrap();
+        let req: ResolveRequest = parse_request(serde_json::json!({"query": "Bob", "limit": 3})).unwrap();
         assert_eq!(req.query, "Bob");
         assert_eq!(req.limit, Some(3));
-        let err = parse_request::<ResolveRequest>(serde_json::json!({"query": "Bob", "lmit": 3}))
-            .unwrap_err();
+        let err = parse_request::<ResolveRequest>(serde_json::json!({"query": "Bob", "lmit": 3})).unwrap_err();
         assert_eq!(err.code, "invalid_request");
         assert_eq!(err.field.as_deref(), Some("lmit"));
         let err = parse_request::<ResolveRequest>(serde_json::json!({"limit": 3})).unwrap_err();
@@ -281,16 +257,10 @@ mod tests {
 
     #[test]
     fn card_errors_have_their_own_codes() {
-        let s = Skipped::from_error(
-            Some("u1".into()),
-            &ContactsError::UnterminatedCard { line: 7 },
-        );
+        let s = Skipped::from_error(Some("u1".into()), &ContactsError::UnterminatedCard { line: 7 });
         assert_eq!(s.code, "unterminated_card");
         assert_eq!(s.message, "card starting at line 7 has no END:VCARD");
-        assert_eq!(
-            ContactsError::MissingName { line: 1 }.code(),
-            "missing_name"
-        );
+        assert_eq!(ContactsError::MissingName { line: 1 }.code(), "missing_name");
         assert_eq!(ContactsError::StrayText { line: 1 }.code(), "stray_text");
         assert_eq!(ContactsError::StrayText { line: 1 }.field(), None);
     }

@@ -6,9 +6,7 @@
 //! [`MAX_NICKNAMES`] nicknames, and text fields cut to [`MAX_TEXT_CHARS`] characters.
 
 use calcard::Entry;
-use calcard::vcard::{
-    VCard, VCardEntry, VCardParameterName, VCardParameterValue, VCardProperty, VCardValue,
-};
+use calcard::vcard::{VCard, VCardEntry, VCardParameterName, VCardParameterValue, VCardProperty, VCardValue};
 
 use super::{Contact, ContactsError, Skipped};
 
@@ -83,10 +81,7 @@ pub fn parse_vcards(text: &str) -> (Vec<Contact>, Vec<Skipped>) {
 /// Reports the first line of a run of stray text once.
 fn stray(skipped: &mut Vec<Skipped>, in_run: &mut bool, line: usize) {
     if !*in_run {
-        skipped.push(Skipped::from_error(
-            None,
-            &ContactsError::StrayText { line },
-        ));
+        skipped.push(Skipped::from_error(None, &ContactsError::StrayText { line }));
         *in_run = true;
     }
 }
@@ -105,13 +100,7 @@ fn unterminated(block: &str, line: usize) -> Skipped {
 fn card_to_contact(block: &str, line: usize) -> Result<Contact, Skipped> {
     match calcard::Parser::new(block).entry() {
         Entry::VCard(card) => contact_from_card(&card, line),
-        other => Err(Skipped::from_error(
-            None,
-            &ContactsError::InvalidCard {
-                line,
-                detail: describe(&other),
-            },
-        )),
+        other => Err(Skipped::from_error(None, &ContactsError::InvalidCard { line, detail: describe(&other) })),
     }
 }
 
@@ -131,10 +120,7 @@ fn describe(entry: &Entry) -> String {
 
 /// Builds a [`Contact`] from a parsed card, applying the caps.
 fn contact_from_card(card: &VCard, line: usize) -> Result<Contact, Skipped> {
-    let uid = card
-        .uid()
-        .map(|u| cut(u.trim(), MAX_UID_CHARS))
-        .filter(|u| !u.is_empty());
+    let uid = card.uid().map(|u| cut(u.trim(), MAX_UID_CHARS)).filter(|u| !u.is_empty());
 
     let formatted = card
         .properties(&VCardProperty::Fn)
@@ -147,17 +133,11 @@ fn contact_from_card(card: &VCard, line: usize) -> Result<Contact, Skipped> {
     let given = n.and_then(|e| component(e, 1));
     let additional = n.and_then(|e| component(e, 2));
     let from_n = {
-        let parts: Vec<&str> = [&given, &additional, &family]
-            .into_iter()
-            .filter_map(|p| p.as_deref())
-            .collect();
+        let parts: Vec<&str> = [&given, &additional, &family].into_iter().filter_map(|p| p.as_deref()).collect();
         (!parts.is_empty()).then(|| cut(&parts.join(" "), MAX_TEXT_CHARS))
     };
 
-    let organization = card
-        .properties(&VCardProperty::Org)
-        .filter_map(|e| component(e, 0))
-        .next();
+    let organization = card.properties(&VCardProperty::Org).filter_map(|e| component(e, 0)).next();
 
     let mut nicknames: Vec<String> = Vec::new();
     'nick: for entry in card.properties(&VCardProperty::Nickname) {
@@ -184,28 +164,12 @@ fn contact_from_card(card: &VCard, line: usize) -> Result<Contact, Skipped> {
         (!value.is_empty() && value.chars().count() <= MAX_PHONE_CHARS).then_some(value)
     });
 
-    let Some(name) = formatted
-        .or(from_n)
-        .or_else(|| organization.clone())
-        .or_else(|| emails.first().cloned())
-    else {
-        return Err(Skipped::from_error(
-            uid,
-            &ContactsError::MissingName { line },
-        ));
+    let Some(name) = formatted.or(from_n).or_else(|| organization.clone()).or_else(|| emails.first().cloned()) else {
+        return Err(Skipped::from_error(uid, &ContactsError::MissingName { line }));
     };
 
     let uid = uid.unwrap_or_else(|| synthetic_uid(&name, &emails, &phones));
-    Ok(Contact {
-        uid,
-        name,
-        given,
-        family,
-        nicknames,
-        emails,
-        phones,
-        organization,
-    })
+    Ok(Contact { uid, name, given, family, nicknames, emails, phones, organization })
 }
 
 /// Values of every `prop` entry, most preferred first (stable for equal preference), cleaned by
@@ -217,8 +181,7 @@ fn preferred_values(
     max: usize,
     clean: impl Fn(&str) -> Option<String>,
 ) -> Vec<String> {
-    let mut ranked: Vec<(u32, &VCardEntry)> =
-        card.properties(prop).map(|e| (pref_rank(e), e)).collect();
+    let mut ranked: Vec<(u32, &VCardEntry)> = card.properties(prop).map(|e| (pref_rank(e), e)).collect();
     ranked.sort_by_key(|(rank, _)| *rank);
     let mut out: Vec<String> = Vec::new();
     for (_, entry) in ranked {
@@ -249,11 +212,7 @@ fn pref_rank(entry: &VCardEntry) -> u32 {
                 t.trim().parse::<u32>().map_or(1, |n| n.clamp(1, 100))
             }
             (VCardParameterName::Pref, VCardParameterValue::Null) => 1,
-            (VCardParameterName::Type, VCardParameterValue::Text(t))
-                if t.eq_ignore_ascii_case("pref") =>
-            {
-                1
-            }
+            (VCardParameterName::Type, VCardParameterValue::Text(t)) if t.eq_ignore_ascii_case("pref") => 1,
             _ => NO_PREF,
         };
         rank = rank.min(this);
@@ -272,24 +231,14 @@ fn value_texts(value: &VCardValue) -> Vec<String> {
 
 /// All of an entry's text values joined by `sep`.
 fn joined_text(entry: &VCardEntry, sep: &str) -> String {
-    entry
-        .values
-        .iter()
-        .flat_map(value_texts)
-        .collect::<Vec<_>>()
-        .join(sep)
+    entry.values.iter().flat_map(value_texts).collect::<Vec<_>>().join(sep)
 }
 
 /// One component of a structured value (N, ORG), its comma-separated parts joined by spaces;
 /// None when blank.
 fn component(entry: &VCardEntry, index: usize) -> Option<String> {
     let parts = value_texts(entry.values.get(index)?);
-    let text = parts
-        .iter()
-        .map(|p| p.trim())
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
     (!text.is_empty()).then(|| cut(&text, MAX_TEXT_CHARS))
 }
 
@@ -393,7 +342,11 @@ mod tests {
         assert_eq!(c.emails, vec!["zoe.durand@example.fr", "zoe@old.example"]);
         assert!(c.uid.starts_with("urn:kenny:contact:"), "{}", c.uid);
         // The synthetic UID is stable.
-        assert_eq!(c.uid, one("BEGIN:VCARD\nFN:Zoë Durand\nEMAIL;PREF=1:Zoe.Durand@example.fr\nEMAIL:zoe@old.example\nEND:VCARD\n").uid);
+        assert_eq!(
+            c.uid,
+            one("BEGIN:VCARD\nFN:Zoë Durand\nEMAIL;PREF=1:Zoe.Durand@example.fr\nEMAIL:zoe@old.example\nEND:VCARD\n")
+                .uid
+        );
     }
 
     #[test]
@@ -412,15 +365,9 @@ mod tests {
 
     #[test]
     fn name_falls_back_to_n_then_org_then_email() {
-        assert_eq!(
-            one("BEGIN:VCARD\nN:Turner;William;;;\nEND:VCARD\n").name,
-            "William Turner"
-        );
+        assert_eq!(one("BEGIN:VCARD\nN:Turner;William;;;\nEND:VCARD\n").name, "William Turner");
         assert_eq!(one("BEGIN:VCARD\nORG:Globex\nEND:VCARD\n").name, "Globex");
-        assert_eq!(
-            one("BEGIN:VCARD\nEMAIL:Desk@Example.com\nEND:VCARD\n").name,
-            "desk@example.com"
-        );
+        assert_eq!(one("BEGIN:VCARD\nEMAIL:Desk@Example.com\nEND:VCARD\n").name, "desk@example.com");
     }
 
     #[test]
@@ -439,30 +386,16 @@ mod tests {
         let (contacts, skipped) = parse_vcards(text);
         let names: Vec<&str> = contacts.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, vec!["Alpha", "Beta"]);
-        let got: Vec<(Option<&str>, &str, &str)> = skipped
-            .iter()
-            .map(|s| (s.uid.as_deref(), s.code, s.message.as_str()))
-            .collect();
+        let got: Vec<(Option<&str>, &str, &str)> =
+            skipped.iter().map(|s| (s.uid.as_deref(), s.code, s.message.as_str())).collect();
         assert_eq!(
             got,
             vec![
                 (None, "stray_text", "text outside any vCard at line 1"),
-                (
-                    Some("broken"),
-                    "unterminated_card",
-                    "card starting at line 9 has no END:VCARD"
-                ),
-                (
-                    Some("nameless"),
-                    "missing_name",
-                    "card starting at line 13 has no FN, N, ORG or EMAIL to name it by"
-                ),
+                (Some("broken"), "unterminated_card", "card starting at line 9 has no END:VCARD"),
+                (Some("nameless"), "missing_name", "card starting at line 13 has no FN, N, ORG or EMAIL to name it by"),
                 (None, "stray_text", "text outside any vCard at line 24"),
-                (
-                    Some("tail"),
-                    "unterminated_card",
-                    "card starting at line 25 has no END:VCARD"
-                ),
+                (Some("tail"), "unterminated_card", "card starting at line 25 has no END:VCARD"),
             ]
         );
     }
@@ -488,16 +421,10 @@ mod tests {
     fn huge_cards_are_capped() {
         let mut text = String::from("BEGIN:VCARD\nVERSION:4.0\nUID:big\nFN:Big\n");
         for i in 0..10_000 {
-            text.push_str(&format!(
-                "EMAIL:user{i}@example.com\nTEL:+1 555 {i:06}\nNICKNAME:n{i}\n"
-            ));
+            text.push_str(&format!("EMAIL:user{i}@example.com\nTEL:+1 555 {i:06}\nNICKNAME:n{i}\n"));
         }
         text.push_str("EMAIL;PREF=1:Main@Example.com\n");
-        text.push_str(&format!(
-            "NOTE:{}\nFN:{}\n",
-            "x".repeat(100_000),
-            "y".repeat(100_000)
-        ));
+        text.push_str(&format!("NOTE:{}\nFN:{}\n", "x".repeat(100_000), "y".repeat(100_000)));
         text.push_str("END:VCARD\n");
         let c = one(&text);
         assert_eq!(c.emails.len(), MAX_EMAILS);

@@ -190,30 +190,19 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         let span = p.span?;
         let start = tokens.get(p.first)?.start;
         let end = tokens.get(p.end.checked_sub(1)?)?.end;
-        Some(QuestionWindow {
-            start: span.start,
-            end: span.end,
-            phrase: question.get(start..end)?.to_string(),
-        })
+        Some(QuestionWindow { start: span.start, end: span.end, phrase: question.get(start..end)?.to_string() })
     });
     let mut reader = Reader {
         q: question,
         t: &tokens,
-        names: Names {
-            t: &tokens,
-            timed: &timed,
-        },
+        names: Names { t: &tokens, timed: &timed },
         lenient: !question.chars().any(char::is_uppercase),
         people: Vec::new(),
         seen: HashSet::new(),
         topic: None,
     };
     reader.read();
-    Ok(Question {
-        people: reader.people,
-        window,
-        topic: reader.topic,
-    })
+    Ok(Question { people: reader.people, window, topic: reader.topic })
 }
 
 /// The only refusals: too long, control characters, empty.
@@ -222,15 +211,10 @@ fn check(question: &str) -> Result<(), QuestionError> {
     if chars > MAX_QUESTION_CHARS {
         return Err(QuestionError::TooLong { chars });
     }
-    if let Some((position, c)) = question
-        .chars()
-        .enumerate()
-        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    if let Some((position, c)) =
+        question.chars().enumerate().find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
     {
-        return Err(QuestionError::ControlCharacter {
-            position,
-            code: u32::from(c),
-        });
+        return Err(QuestionError::ControlCharacter { position, code: u32::from(c) });
     }
     if question.trim().is_empty() {
         return Err(QuestionError::Empty);
@@ -274,11 +258,7 @@ impl<'a> Reader<'a> {
 
     fn add_person(&mut self, name: &str) {
         let name = name.trim();
-        let key = deunicode::deunicode(name)
-            .to_lowercase()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let key = deunicode::deunicode(name).to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
         if !name.is_empty() && self.seen.insert(key) {
             self.people.push(name.to_string());
         }
@@ -399,11 +379,7 @@ impl<'a> Reader<'a> {
     fn topic_marker(&self, i: usize) -> Option<usize> {
         let w = self.w(i);
         let colon = |k: usize| {
-            if self.t.get(k).is_some_and(|t| t.kind == Kind::Punct(':')) {
-                k + 1
-            } else {
-                k
-            }
+            if self.t.get(k).is_some_and(|t| t.kind == Kind::Punct(':')) { k + 1 } else { k }
         };
         if words::is_topic_marker_word(w) {
             return Some(colon(i + 1));
@@ -415,12 +391,7 @@ impl<'a> Reader<'a> {
                 return Some(colon(k));
             }
         }
-        if matches!(w, "topic" | "subject")
-            && self
-                .t
-                .get(i + 1)
-                .is_some_and(|t| t.kind == Kind::Punct(':'))
-        {
+        if matches!(w, "topic" | "subject") && self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Punct(':')) {
             return Some(i + 2);
         }
         None
@@ -432,11 +403,7 @@ impl<'a> Reader<'a> {
         while words::is_article(self.w(j)) {
             j += 1;
         }
-        if let Some(t) = self
-            .t
-            .get(j)
-            .filter(|t| t.kind == Kind::Quote && !self.timed(j))
-        {
+        if let Some(t) = self.t.get(j).filter(|t| t.kind == Kind::Quote && !self.timed(j)) {
             let text = t.text.clone();
             self.set_topic(&text);
             return j + 1;
@@ -447,19 +414,11 @@ impl<'a> Reader<'a> {
         }
         // Do not end on punctuation ("budget -").
         let mut last = j;
-        while last > start
-            && self
-                .t
-                .get(last - 1)
-                .is_some_and(|t| matches!(t.kind, Kind::Punct(_)))
-        {
+        while last > start && self.t.get(last - 1).is_some_and(|t| matches!(t.kind, Kind::Punct(_))) {
             last -= 1;
         }
-        let generic = (start..last).all(|k| {
-            self.t
-                .get(k)
-                .is_some_and(|t| t.kind == Kind::Word && words::is_generic_topic(&t.lower))
-        });
+        let generic = (start..last)
+            .all(|k| self.t.get(k).is_some_and(|t| t.kind == Kind::Word && words::is_generic_topic(&t.lower)));
         if last > start
             && !generic
             && let (Some(a), Some(b)) = (self.t.get(start), self.t.get(last - 1))
@@ -492,9 +451,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn now() -> DateTime<Tz> {
-        chrono_tz::Europe::Berlin
-            .with_ymd_and_hms(2026, 11, 27, 10, 0, 0)
-            .unwrap()
+        chrono_tz::Europe::Berlin.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap()
     }
 
     fn p(q: &str) -> Question {
@@ -507,68 +464,30 @@ mod tests {
         assert!(matches!(e, QuestionError::Empty));
         assert_eq!((e.code(), e.field()), ("invalid_request", Some("question")));
         let long = "a".repeat(MAX_QUESTION_CHARS + 1);
-        assert!(matches!(
-            parse(&long, now()),
-            Err(QuestionError::TooLong { chars: 2001 })
-        ));
+        assert!(matches!(parse(&long, now()), Err(QuestionError::TooLong { chars: 2001 })));
         // Exactly the limit is fine, counted in characters, not bytes.
         assert!(parse(&"é".repeat(MAX_QUESTION_CHARS), now()).is_ok());
-        assert!(matches!(
-            parse("with Tom\u{0}", now()),
-            Err(QuestionError::ControlCharacter {
-                position: 8,
-                code: 0
-            })
-        ));
-        assert!(matches!(
-            parse("x\u{7f}", now()),
-            Err(QuestionError::ControlCharacter {
-                position: 1,
-                code: 0x7f
-            })
-        ));
+        assert!(matches!(parse("with Tom\u{0}", now()), Err(QuestionError::ControlCharacter { position: 8, code: 0 })));
+        assert!(matches!(parse("x\u{7f}", now()), Err(QuestionError::ControlCharacter { position: 1, code: 0x7f })));
         assert_eq!(p("with Tom\ntomorrow").people, vec!["Tom"]);
     }
 
     #[test]
     fn topics() {
-        assert_eq!(
-            p("anything about the budget?").topic.as_deref(),
-            Some("budget")
-        );
-        assert_eq!(
-            p("re: Q3 planning with Tom").topic.as_deref(),
-            Some("Q3 planning")
-        );
-        assert_eq!(
-            p("meetings on the topic of hiring tomorrow")
-                .topic
-                .as_deref(),
-            Some("hiring")
-        );
-        assert_eq!(
-            p(r#"the meeting called "Q3 planning""#).topic.as_deref(),
-            Some("Q3 planning")
-        );
-        assert_eq!(
-            p("about budget - tomorrow").topic.as_deref(),
-            Some("budget")
-        );
+        assert_eq!(p("anything about the budget?").topic.as_deref(), Some("budget"));
+        assert_eq!(p("re: Q3 planning with Tom").topic.as_deref(), Some("Q3 planning"));
+        assert_eq!(p("meetings on the topic of hiring tomorrow").topic.as_deref(), Some("hiring"));
+        assert_eq!(p(r#"the meeting called "Q3 planning""#).topic.as_deref(), Some("Q3 planning"));
+        assert_eq!(p("about budget - tomorrow").topic.as_deref(), Some("budget"));
         assert_eq!(p("what about tomorrow?").topic, None);
-        assert_eq!(
-            p("about R&D and hiring please").topic.as_deref(),
-            Some("R&D and hiring")
-        );
+        assert_eq!(p("about R&D and hiring please").topic.as_deref(), Some("R&D and hiring"));
         assert_eq!(p("tell me about my day").topic, None);
         assert_eq!(p("about my day off").topic.as_deref(), Some("day off"));
     }
 
     #[test]
     fn people_dedup_keeps_first_spelling() {
-        assert_eq!(
-            p("with Zoë, zoe and ZOË SMITH and Zoë Smith").people,
-            vec!["Zoë", "ZOË SMITH"]
-        );
+        assert_eq!(p("with Zoë, zoe and ZOË SMITH and Zoë Smith").people, vec!["Zoë", "ZOË SMITH"]);
     }
 
     #[test]

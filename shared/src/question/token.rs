@@ -71,10 +71,8 @@ fn sub(s: &str, from: usize, to: usize) -> &str {
 
 /// Characters that always stand alone as punctuation.
 fn is_split(c: char) -> bool {
-    matches!(
-        c,
-        ',' | '?' | '!' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '…' | '¿' | '¡'
-    ) || is_double_quote(c)
+    matches!(c, ',' | '?' | '!' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '…' | '¿' | '¡')
+        || is_double_quote(c)
 }
 
 /// Double-quote characters; any of them may close any other (people type mixed quotes).
@@ -133,24 +131,12 @@ pub(super) fn tokenize(q: &str) -> Vec<Token> {
                     None => no_double_closer = true,
                 }
             }
-            out.push(Token::new(
-                Kind::Punct(c),
-                byte(k),
-                byte(k + 1),
-                sub(q, byte(k), byte(k + 1)),
-                false,
-            ));
+            out.push(Token::new(Kind::Punct(c), byte(k), byte(k + 1), sub(q, byte(k), byte(k + 1)), false));
             k += 1;
             continue;
         }
         if is_split(c) {
-            out.push(Token::new(
-                Kind::Punct(c),
-                byte(k),
-                byte(k + 1),
-                sub(q, byte(k), byte(k + 1)),
-                false,
-            ));
+            out.push(Token::new(Kind::Punct(c), byte(k), byte(k + 1), sub(q, byte(k), byte(k + 1)), false));
             k += 1;
             continue;
         }
@@ -160,9 +146,7 @@ pub(super) fn tokenize(q: &str) -> Vec<Token> {
                 let close = (k + 2..chars.len()).find(|&m| {
                     ch(m).is_some_and(is_single_quote)
                         && ch(m - 1).is_some_and(|p| !p.is_whitespace())
-                        && ch(m + 1).is_none_or(|n| {
-                            n.is_whitespace() || is_split(n) || matches!(n, '.' | ':')
-                        })
+                        && ch(m + 1).is_none_or(|n| n.is_whitespace() || is_split(n) || matches!(n, '.' | ':'))
                 });
                 match close {
                     Some(m) => {
@@ -186,14 +170,7 @@ pub(super) fn tokenize(q: &str) -> Vec<Token> {
     out
 }
 
-fn push_quote(
-    q: &str,
-    out: &mut Vec<Token>,
-    start: usize,
-    inner_start: usize,
-    inner_end: usize,
-    end: usize,
-) {
+fn push_quote(q: &str, out: &mut Vec<Token>, start: usize, inner_start: usize, inner_end: usize, end: usize) {
     let inner = q.get(inner_start..inner_end).unwrap_or("").trim();
     let mut t = Token::new(Kind::Quote, start, end, inner, false);
     t.capitalized = false;
@@ -206,13 +183,7 @@ fn push_run(q: &str, out: &mut Vec<Token>, start: usize, end: usize) {
     if !run.chars().any(char::is_alphanumeric) {
         for (off, c) in run.char_indices() {
             let b = start + off;
-            out.push(Token::new(
-                Kind::Punct(c),
-                b,
-                b + c.len_utf8(),
-                sub(run, off, off + c.len_utf8()),
-                false,
-            ));
+            out.push(Token::new(Kind::Punct(c), b, b + c.len_utf8(), sub(run, off, off + c.len_utf8()), false));
         }
         return;
     }
@@ -238,13 +209,7 @@ fn push_run(q: &str, out: &mut Vec<Token>, start: usize, end: usize) {
         out.push(classify(body, body_start, body_end));
     }
     for (b, c) in trail.into_iter().rev() {
-        out.push(Token::new(
-            Kind::Punct(c),
-            b,
-            b + c.len_utf8(),
-            sub(q, b, b + c.len_utf8()),
-            false,
-        ));
+        out.push(Token::new(Kind::Punct(c), b, b + c.len_utf8(), sub(q, b, b + c.len_utf8()), false));
     }
 }
 
@@ -257,13 +222,7 @@ fn classify(body: &str, start: usize, end: usize) -> Token {
         return Token::new(Kind::Date(d), start, end, body, false);
     }
     if body.bytes().all(|b| b.is_ascii_digit()) {
-        return Token::new(
-            Kind::Number(body.parse().unwrap_or(u32::MAX)),
-            start,
-            end,
-            body,
-            false,
-        );
+        return Token::new(Kind::Number(body.parse().unwrap_or(u32::MAX)), start, end, body, false);
     }
     if let Some(n) = ordinal(&lower) {
         return Token::new(Kind::Ordinal(n), start, end, body, false);
@@ -294,29 +253,19 @@ fn is_email(s: &str) -> bool {
         return false;
     };
     !local.is_empty()
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
+        && local.chars().all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.')
 }
 
 /// `YYYY-MM-DD`, exactly, and a real date.
 fn iso_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     let shape = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
     if !shape {
         return None;
     }
@@ -347,9 +296,7 @@ fn is_clock(lower: &str) -> bool {
         Some(r) => (r, true),
         None => (lower, false),
     };
-    let digits = |s: &str, max: usize| {
-        !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
-    };
+    let digits = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
     match core.split_once(':') {
         Some((h, m)) => digits(h, 2) && m.len() == 2 && digits(m, 2),
         None => meridiem && digits(core, 2),
@@ -400,10 +347,7 @@ mod tests {
             kinds("on 2026-12-03 at 15:00, Dec. 3rd 3pm 42 jgarcia@example.com. 2026-02-30"),
             vec![
                 w("on"),
-                (
-                    Kind::Date(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()),
-                    "2026-12-03".into()
-                ),
+                (Kind::Date(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()), "2026-12-03".into()),
                 w("at"),
                 (Kind::Clock, "15:00".into()),
                 (Kind::Punct(','), ",".into()),
@@ -424,20 +368,13 @@ mod tests {
     #[test]
     fn quotes() {
         let t = tokenize(r#"meeting called "Q3 planning" and ‘budget review’ or 'x' 'unclosed"#);
-        let quotes: Vec<&str> = t
-            .iter()
-            .filter(|t| t.kind == Kind::Quote)
-            .map(|t| t.text.as_str())
-            .collect();
+        let quotes: Vec<&str> = t.iter().filter(|t| t.kind == Kind::Quote).map(|t| t.text.as_str()).collect();
         assert_eq!(quotes, vec!["Q3 planning", "budget review", "x"]);
         let q = t.iter().find(|t| t.kind == Kind::Quote).unwrap();
         assert_eq!(q.start, 15);
         assert_eq!(q.end, 28);
         // An unclosed double quote is punctuation; the rest is tokenized normally.
-        assert_eq!(
-            kinds("\"abc def"),
-            vec![(Kind::Punct('"'), "\"".into()), w("abc"), w("def")]
-        );
+        assert_eq!(kinds("\"abc def"), vec![(Kind::Punct('"'), "\"".into()), w("abc"), w("def")]);
     }
 
     #[test]

@@ -61,9 +61,7 @@ impl<'a> Names<'a> {
         let t = self.tok(i)?;
         let shaped = t.kind == Kind::Word
             && t.text.chars().next().is_some_and(char::is_alphabetic)
-            && t.text
-                .chars()
-                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-'))
+            && t.text.chars().all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-'))
             && t.text.chars().count() <= 40;
         (shaped && !words::is_name_stop(&t.lower)).then_some(t)
     }
@@ -93,10 +91,7 @@ impl<'a> Names<'a> {
     /// After a list: "… and me", "… & I" → the token after the self word.
     pub(super) fn followed_by_self(&self, end: usize) -> Option<usize> {
         let k = self.skip_seps(end);
-        let me = k > end
-            && self
-                .tok(k)
-                .is_some_and(|t| t.kind == Kind::Word && words::is_self(&t.lower));
+        let me = k > end && self.tok(k).is_some_and(|t| t.kind == Kind::Word && words::is_self(&t.lower));
         me.then_some(k + 1)
     }
 
@@ -108,10 +103,7 @@ impl<'a> Names<'a> {
         let mut text = String::new();
         let mut j = i;
         // "Dr. Smith", "Mr Jones"
-        if let Some(t) = self
-            .tok(i)
-            .filter(|t| t.kind == Kind::Word && words::is_title(&t.lower))
-        {
+        if let Some(t) = self.tok(i).filter(|t| t.kind == Kind::Word && words::is_title(&t.lower)) {
             let dot = self.punct(i + 1, '.') && self.attached(i + 1);
             let k = if dot { i + 2 } else { i + 1 };
             if (t.capitalized || !require_caps) && self.name_word(k).is_some() {
@@ -129,9 +121,7 @@ impl<'a> Names<'a> {
                 .filter(|_| self.name_word(j + 1).is_some_and(|n| n.capitalized))
         };
         let first = self.name_word(j).or_else(soft)?;
-        if (require_caps && !first.capitalized)
-            || (text.is_empty() && words::is_title(&first.lower))
-        {
+        if (require_caps && !first.capitalized) || (text.is_empty() && words::is_title(&first.lower)) {
             return None;
         }
         let caps = first.capitalized;
@@ -161,11 +151,7 @@ impl<'a> Names<'a> {
             if caps && !t.capitalized {
                 // Lower-case particles are kept only before a capitalised word: "van Beethoven".
                 let mut k = j;
-                while k < j + 3
-                    && self
-                        .name_word(k)
-                        .is_some_and(|p| !p.capitalized && words::is_particle(&p.lower))
-                {
+                while k < j + 3 && self.name_word(k).is_some_and(|p| !p.capitalized && words::is_particle(&p.lower)) {
                     k += 1;
                 }
                 match self.name_word(k) {
@@ -194,11 +180,7 @@ impl<'a> Names<'a> {
     /// A list of names from `i`; empty (with `end == i`) when there is no name at `i`.
     /// With `require_caps`, every name must start with a capital letter.
     pub(super) fn list(&self, i: usize, require_caps: bool) -> List {
-        let mut out = List {
-            names: Vec::new(),
-            end: i,
-            possessive: false,
-        };
+        let mut out = List { names: Vec::new(), end: i, possessive: false };
         let Some((name, end, possessive)) = self.item(i, require_caps) else {
             return out;
         };
@@ -234,11 +216,7 @@ mod tests {
     fn list(q: &str, caps: bool) -> (Vec<String>, usize, bool) {
         let t = tokenize(q);
         let timed = vec![false; t.len()];
-        let l = Names {
-            t: &t,
-            timed: &timed,
-        }
-        .list(0, caps);
+        let l = Names { t: &t, timed: &timed }.list(0, caps);
         (l.names, l.end, l.possessive)
     }
 
@@ -249,39 +227,21 @@ mod tests {
     #[test]
     fn multi_word_names_and_separators() {
         assert_eq!(names("Bob Smith and Zoë"), vec!["Bob Smith", "Zoë"]);
-        assert_eq!(
-            names("Alice, Bob, and Carol"),
-            vec!["Alice", "Bob", "Carol"]
-        );
-        assert_eq!(
-            names("Mary Ann O'Neil & José García or Li"),
-            vec!["Mary Ann O'Neil", "José García", "Li"]
-        );
+        assert_eq!(names("Alice, Bob, and Carol"), vec!["Alice", "Bob", "Carol"]);
+        assert_eq!(names("Mary Ann O'Neil & José García or Li"), vec!["Mary Ann O'Neil", "José García", "Li"]);
         assert_eq!(names("Ludwig van Beethoven"), vec!["Ludwig van Beethoven"]);
         assert_eq!(names("J. Smith"), vec!["J. Smith"]);
         assert_eq!(names("Dr. Jane Doe"), vec!["Dr. Jane Doe"]);
         assert_eq!(names("Dr. Who"), Vec::<String>::new());
         assert_eq!(names("Will Smith and Will"), vec!["Will Smith"]);
-        assert_eq!(
-            names("jgarcia@example.com and bob@example.org"),
-            vec!["jgarcia@example.com", "bob@example.org"]
-        );
+        assert_eq!(names("jgarcia@example.com and bob@example.org"), vec!["jgarcia@example.com", "bob@example.org"]);
     }
 
     #[test]
     fn lists_stop_where_names_stop() {
-        assert_eq!(
-            list("Tom about the budget", false),
-            (vec!["Tom".to_string()], 1, false)
-        );
-        assert_eq!(
-            list("Tom and me", false),
-            (vec!["Tom".to_string()], 1, false)
-        );
-        assert_eq!(
-            list("Sarah on Friday", false),
-            (vec!["Sarah".to_string()], 1, false)
-        );
+        assert_eq!(list("Tom about the budget", false), (vec!["Tom".to_string()], 1, false));
+        assert_eq!(list("Tom and me", false), (vec!["Tom".to_string()], 1, false));
+        assert_eq!(list("Sarah on Friday", false), (vec!["Sarah".to_string()], 1, false));
         assert_eq!(names("Bob Smith recently"), vec!["Bob Smith"]);
         assert_eq!(names("sarah smith tomorrow"), vec!["sarah smith"]);
         assert_eq!(names("the team"), Vec::<String>::new());
@@ -292,10 +252,7 @@ mod tests {
 
     #[test]
     fn possessives_end_the_list() {
-        assert_eq!(
-            list("Sarah and Tom's meetings", true),
-            (vec!["Sarah".to_string(), "Tom".to_string()], 3, true)
-        );
+        assert_eq!(list("Sarah and Tom's meetings", true), (vec!["Sarah".to_string(), "Tom".to_string()], 3, true));
         assert_eq!(list("sarah and tom", true), (vec![], 0, false));
     }
 }

@@ -205,10 +205,7 @@ pub(super) fn ends_topic(w: &str) -> bool {
 
 /// Single words that introduce a topic.
 pub(super) fn is_topic_marker_word(w: &str) -> bool {
-    matches!(
-        w,
-        "about" | "regarding" | "re" | "concerning" | "titled" | "entitled" | "called"
-    )
+    matches!(w, "about" | "regarding" | "re" | "concerning" | "titled" | "entitled" | "called")
 }
 
 /// Words too generic to be a topic on their own ("tell me about my day").
@@ -244,10 +241,7 @@ pub(super) fn is_generic_topic(w: &str) -> bool {
 
 /// Leading words dropped from a topic ("the budget" → "budget").
 pub(super) fn is_article(w: &str) -> bool {
-    matches!(
-        w,
-        "the" | "a" | "an" | "my" | "our" | "your" | "their" | "his" | "her" | "its"
-    )
+    matches!(w, "the" | "a" | "an" | "my" | "our" | "your" | "their" | "his" | "her" | "its")
 }
 
 /// Name particles that may stay lower-case inside a capitalised name ("Ludwig van Beethoven").
@@ -397,19 +391,7 @@ pub(super) fn is_presence_word(w: &str) -> bool {
 pub(super) fn is_auxiliary(w: &str) -> bool {
     matches!(
         w,
-        "does"
-            | "did"
-            | "do"
-            | "will"
-            | "is"
-            | "was"
-            | "are"
-            | "were"
-            | "can"
-            | "could"
-            | "has"
-            | "would"
-            | "should"
+        "does" | "did" | "do" | "will" | "is" | "was" | "are" | "were" | "can" | "could" | "has" | "would" | "should"
     )
 }
 

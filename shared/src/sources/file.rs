@@ -8,8 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, MAX_COLLECTIONS, MAX_FILE_BYTES,
-    MAX_ITEMS_PER_COLLECTION, SkippedItem, SourceError,
+    CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, MAX_COLLECTIONS,
+    MAX_FILE_BYTES, MAX_ITEMS_PER_COLLECTION, SkippedItem, SourceError,
 };
 use crate::time::Window;
 
@@ -161,7 +161,10 @@ fn file_label(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-async fn blocking<T: Send + 'static>(root: &Path, f: impl FnOnce() -> Result<T, SourceError> + Send + 'static) -> Result<T, SourceError> {
+async fn blocking<T: Send + 'static>(
+    root: &Path,
+    f: impl FnOnce() -> Result<T, SourceError> + Send + 'static,
+) -> Result<T, SourceError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| SourceError::Io { source_id: source_id(root), error: std::io::Error::other(e.to_string()) })?
@@ -184,7 +187,8 @@ impl CalendarSource for FileCalendars {
         let root = self.root.clone();
         blocking(&self.root, move || {
             let files = item_files(&path, "ics").map_err(|e| io(&root, e))?;
-            let mut fetched = Fetched { items: Vec::with_capacity(files.len()), skipped: Vec::new(), cache: CacheTier::Miss };
+            let mut fetched =
+                Fetched { items: Vec::with_capacity(files.len()), skipped: Vec::new(), cache: CacheTier::Miss };
             for file in files {
                 match read_item(&file, &id) {
                     Ok(text) => {

@@ -174,7 +174,10 @@ fn parse_url(url: &str) -> Result<Url, SourceError> {
     if let Some(kind) = url.strip_prefix("sample:") {
         return Ok(Url::Sample(kind.to_string()));
     }
-    Err(bad_url(url, "unsupported scheme (file:// and sample: are read here; CalDAV, CardDAV and feeds arrive with issue 4)"))
+    Err(bad_url(
+        url,
+        "unsupported scheme (file:// and sample: are read here; CalDAV, CardDAV and feeds arrive with issue 4)",
+    ))
 }
 
 fn bad_url(url: &str, reason: &str) -> SourceError {

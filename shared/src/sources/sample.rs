@@ -6,7 +6,9 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 
-use super::{CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError};
+use super::{
+    CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError,
+};
 use crate::ical::ParsedCalendar;
 use crate::time::Window;
 

@@ -70,7 +70,11 @@ impl DynamoStore {
         DynamoStore {
             client: aws_sdk_dynamodb::Client::new(sdk),
             table: table.to_string(),
-            backoff: Backoff { max_attempts: 6, base: std::time::Duration::from_millis(50), cap: std::time::Duration::from_secs(2) },
+            backoff: Backoff {
+                max_attempts: 6,
+                base: std::time::Duration::from_millis(50),
+                cap: std::time::Duration::from_secs(2),
+            },
         }
     }
 
@@ -102,7 +106,9 @@ impl DynamoStore {
         match created {
             Ok(_) => {}
             Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => return Ok(false),
-            Err(e) => return Err(self.err(format!("CreateTable: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)), 0)),
+            Err(e) => {
+                return Err(self.err(format!("CreateTable: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)), 0));
+            }
         }
         let ttl = TimeToLiveSpecification::builder()
             .attribute_name("expires_at")
@@ -115,7 +121,9 @@ impl DynamoStore {
             .time_to_live_specification(ttl)
             .send()
             .await
-            .map_err(|e| self.err(format!("UpdateTimeToLive: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)), 0))?;
+            .map_err(|e| {
+                self.err(format!("UpdateTimeToLive: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)), 0)
+            })?;
         Ok(true)
     }
 
@@ -142,12 +150,7 @@ impl DynamoStore {
     async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), TimingError> {
         let mut attempt = 0;
         loop {
-            let sent = self
-                .client
-                .batch_write_item()
-                .request_items(self.table.clone(), requests.clone())
-                .send()
-                .await;
+            let sent = self.client.batch_write_item().request_items(self.table.clone(), requests.clone()).send().await;
             let last = attempt + 1 >= self.backoff.max_attempts;
             match sent {
                 Ok(out) => {
@@ -156,7 +159,10 @@ impl DynamoStore {
                         return Ok(());
                     }
                     if last {
-                        return Err(self.err(format!("{} items still unprocessed after {} attempts", requests.len(), attempt + 1), requests.len()));
+                        return Err(self.err(
+                            format!("{} items still unprocessed after {} attempts", requests.len(), attempt + 1),
+                            requests.len(),
+                        ));
                     }
                 }
                 Err(e) => {
@@ -196,7 +202,8 @@ impl DynamoStore {
                 .await
                 .map_err(|e| self.err(format!("Query: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)), 0))?;
             for item in page.items.unwrap_or_default() {
-                let r: TimingRecord = serde_dynamo::from_item(item).map_err(|e| self.err(format!("decoding a record: {e}"), 0))?;
+                let r: TimingRecord =
+                    serde_dynamo::from_item(item).map_err(|e| self.err(format!("decoding a record: {e}"), 0))?;
                 out.push(r);
             }
             match page.last_evaluated_key {
@@ -254,10 +261,11 @@ impl TimingStore for DynamoStore {
                 None => break,
             }
         }
-        let pages: Vec<_> = futures::stream::iter(partitions.into_iter().map(|pk| self.query_partition(pk, &from, &to)))
-            .buffer_unordered(QUERY_CONCURRENCY)
-            .collect()
-            .await;
+        let pages: Vec<_> =
+            futures::stream::iter(partitions.into_iter().map(|pk| self.query_partition(pk, &from, &to)))
+                .buffer_unordered(QUERY_CONCURRENCY)
+                .collect()
+                .await;
         let mut out = Vec::new();
         for p in pages {
             out.extend(p?.into_iter().filter(|r| r.at >= since && r.at < until));
@@ -300,8 +308,13 @@ mod tests {
         assert_eq!(sort_key(&rec("r1", None)), "2026-11-27T10:00:00.123Z#r1#req");
         assert_eq!(sort_key(&rec("r1", Some(7))), "2026-11-27T10:00:00.123Z#r1#s007");
         assert!(partition_key(&rec("r1", None)).starts_with("2026-11-27#"));
-        assert_eq!(partition_key(&rec("r1", None)), partition_key(&rec("r1", Some(3))), "a request's records share a partition");
-        let shards: std::collections::HashSet<_> = (0..100).map(|i| partition_key(&rec(&format!("req-{i}"), None))).collect();
+        assert_eq!(
+            partition_key(&rec("r1", None)),
+            partition_key(&rec("r1", Some(3))),
+            "a request's records share a partition"
+        );
+        let shards: std::collections::HashSet<_> =
+            (0..100).map(|i| partition_key(&rec(&format!("req-{i}"), None))).collect();
         assert_eq!(shards.len(), SHARDS as usize);
     }
 }

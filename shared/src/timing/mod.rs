@@ -152,12 +152,8 @@ impl TimingStore for JsonlStore {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             tokio::fs::create_dir_all(dir).await.map_err(|e| self.io(e))?;
         }
-        let mut f = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .await
-            .map_err(|e| self.io(e))?;
+        let mut f =
+            tokio::fs::OpenOptions::new().create(true).append(true).open(&self.path).await.map_err(|e| self.io(e))?;
         // One write call per request keeps a request's lines together.
         f.write_all(&buf).await.map_err(|e| self.io(e))?;
         f.flush().await.map_err(|e| self.io(e))
