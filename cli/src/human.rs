@@ -167,3 +167,32 @@ pub fn coordinate(r: &CoordinateResponse) -> String {
     }
     out
 }
+
+/// Timing records, one line each, requests first in each group.
+pub fn timings(records: &[kenny::timing::TimingRecord]) -> String {
+    let mut out = String::new();
+    if records.is_empty() {
+        out.push_str("no timing records in that window\n");
+    }
+    for r in records {
+        let what = match r.step {
+            None => format!(
+                "request  total {:.2} ms, critical path {:.2} ms, steps {:.2} ms, in flight {}{}",
+                r.duration_ms,
+                r.critical_path_ms.unwrap_or_default(),
+                r.sum_of_steps_ms.unwrap_or_default(),
+                r.max_in_flight.unwrap_or_default(),
+                if r.sequential == Some(true) { ", sequential" } else { "" }
+            ),
+            Some(i) => format!(
+                "  step {i} {} +{:.2} ms {:.2} ms via {}",
+                r.capability,
+                r.start_ms,
+                r.duration_ms,
+                r.transport.as_deref().unwrap_or("-")
+            ),
+        };
+        let _ = writeln!(out, "{} {} {:<8} {what}", r.at.format("%Y-%m-%d %H:%M:%S"), &r.request_id, r.status);
+    }
+    out
+}

@@ -129,6 +129,14 @@ enum TimingsCommand {
     /// Create the DynamoDB table KENNY_TIMINGS=dynamodb://TABLE names, as template.yaml defines
     /// it (for a local DynamoDB-compatible server; in AWS the stack creates it).
     CreateTable,
+    /// Show the timing records of a recent window, read from KENNY_TIMINGS (a Query in DynamoDB).
+    Show {
+        /// How far back: e.g. 30m, 6h, 2d.
+        #[arg(long, default_value = "1h")]
+        since: String,
+        #[command(flatten)]
+        out: Output,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +202,7 @@ async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Sample { dir, events, contacts, calendars, seed } => sample(dir, events, contacts, calendars, seed),
         Command::Timings { command: TimingsCommand::CreateTable } => create_table().await,
+        Command::Timings { command: TimingsCommand::Show { since, out } } => show_timings(&since, out).await,
         Command::Ask { question, now, tz, sequential, out } => {
             let mut req = json!({"question": question, "sequential": sequential});
             if let Some(n) = now {
@@ -289,6 +298,48 @@ async fn coordinate(req: Value, out: Output) -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&resp).unwrap_or_default());
             } else {
                 print!("{}", human::coordinate(&resp));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(ApiError::from_error(&e), out.json),
+    }
+}
+
+/// `30m`, `6h`, `2d` → a duration (at most 400 days).
+fn parse_since(since: &str) -> Option<chrono::Duration> {
+    let s = since.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok().filter(|n| (1..=400 * 24 * 60).contains(n))?;
+    match unit {
+        "m" | "min" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n).filter(|_| n <= 400),
+        _ => None,
+    }
+}
+
+async fn show_timings(since: &str, out: Output) -> ExitCode {
+    let Some(back) = parse_since(since) else {
+        return report(
+            ApiError::invalid(Some("since"), format!("{since:?} is not a duration like 30m, 6h or 2d")),
+            out.json,
+        );
+    };
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => return report(ApiError::from_error(&e), out.json),
+    };
+    let store = match kenny::timing::open_store(&config.timings).await {
+        Ok(s) => s,
+        Err(e) => return report(ApiError::from_error(&e), out.json),
+    };
+    let now = chrono::Utc::now();
+    match store.query(now - back, now + chrono::Duration::minutes(1)).await {
+        Ok(records) => {
+            if out.json {
+                println!("{}", serde_json::to_string_pretty(&records).unwrap_or_default());
+            } else {
+                print!("{}", human::timings(&records));
             }
             ExitCode::SUCCESS
         }

@@ -154,21 +154,11 @@ impl Capabilities {
 }
 
 fn not_served(capability: Capability) -> ApiError {
-    ApiError {
-        code: "not_found".into(),
-        message: format!("{capability} is not served by this process"),
-        field: None,
-        status: 404,
-    }
+    ApiError::new("not_found", 404, format!("{capability} is not served by this process"))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(|e| ApiError {
-        code: "internal".into(),
-        message: format!("could not encode the response: {e}"),
-        field: None,
-        status: 500,
-    })
+    serde_json::to_value(v).map_err(|e| ApiError::internal(format!("could not encode the response: {e}")))
 }
 
 /// Everything one process needs: configuration, capabilities, and the coordinator calling

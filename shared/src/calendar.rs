@@ -377,9 +377,7 @@ impl CalendarService {
                             Ok((occurrences, truncated, f.skipped, f.cache))
                         })
                         .await
-                        .unwrap_or_else(|e| {
-                            Err(ApiError { code: "internal".into(), message: e.to_string(), field: None, status: 500 })
-                        }),
+                        .unwrap_or_else(|e| Err(ApiError::internal(e.to_string()))),
                         Err(e) => Err(ApiError::from_error(&e)),
                     };
                     (info, expanded)

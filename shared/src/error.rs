@@ -57,6 +57,16 @@ impl ApiError {
         ApiError { code: err.code().to_string(), message, field: err.field().map(str::to_string), status: err.status() }
     }
 
+    /// An error that is not about a request field: a failure with its code and HTTP status.
+    pub fn new(code: &str, status: u16, message: impl Into<String>) -> Self {
+        ApiError { code: code.into(), message: message.into(), field: None, status }
+    }
+
+    /// An `internal` error (500): something on Kenny's side that should not happen.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new("internal", 500, message)
+    }
+
     /// An `invalid_request` error about one field.
     pub fn invalid(field: Option<&str>, message: impl Into<String>) -> Self {
         ApiError {

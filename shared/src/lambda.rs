@@ -191,7 +191,7 @@ impl FunctionState {
                     _ => {}
                 }
                 let resp = coordinator.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
-                serde_json::to_value(&resp).map_err(|e| internal(e.to_string()))
+                serde_json::to_value(&resp).map_err(|e| ApiError::internal(e.to_string()))
             }
         }
     }
@@ -223,34 +223,15 @@ impl FunctionState {
 }
 
 fn not_served(what: &str) -> ApiError {
-    ApiError {
-        code: "not_found".into(),
-        message: format!("this function does not serve {what}"),
-        field: None,
-        status: 404,
-    }
+    ApiError::new("not_found", 404, format!("this function does not serve {what}"))
 }
 
 fn timeout(what: &str) -> ApiError {
-    ApiError {
-        code: "timeout".into(),
-        message: format!("{what} did not finish before the deadline"),
-        field: None,
-        status: 504,
-    }
-}
-
-fn internal(message: String) -> ApiError {
-    ApiError { code: "internal".into(), message, field: None, status: 500 }
+    ApiError::new("timeout", 504, format!("{what} did not finish before the deadline"))
 }
 
 fn too_large(len: usize) -> ApiError {
-    ApiError {
-        code: "too_large".into(),
-        message: format!("the request body is {len} bytes; at most {MAX_BODY_BYTES} are accepted"),
-        field: None,
-        status: 413,
-    }
+    ApiError::new("too_large", 413, format!("the request body is {len} bytes; at most {MAX_BODY_BYTES} are accepted"))
 }
 
 /// The deadline as tokio's clock sees it, less the reserve for answering. A deadline more than a
@@ -342,12 +323,11 @@ async fn http(
         None => state.route(&method, &path),
     };
     let Some(route) = route else {
-        let e = ApiError {
-            code: "not_found".into(),
-            message: format!("no route {method} {}", path.chars().take(200).collect::<String>()),
-            field: None,
-            status: 404,
-        };
+        let e = ApiError::new(
+            "not_found",
+            404,
+            format!("no route {method} {}", path.chars().take(200).collect::<String>()),
+        );
         return fail(e);
     };
     let raw = req.body.unwrap_or_default();

@@ -74,16 +74,12 @@ impl Sibling for InProcess {
         let caps = self.caps.clone();
         tokio::spawn(async move { caps.invoke(capability, params).await })
             .await
-            .map_err(|e| internal(format!("{capability} stopped unexpectedly: {e}")))?
+            .map_err(|e| ApiError::internal(format!("{capability} stopped unexpectedly: {e}")))?
     }
 
     fn transport(&self) -> &'static str {
         "in_process"
     }
-}
-
-fn internal(message: String) -> ApiError {
-    ApiError { code: "internal".into(), message, field: None, status: 500 }
 }
 
 /// Calls the sibling Lambda functions through the Invoke API (one client per container).
@@ -191,7 +187,7 @@ fn with_status(mut e: ApiError) -> ApiError {
 }
 
 fn bad_reply(function: &str, why: &str) -> ApiError {
-    ApiError { code: "sibling_bad_reply".into(), message: format!("{function}: {why}"), field: None, status: 502 }
+    ApiError::new("sibling_bad_reply", 502, format!("{function}: {why}"))
 }
 
 /// `{"errorType", "errorMessage"}`, whose message is our own error body when our handler
@@ -224,7 +220,7 @@ impl Sibling for LambdaInvoke {
     #[instrument(skip(self, params), fields(function = self.function(capability)))]
     async fn call(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
         let function = self.function(capability).to_string();
-        let payload = serde_json::to_vec(&params).map_err(|e| internal(e.to_string()))?;
+        let payload = serde_json::to_vec(&params).map_err(|e| ApiError::internal(e.to_string()))?;
         let mut retry = 0;
         loop {
             match self.attempt(&function, &payload).await {

@@ -316,3 +316,89 @@ async fn metrics_cover_latency_steps_speedup_errors_and_cold_starts() {
         }
     }
 }
+
+/// A store that always fails, as DynamoDB does when it is unreachable.
+#[derive(Debug)]
+struct Down;
+
+#[async_trait]
+impl kenny::timing::TimingStore for Down {
+    async fn write(&self, _: &[kenny::timing::TimingRecord]) -> Result<(), kenny::timing::TimingError> {
+        Err(kenny::timing::TimingError::Dynamo { table: "t".into(), message: "unreachable".into(), unwritten: 3 })
+    }
+    async fn query(
+        &self,
+        _: chrono::DateTime<chrono::Utc>,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<kenny::timing::TimingRecord>, kenny::timing::TimingError> {
+        Ok(Vec::new())
+    }
+}
+
+/// Captured log output.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_timing_write_keeps_the_answer_logs_the_records_for_replay_and_counts_it() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sink = Arc::new(kenny::metrics::Memory::default());
+    let c = Coordinator::new(Fake::new(1), Arc::new(Down), sink.clone(), chrono_tz::UTC, Limits::default());
+    let plan = json!({"steps": [step("a", json!({}), &[]), step("b", json!({}), &["a"])]});
+    let r = c.handle(request(plan, false), "lost-1", None).await.unwrap();
+    assert!(!r.degraded && r.errors.is_empty(), "the user's answer does not depend on the record");
+    let failures: Vec<_> = sink.lines().into_iter().filter(|l| l.get("TimingWriteFailures").is_some()).collect();
+    assert_eq!(failures[0]["TimingWriteFailures"], 1.0);
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let line: Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["fields"]["message"] == "timing records not written")
+        .expect("one structured line");
+    let records: Vec<kenny::timing::TimingRecord> =
+        serde_json::from_str(line["fields"]["records"].as_str().unwrap()).unwrap();
+    assert_eq!(records.len(), 3, "the request and both steps, ready to replay");
+    assert!(records.iter().all(|r| r.request_id == "lost-1"));
+    assert_eq!(line["fields"]["code"], "timing_store_failed");
+}
+
+#[test]
+fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
+    let tz = chrono_tz::America::New_York;
+    let now = chrono::TimeZone::with_ymd_and_hms(&tz, 2026, 11, 27, 10, 0, 0).unwrap();
+    let q = kenny::question::parse("meetings with Bob Smith and Zoë next week about the budget", now).unwrap();
+    let plan = kenny::coordinate::question_plan(&q, now, tz);
+    assert_eq!(
+        serde_json::to_value(&plan).unwrap(),
+        json!({"steps": [
+            {"id": "person_1", "capability": "contacts.resolve", "params": {"query": "Bob Smith"}},
+            {"id": "person_2", "capability": "contacts.resolve", "params": {"query": "Zoë"}},
+            {"id": "calendar", "capability": "calendar.read", "depends_on": ["person_1", "person_2"], "params": {
+                "start": "2026-11-30T00:00:00-05:00", "end": "2026-12-07T00:00:00-05:00", "timezone": "America/New_York",
+                "attendees": [{"$ref": "person_1/resolved/emails", "default": "Bob Smith"},
+                              {"$ref": "person_2/resolved/emails", "default": "Zoë"}],
+                "text": "budget"}}
+        ]})
+    );
+    let valid = plan.validate().unwrap();
+    assert_eq!(valid.steps[2].deps, vec![0, 1]);
+    // No people, no time: one read of the next seven days from the start of today.
+    let q = kenny::question::parse("what's on my calendar?", now).unwrap();
+    let plan = serde_json::to_value(kenny::coordinate::question_plan(&q, now, tz)).unwrap();
+    assert_eq!(plan["steps"].as_array().unwrap().len(), 1);
+    assert_eq!(plan["steps"][0]["params"]["start"], "2026-11-27T00:00:00-05:00");
+    assert_eq!(plan["steps"][0]["params"]["end"], "2026-12-04T00:00:00-05:00");
+}

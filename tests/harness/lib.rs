@@ -193,8 +193,13 @@ pub fn moto() -> Server {
 /// local AWS settings and the Lambda endpoint pointing back at this watch), up to `concurrency`
 /// instances per function.
 pub fn watch(env: &[(&str, String)], concurrency: usize) -> Server {
-    require("cargo-lambda", "pip install cargo-lambda");
     binaries();
+    watch_with(env, concurrency, false)
+}
+
+/// [`watch`], optionally building and running the functions in release mode (benchmarks).
+pub fn watch_with(env: &[(&str, String)], concurrency: usize, release: bool) -> Server {
+    require("cargo-lambda", "pip install cargo-lambda");
     let port = free_port();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -210,6 +215,9 @@ pub fn watch(env: &[(&str, String)], concurrency: usize) -> Server {
         "--concurrency",
         &concurrency.to_string(),
     ]);
+    if release {
+        cmd.arg("--release");
+    }
     let mut vars: Vec<(String, String)> = LOCAL_AWS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     vars.push(("AWS_ENDPOINT_URL_LAMBDA".into(), format!("http://127.0.0.1:{port}")));
     vars.push(("KENNY_CALENDAR_READ_FUNCTION".into(), "calendar-read".into()));
@@ -235,10 +243,17 @@ pub fn watch(env: &[(&str, String)], concurrency: usize) -> Server {
 /// would: `(HTTP status, X-Amz-Function-Error header, body as JSON — or as a string if it is not)`.
 pub fn invoke(watch: &Server, function: &str, payload: &serde_json::Value) -> (u16, Option<String>, serde_json::Value) {
     let url = format!("{}/2015-03-31/functions/{function}/invocations", watch.url());
-    let resp = reqwest::blocking::Client::builder()
-        .timeout(std::time::Duration::from_secs(120))
-        .build()
-        .and_then(|c| c.post(&url).json(payload).send())
+    static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(120))
+            .build()
+            .expect("an HTTP client")
+    });
+    let resp = client
+        .post(&url)
+        .json(payload)
+        .send()
         .unwrap_or_else(|e| panic!("invoking {function}: {e}\n{}", watch.output()));
     let status = resp.status().as_u16();
     let function_error = resp.headers().get("x-amz-function-error").and_then(|v| v.to_str().ok()).map(str::to_string);

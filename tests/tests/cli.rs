@@ -93,6 +93,15 @@ fn ask_resolves_people_concurrently_and_reads_their_meetings() {
     for word in ["Sarah", "Tom", "sarah", "northwind", "meetings", "person_1"] {
         assert!(!text.contains(word), "timing records must hold no personal data ({word}): {text}");
     }
+    let shown = kenny(dir.path(), &["timings", "show", "--since", "2h"], &[]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown.stdout.contains(t["request_id"].as_str().unwrap()) && shown.stdout.contains("in flight 2"),
+        "{}",
+        shown.stdout
+    );
+    let bad = kenny(dir.path(), &["timings", "show", "--since", "soon", "--json"], &[]);
+    assert_eq!((bad.code, bad.json()["error"]["field"].as_str()), (2, Some("since")));
 }
 
 #[test]

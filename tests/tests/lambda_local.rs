@@ -36,14 +36,18 @@ fn assert_concurrent_lambda_steps(t: &Value) {
     assert!(a0 < b1 && b0 < a1, "contact steps overlap: {t}");
 }
 
-async fn records(moto: &Server, table: &str, request_id: &str) -> Vec<kenny::timing::TimingRecord> {
+async fn store(moto: &Server, table: &str) -> kenny::timing::dynamo::DynamoStore {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(moto.url())
         .test_credentials()
         .load()
         .await;
-    let store = kenny::timing::dynamo::DynamoStore::new(&sdk, table);
+    kenny::timing::dynamo::DynamoStore::new(&sdk, table)
+}
+
+async fn records(moto: &Server, table: &str, request_id: &str) -> Vec<kenny::timing::TimingRecord> {
+    let store = store(moto, table).await;
     let now = chrono::Utc::now();
     let all = store.query(now - chrono::Duration::minutes(30), now + chrono::Duration::minutes(5)).await.unwrap();
     all.into_iter().filter(|r| r.request_id == request_id).collect()
@@ -80,6 +84,15 @@ fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dyn
     assert_eq!(recs[0].kind, kenny::timing::RecordKind::Request);
     assert_eq!(recs[0].max_in_flight, Some(2));
     assert!(recs[1..].iter().all(|r| r.transport.as_deref() == Some("lambda")));
+    // Writing the same records again (a retry, a replay) leaves one copy of each.
+    rt.block_on(async { store(&moto, table).await.write(&recs).await }).unwrap();
+    assert_eq!(rt.block_on(records(&moto, table, &id)), recs);
+
+    // The same records through the CLI, as a person checks the local table.
+    let shown = kenny(dir.path(), &["timings", "show", "--since", "30m", "--json"], &env_ref);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let listed = shown.json();
+    assert_eq!(listed.as_array().unwrap().iter().filter(|r| r["request_id"] == id.as_str()).count(), 4);
     let text = serde_json::to_string(&recs).unwrap();
     for word in ["Sarah", "Tom", "northwind", "meetings"] {
         assert!(!text.contains(word), "no personal data in timing records ({word})");
