@@ -1,12 +1,14 @@
-//! `scripts/bench`'s end-to-end benchmark: the sample question through the local Lambda path
-//! (`cargo lambda watch --release`, `coordinate` invoking its siblings through watch's Invoke
-//! API), concurrent plan vs the same requests with `sequential: true`. Prints median and p95 of
+//! `scripts/bench`'s end-to-end benchmark: the sample question through the local Lambda path —
+//! `cargo lambda watch --only-lambda-apis` (its runtime and Invoke API) serving the prebuilt
+//! release binaries (`target/release/{calendar-read,contacts-resolve,coordinate}`), `coordinate`
+//! invoking its siblings through the Invoke API — concurrent plan vs the same requests with
+//! `sequential: true`. Prints median and p95 of
 //! the client-observed latency, Kenny's own total, and the coordinator's overhead (total minus
 //! the critical path, i.e. minus the slowest branch).
 
 use std::time::Instant;
 
-use kenny_tests::{invoke, watch_with};
+use kenny_tests::{invoke, run_function, watch_with, workspace};
 use serde_json::json;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -22,6 +24,12 @@ fn main() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let env = vec![("KENNY_TIMINGS", format!("file://{}/timings.jsonl", dir.path().display()))];
     let w = watch_with(&env, 4, true);
+    let release = workspace().join("target/release");
+    // Two contacts-resolve processes: the plan resolves two people at once.
+    let mut children: Vec<_> = ["coordinate", "calendar-read", "contacts-resolve", "contacts-resolve"]
+        .iter()
+        .map(|f| run_function(&w, &release.join(f), f, &env))
+        .collect();
     let ask = |sequential: bool| {
         json!({"question": "what meetings do I have with Sarah and Tom next week?",
                "now": "2026-11-27T10:00:00-05:00", "timezone": "America/New_York", "sequential": sequential})
@@ -64,5 +72,9 @@ fn main() {
             percentile(&overhead, 50.0),
             percentile(&overhead, 95.0),
         );
+    }
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
     }
 }

@@ -10,24 +10,37 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// Builds every binary of the workspace once per test process, the way `cargo lambda watch`
-/// builds them (`cargo build --bin …` resolves features over the whole workspace), so neither
-/// the tests nor watch compile a second variant. Returns `(binary name, path)` pairs.
+/// How the binaries are built before tests: the functions together (identical dependencies)
+/// and the CLI on its own, as `scripts/test` and `scripts/dev` build them. `cargo lambda watch`
+/// runs `cargo run --bin <function>` on a function's first invoke and may still compile a
+/// variant of its own then (seen in release builds), so invokes allow minutes, not seconds.
+pub const BUILDS: [&[&str]; 2] =
+    [&["--bin", "kenny"], &["--bin", "calendar-read", "--bin", "contacts-resolve", "--bin", "coordinate"]];
+
+/// Builds every binary once per test process, as [`BUILDS`] says. Returns `(name, path)` pairs.
 pub fn binaries() -> &'static [(String, PathBuf)] {
     static BINS: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
     BINS.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args(["build", "-q", "--workspace", "--bins", "--message-format=json"])
-            .current_dir(workspace())
-            .output()
-            .expect("cargo build could not start");
-        assert!(out.status.success(), "building the binaries failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter_map(|m| Some((m["target"]["name"].as_str()?.to_string(), PathBuf::from(m["executable"].as_str()?))))
-            .collect()
+        let mut found = Vec::new();
+        for targets in BUILDS {
+            let out = Command::new(&cargo)
+                .args(["build", "-q", "--message-format=json"])
+                .args(targets)
+                .current_dir(workspace())
+                .output()
+                .expect("cargo build could not start");
+            assert!(out.status.success(), "building {targets:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            found.extend(
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                    .filter_map(|m| {
+                        Some((m["target"]["name"].as_str()?.to_string(), PathBuf::from(m["executable"].as_str()?)))
+                    }),
+            );
+        }
+        found
     })
 }
 
@@ -216,7 +229,9 @@ pub fn watch_with(env: &[(&str, String)], concurrency: usize, release: bool) -> 
         &concurrency.to_string(),
     ]);
     if release {
-        cmd.arg("--release");
+        // Benchmarks: watch serves only the runtime and Invoke APIs; the caller runs prebuilt
+        // release binaries against it (see `run_function`), so nothing compiles on an invoke.
+        cmd.arg("--only-lambda-apis");
     }
     let mut vars: Vec<(String, String)> = LOCAL_AWS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     vars.push(("AWS_ENDPOINT_URL_LAMBDA".into(), format!("http://127.0.0.1:{port}")));
@@ -239,14 +254,43 @@ pub fn watch_with(env: &[(&str, String)], concurrency: usize, release: bool) -> 
     Server::start(cmd, port, "cargo-lambda-watch", std::time::Duration::from_secs(120))
 }
 
+/// Runs a prebuilt function binary against a `watch_with(.., release = true)` server's runtime
+/// API, as Lambda runs `bootstrap`: one process serves one invocation at a time.
+pub fn run_function(watch: &Server, binary: &Path, function: &str, env: &[(&str, String)]) -> std::process::Child {
+    let mut cmd = Command::new(binary);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("KENNY_") || k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("AWS_LAMBDA_RUNTIME_API", format!("{}/.rt/{function}", watch.url()))
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "local")
+        .env("AWS_ENDPOINT_URL_LAMBDA", watch.url())
+        .env("KENNY_CALENDAR_READ_FUNCTION", "calendar-read")
+        .env("KENNY_CONTACTS_RESOLVE_FUNCTION", "contacts-resolve");
+    for (k, v) in LOCAL_AWS {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    cmd.spawn().unwrap_or_else(|e| panic!("{} could not start: {e}", binary.display()))
+}
+
 /// Invokes `function` through the Lambda Invoke API of `watch` (RequestResponse), as any SDK
 /// would: `(HTTP status, X-Amz-Function-Error header, body as JSON — or as a string if it is not)`.
 pub fn invoke(watch: &Server, function: &str, payload: &serde_json::Value) -> (u16, Option<String>, serde_json::Value) {
     let url = format!("{}/2015-03-31/functions/{function}/invocations", watch.url());
     static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
     let client = CLIENT.get_or_init(|| {
+        // Generous: should watch still compile a function on its first invoke, that is not a failure.
         reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(120))
+            .timeout(std::time::Duration::from_secs(300))
             .build()
             .expect("an HTTP client")
     });
