@@ -675,12 +675,7 @@ fn timing_records(
             cache: s.cache.clone(),
             transport: Some(s.transport.clone()),
             cold_start,
-            total_ms: None,
-            critical_path_ms: None,
-            sum_of_steps_ms: None,
-            max_in_flight: None,
-            sequential: None,
-            window_kind: None,
+            ..TimingRecord::default()
         });
     }
     out

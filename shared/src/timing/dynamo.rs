@@ -290,16 +290,7 @@ mod tests {
             start_ms: 0.0,
             duration_ms: 1.0,
             status: "ok".into(),
-            error_code: None,
-            cache: None,
-            transport: None,
-            cold_start: false,
-            total_ms: None,
-            critical_path_ms: None,
-            sum_of_steps_ms: None,
-            max_in_flight: None,
-            sequential: None,
-            window_kind: None,
+            ..TimingRecord::default()
         }
     }
 

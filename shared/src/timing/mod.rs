@@ -18,7 +18,7 @@ use tokio::io::AsyncWriteExt;
 use crate::error::ErrorCode;
 
 /// One timing record: either the whole coordinate request or one of its steps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimingRecord {
     /// The coordinate request's id (the Lambda request id, or a UUID in process).
     pub request_id: String,
@@ -69,10 +69,11 @@ pub struct TimingRecord {
 }
 
 /// Whether a record describes a request or a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// The whole coordinate request.
+    #[default]
     Request,
     /// One step of it.
     Step,
@@ -242,16 +243,13 @@ mod tests {
             start_ms: 0.0,
             duration_ms: 1.5,
             status: "ok".into(),
-            error_code: None,
-            cache: None,
-            transport: None,
             cold_start: true,
             total_ms: Some(1.5),
             critical_path_ms: Some(1.0),
             sum_of_steps_ms: Some(2.0),
             max_in_flight: Some(2),
             sequential: Some(false),
-            window_kind: None,
+            ..TimingRecord::default()
         }
     }
 
