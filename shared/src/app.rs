@@ -89,16 +89,6 @@ impl ContactService {
         }
         self.index.resolve(req).map_err(|e| ApiError::from_error(&e))
     }
-
-    /// Contacts indexed.
-    pub fn len(&self) -> usize {
-        self.index.len()
-    }
-
-    /// True when no contact was loaded.
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
-    }
 }
 
 /// The data capabilities this process serves, callable by name with JSON. A Lambda function

@@ -127,12 +127,6 @@ impl DynamoStore {
         Ok(true)
     }
 
-    /// The same store with another retry policy (tests use a short one).
-    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = backoff;
-        self
-    }
-
     fn err(&self, message: String, unwritten: usize) -> TimingError {
         TimingError::Dynamo { table: self.table.clone(), message, unwritten }
     }

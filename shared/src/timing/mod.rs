@@ -130,11 +130,6 @@ impl JsonlStore {
         JsonlStore { path: path.into(), lock: tokio::sync::Mutex::new(()) }
     }
 
-    /// The file it writes.
-    pub fn path(&self) -> &std::path::Path {
-        &self.path
-    }
-
     fn io(&self, source: std::io::Error) -> TimingError {
         TimingError::Io { path: self.path.display().to_string(), source }
     }
