@@ -269,7 +269,7 @@ async fn capability(cap: Capability, req: Value, out: Output) -> ExitCode {
         Ok(a) => a,
         Err(e) => return report(e, out.json),
     };
-    match app.caps.invoke(cap, req).await {
+    match app.caps.invoke(cap, req, None).await {
         Ok(reply) => {
             if out.json {
                 println!("{}", serde_json::to_string_pretty(&reply.body).unwrap_or_default());

@@ -2,18 +2,22 @@
 //! built once per process (a CLI run or a Lambda container) and shared by every request.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
+use tokio::time::Instant;
 use tracing::warn;
 
 use crate::calendar::{CalendarService, ReadRequest};
 use crate::config::Config;
-use crate::contacts::{ContactIndex, ResolveRequest};
+use crate::contacts::{Contact, ContactIndex, ResolveRequest};
 use crate::coordinate::{Coordinator, Limits};
 use crate::error::{ApiError, ErrorCode, parse_request};
+use crate::http::{Http, HttpOptions};
 use crate::plan::Capability;
+use crate::secrets::Credentials;
 use crate::sibling::{InProcess, Reply};
-use crate::sources::{ContactDirectory, calendar_source, contact_directory};
+use crate::sources::{ContactDirectory, Network, SourceError, calendar_source, contact_directory};
 
 /// Why the process could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +31,12 @@ pub enum AppError {
     /// The timing store is unusable.
     #[error(transparent)]
     Timing(#[from] crate::timing::TimingError),
+    /// DAV credentials could not be loaded.
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Http(#[from] crate::http::HttpError),
 }
 
 impl ErrorCode for AppError {
@@ -35,6 +45,8 @@ impl ErrorCode for AppError {
             AppError::Config(e) => e.code(),
             AppError::Source(e) => e.code(),
             AppError::Timing(e) => e.code(),
+            AppError::Secret(e) => e.code(),
+            AppError::Http(e) => e.code(),
         }
     }
     fn status(&self) -> u16 {
@@ -51,43 +63,135 @@ pub async fn sdk_config() -> &'static aws_config::SdkConfig {
     SDK.get_or_init(aws_config::load_from_env).await
 }
 
-/// The `contacts.resolve` capability: an index built once from every directory.
+/// One directory's part of the index.
+#[derive(Debug, Clone)]
+enum Part {
+    /// Loaded at `version` (`None`: never changes).
+    Loaded { version: Option<String>, contacts: Vec<Contact> },
+    /// The last load failed; retried on the next request.
+    Failed(ApiError),
+}
+
+/// The index and what it was built from.
+#[derive(Debug)]
+struct Snapshot {
+    index: ContactIndex,
+    parts: Vec<Part>,
+}
+
+/// The `contacts.resolve` capability: one index over every directory, built at start-up and
+/// rebuilt when a directory's version moves (a CardDAV book's `sync-token`/`getctag`) or a
+/// directory that failed comes back. Files and the sample are read once. When a version check
+/// fails, the last good index keeps answering (and the failure is logged).
 #[derive(Debug)]
 pub struct ContactService {
-    index: ContactIndex,
-    load_errors: Vec<ApiError>,
+    directories: Vec<Arc<dyn ContactDirectory>>,
+    timeout: Duration,
+    snapshot: tokio::sync::RwLock<Arc<Snapshot>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+async fn load_part(dir: &Arc<dyn ContactDirectory>, timeout: Duration) -> Part {
+    let loaded = match tokio::time::timeout(timeout, dir.load()).await {
+        Ok(r) => r,
+        Err(_) => Err(SourceError::Timeout { source_id: dir.describe(), millis: timeout.as_millis() }),
+    };
+    match loaded {
+        Ok(loaded) => {
+            if !loaded.skipped.is_empty() {
+                warn!(skipped = loaded.skipped.len(), "some contact cards could not be parsed");
+            }
+            Part::Loaded { version: loaded.version, contacts: loaded.contacts }
+        }
+        Err(e) => {
+            warn!(code = e.code(), error = %e, "contact source failed");
+            Part::Failed(ApiError::from_error(&e))
+        }
+    }
+}
+
+fn snapshot(parts: Vec<Part>) -> Snapshot {
+    let contacts = parts
+        .iter()
+        .flat_map(|p| match p {
+            Part::Loaded { contacts, .. } => contacts.as_slice(),
+            Part::Failed(_) => &[],
+        })
+        .cloned()
+        .collect();
+    Snapshot { index: ContactIndex::new(contacts), parts }
 }
 
 impl ContactService {
-    /// Loads every directory concurrently and builds the index; a failing directory is logged
-    /// and left out, and reported by `resolve` only when nothing could be loaded at all.
-    pub async fn load(directories: &[Arc<dyn ContactDirectory>]) -> Self {
-        let results = futures::future::join_all(directories.iter().map(|d| d.load())).await;
-        let mut contacts = Vec::new();
-        let mut load_errors = Vec::new();
-        for r in results {
-            match r {
-                Ok(loaded) => {
-                    if !loaded.skipped.is_empty() {
-                        warn!(skipped = loaded.skipped.len(), "some contact cards could not be parsed");
+    /// Loads every directory concurrently and builds the index; `timeout` bounds each load.
+    pub async fn load(directories: Vec<Arc<dyn ContactDirectory>>, timeout: Duration) -> Self {
+        let parts = futures::future::join_all(directories.iter().map(|d| load_part(d, timeout))).await;
+        ContactService {
+            directories,
+            timeout,
+            snapshot: tokio::sync::RwLock::new(Arc::new(snapshot(parts))),
+            refresh: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The current index: versioned directories are checked (one cheap request each), and
+    /// changed or failed ones reloaded, before answering.
+    async fn current(&self) -> Arc<Snapshot> {
+        let snap = self.snapshot.read().await.clone();
+        let needs_check =
+            snap.parts.iter().any(|p| matches!(p, Part::Failed(_) | Part::Loaded { version: Some(_), .. }));
+        if !needs_check {
+            return snap;
+        }
+        let _one_refresh = self.refresh.lock().await;
+        let snap = self.snapshot.read().await.clone();
+        let checks = futures::future::join_all(self.directories.iter().zip(&snap.parts).map(|(dir, part)| async move {
+            match part {
+                Part::Failed(_) => true,
+                Part::Loaded { version: None, .. } => false,
+                Part::Loaded { version: Some(v), .. } => {
+                    match tokio::time::timeout(self.timeout, dir.version()).await {
+                        Ok(Ok(now)) => now.as_deref() != Some(v.as_str()),
+                        Ok(Err(e)) => {
+                            warn!(code = e.code(), error = %e, "contact source check failed; answering from the last index");
+                            false
+                        }
+                        Err(_) => {
+                            warn!("contact source check timed out; answering from the last index");
+                            false
+                        }
                     }
-                    contacts.extend(loaded.contacts);
-                }
-                Err(e) => {
-                    warn!(code = e.code(), error = %e, "contact source failed");
-                    load_errors.push(ApiError::from_error(&e));
                 }
             }
+        }))
+        .await;
+        if !checks.iter().any(|&stale| stale) {
+            return snap;
         }
-        ContactService { index: ContactIndex::new(contacts), load_errors }
+        let reloads = self.directories.iter().zip(&snap.parts).zip(&checks).map(|((dir, part), &stale)| async move {
+            if stale { load_part(dir, self.timeout).await } else { part.clone() }
+        });
+        let mut parts = futures::future::join_all(reloads).await;
+        // A directory that failed to reload keeps its last good contacts.
+        for (new, old) in parts.iter_mut().zip(&snap.parts) {
+            if matches!(new, Part::Failed(_)) && matches!(old, Part::Loaded { .. }) {
+                *new = old.clone();
+            }
+        }
+        let fresh = Arc::new(snapshot(parts));
+        *self.snapshot.write().await = fresh.clone();
+        fresh
     }
 
     /// Answers one request.
-    pub fn resolve(&self, req: &ResolveRequest) -> Result<crate::contacts::Resolution, ApiError> {
-        if let Some(e) = self.load_errors.first().filter(|_| self.index.is_empty()) {
+    pub async fn resolve(&self, req: &ResolveRequest) -> Result<crate::contacts::Resolution, ApiError> {
+        let snap = self.current().await;
+        if let Some(Part::Failed(e)) =
+            snap.parts.iter().find(|p| matches!(p, Part::Failed(_))).filter(|_| snap.index.is_empty())
+        {
             return Err(e.clone());
         }
-        self.index.resolve(req).map_err(|e| ApiError::from_error(&e))
+        snap.index.resolve(req).map_err(|e| ApiError::from_error(&e))
     }
 }
 
@@ -109,38 +213,70 @@ impl Capabilities {
 
     /// Builds the listed capabilities from configuration.
     pub async fn load(config: &Config, which: &[Capability]) -> Result<Self, AppError> {
+        let net = network(config, which).await?;
         let calendar = if which.contains(&Capability::CalendarRead) {
-            let sources = config.calendars.iter().map(|u| calendar_source(u)).collect::<Result<Vec<_>, _>>()?;
-            Some(CalendarService::new(sources, config.timezone))
+            let sources = config.calendars.iter().map(|u| calendar_source(u, &net)).collect::<Result<Vec<_>, _>>()?;
+            Some(CalendarService::new(sources, config.timezone, config.source_timeout))
         } else {
             None
         };
         let contacts = if which.contains(&Capability::ContactsResolve) {
-            let directories = config.contacts.iter().map(|u| contact_directory(u)).collect::<Result<Vec<_>, _>>()?;
-            Some(ContactService::load(&directories).await)
+            let directories =
+                config.contacts.iter().map(|u| contact_directory(u, &net)).collect::<Result<Vec<_>, _>>()?;
+            Some(ContactService::load(directories, config.source_timeout).await)
         } else {
             None
         };
         Ok(Capabilities { calendar, contacts })
     }
 
-    /// Runs `capability` on JSON params: the same contract for in-process calls, the CLI and Lambda.
-    pub async fn invoke(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
+    /// Runs `capability` on JSON params: the same contract for in-process calls, the CLI and
+    /// Lambda. `deadline` (the invocation's) bounds every source read, so a slow source degrades
+    /// the answer instead of losing it.
+    pub async fn invoke(
+        &self,
+        capability: Capability,
+        params: Value,
+        deadline: Option<Instant>,
+    ) -> Result<Reply, ApiError> {
         match capability {
             Capability::CalendarRead => {
                 let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
                 let req: ReadRequest = parse_request(params)?;
-                let resp = service.read(&req).await.map_err(|e| ApiError::from_error(&e))?;
+                let resp = service.read(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
                 Ok(Reply::new(capability, to_json(&resp)?))
             }
             Capability::ContactsResolve => {
                 let service = self.contacts.as_ref().ok_or_else(|| not_served(capability))?;
                 let req: ResolveRequest = parse_request(params)?;
-                let resp = service.resolve(&req)?;
+                let resp = service.resolve(&req).await?;
                 Ok(Reply::new(capability, to_json(&resp)?))
             }
         }
     }
+}
+
+/// The HTTP client and credentials the configured sources of `which` need. Credentials (a
+/// Secrets Manager call in Lambda) are loaded only when some source is on the network.
+async fn network(config: &Config, which: &[Capability]) -> Result<Network, AppError> {
+    let mut urls = Vec::new();
+    if which.contains(&Capability::CalendarRead) {
+        urls.extend(&config.calendars);
+    }
+    if which.contains(&Capability::ContactsResolve) {
+        urls.extend(&config.contacts);
+    }
+    let credentials = if urls.iter().any(|u| crate::sources::is_network(u)) {
+        Credentials::load(config).await?
+    } else {
+        Credentials::none()
+    };
+    let opts = HttpOptions {
+        allow_private: config.allow_private_sources,
+        timeout: config.source_timeout,
+        ..HttpOptions::default()
+    };
+    Ok(Network { http: Http::shared(opts)?, credentials: Arc::new(credentials) })
 }
 
 fn not_served(capability: Capability) -> ApiError {

@@ -9,16 +9,18 @@
 //! summary, description or location, case and accents folded. Cancelled occurrences are left out.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono_tz::Tz;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
 use tracing::instrument;
 
 use crate::coordinate::WindowOut;
 use crate::error::{ApiError, ErrorCode};
 use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
-use crate::sources::{CacheTier, CalendarInfo, CalendarSource, SkippedItem};
+use crate::sources::{CacheTier, CalendarInfo, CalendarSource, SkippedItem, SourceError};
 use crate::text::{contains_words, fold};
 use crate::time::{TimeError, Window, format_instant, parse_zone};
 
@@ -292,17 +294,35 @@ fn person_matches(needle: &Needle, a: &Attendee) -> bool {
 pub struct CalendarService {
     sources: Vec<Arc<dyn CalendarSource>>,
     default_tz: Tz,
+    source_timeout: Duration,
+}
+
+/// Runs `f` for at most `limit`, or until `deadline` if sooner; running out is a `timeout`
+/// naming `what`.
+async fn bounded<T>(
+    what: impl FnOnce() -> String,
+    limit: Duration,
+    deadline: Option<Instant>,
+    f: impl std::future::Future<Output = Result<T, SourceError>>,
+) -> Result<T, SourceError> {
+    let now = Instant::now();
+    let until = deadline.map_or(now + limit, |d| d.min(now + limit));
+    let millis = until.saturating_duration_since(now).as_millis();
+    tokio::time::timeout_at(until, f).await.unwrap_or_else(|_| Err(SourceError::Timeout { source_id: what(), millis }))
 }
 
 impl CalendarService {
-    /// A service reading `sources`, with `default_tz` for requests that name no zone.
-    pub fn new(sources: Vec<Arc<dyn CalendarSource>>, default_tz: Tz) -> Self {
-        CalendarService { sources, default_tz }
+    /// A service reading `sources`, with `default_tz` for requests that name no zone, giving each
+    /// source at most `source_timeout` per read.
+    pub fn new(sources: Vec<Arc<dyn CalendarSource>>, default_tz: Tz, source_timeout: Duration) -> Self {
+        CalendarService { sources, default_tz, source_timeout }
     }
 
-    /// Answers one request.
+    /// Answers one request. Each source's listing and each calendar's read gets the source
+    /// timeout, cut short by `deadline`; a calendar that runs out is reported with a `timeout`
+    /// error and the others still answer.
     #[instrument(skip_all, fields(start = %req.start, end = %req.end))]
-    pub async fn read(&self, req: &ReadRequest) -> Result<ReadResponse, CalendarError> {
+    pub async fn read(&self, req: &ReadRequest, deadline: Option<Instant>) -> Result<ReadResponse, CalendarError> {
         let tz = match &req.timezone {
             Some(z) => parse_zone(z, "timezone")?,
             None => self.default_tz,
@@ -315,7 +335,11 @@ impl CalendarService {
         let filters = Arc::new(Filters::new(req)?);
 
         // Discover every source's calendars concurrently, then read every calendar concurrently.
-        let listed = futures::future::join_all(self.sources.iter().map(|s| s.calendars())).await;
+        let per_source = self.source_timeout;
+        let listed = futures::future::join_all(
+            self.sources.iter().map(|s| bounded(|| s.describe(), per_source, deadline, s.calendars())),
+        )
+        .await;
         let mut jobs = Vec::new();
         let mut out_calendars = Vec::new();
         let mut first_error = None;
@@ -341,8 +365,8 @@ impl CalendarService {
                     let err = ApiError::from_error(&e);
                     first_error.get_or_insert(err.clone());
                     out_calendars.push(CalendarOut {
-                        id: "(source)".into(),
-                        name: "(source)".into(),
+                        id: source.describe(),
+                        name: source.describe(),
                         events: 0,
                         cache: CacheTier::Miss.name().into(),
                         error: Some(err),
@@ -357,7 +381,8 @@ impl CalendarService {
                 let filters = filters.clone();
                 let opts = opts.clone();
                 async move {
-                    let fetched = source.fetch(&info, &opts.window).await;
+                    let what = || format!("{} calendar {}", source.describe(), info.id);
+                    let fetched = bounded(what, per_source, deadline, source.fetch(&info, &opts.window)).await;
                     let expanded = match fetched {
                         Ok(f) => tokio::task::spawn_blocking(move || {
                             let mut occurrences = Vec::new();

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 
 use crate::error::ErrorCode;
+use crate::secrets::Secret;
 
 /// Calendar sources used when `KENNY_CALENDARS` is unset: the bundled sample data.
 pub const SAMPLE_CALENDARS: &str = "sample:calendars";
@@ -15,7 +16,7 @@ pub const SAMPLE_CONTACTS: &str = "sample:contacts";
 /// Default longest duration of one coordinate step, ms.
 pub const DEFAULT_STEP_TIMEOUT_MS: u64 = 10_000;
 /// The keys Kenny reads; anything else in `kenny.toml` is a mistake worth reporting.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 13] = [
     "KENNY_CALENDARS",
     "KENNY_CONTACTS",
     "KENNY_TIMEZONE",
@@ -24,7 +25,14 @@ pub const KEYS: [&str; 8] = [
     "KENNY_CALENDAR_READ_FUNCTION",
     "KENNY_CONTACTS_RESOLVE_FUNCTION",
     "KENNY_STEP_TIMEOUT_MS",
+    "KENNY_SOURCE_TIMEOUT_MS",
+    "KENNY_DAV_PASSWORD",
+    "KENNY_DAV_TOKEN",
+    "KENNY_DAV_SECRET_ARN",
+    "KENNY_ALLOW_PRIVATE_SOURCES",
 ];
+/// Default longest time one network source (a calendar, an address book) may take per read.
+pub const DEFAULT_SOURCE_TIMEOUT_MS: u64 = 8_000;
 
 /// Why the configuration could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +73,16 @@ pub struct Config {
     pub contacts_resolve_function: String,
     /// Longest one coordinate step may take (the invocation deadline may cut it shorter).
     pub step_timeout: std::time::Duration,
+    /// Longest one network calendar or address book may take per read, retries included.
+    pub source_timeout: std::time::Duration,
+    /// DAV password (HTTP Basic with the URL's user name), for local use.
+    pub dav_password: Option<Secret>,
+    /// DAV bearer token, for local use.
+    pub dav_token: Option<Secret>,
+    /// Secrets Manager secret holding the DAV credentials (Lambda).
+    pub dav_secret_arn: Option<String>,
+    /// Allow sources on loopback, private and link-local addresses (local servers, tests).
+    pub allow_private_sources: bool,
 }
 
 impl Config {
@@ -99,17 +117,31 @@ impl Config {
             })?,
             None => Tz::UTC,
         };
-        let step_timeout = match get("KENNY_STEP_TIMEOUT_MS") {
-            None => DEFAULT_STEP_TIMEOUT_MS,
+        let millis = |key: &'static str, default: u64| match get(key) {
+            None => Ok(default),
             Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (100..=900_000).contains(ms)).ok_or_else(|| {
-                ConfigError::Value {
-                    key: "KENNY_STEP_TIMEOUT_MS",
-                    message: format!("{v:?} is not a number of milliseconds from 100 to 900000"),
-                }
-            })?,
+                ConfigError::Value { key, message: format!("{v:?} is not a number of milliseconds from 100 to 900000") }
+            }),
+        };
+        let step_timeout = millis("KENNY_STEP_TIMEOUT_MS", DEFAULT_STEP_TIMEOUT_MS)?;
+        let source_timeout = millis("KENNY_SOURCE_TIMEOUT_MS", DEFAULT_SOURCE_TIMEOUT_MS)?;
+        let allow_private_sources = match get("KENNY_ALLOW_PRIVATE_SOURCES").as_deref().map(str::trim) {
+            None | Some("0" | "false" | "no") => false,
+            Some("1" | "true" | "yes") => true,
+            Some(other) => {
+                return Err(ConfigError::Value {
+                    key: "KENNY_ALLOW_PRIVATE_SOURCES",
+                    message: format!("{other:?} is not 1 or 0"),
+                });
+            }
         };
         Ok(Config {
             step_timeout: std::time::Duration::from_millis(step_timeout),
+            source_timeout: std::time::Duration::from_millis(source_timeout),
+            dav_password: get("KENNY_DAV_PASSWORD").map(Secret::new),
+            dav_token: get("KENNY_DAV_TOKEN").map(Secret::new),
+            dav_secret_arn: get("KENNY_DAV_SECRET_ARN").map(|s| s.trim().to_string()),
+            allow_private_sources,
             calendars: list("KENNY_CALENDARS", SAMPLE_CALENDARS),
             contacts: list("KENNY_CONTACTS", SAMPLE_CONTACTS),
             timezone,

@@ -165,7 +165,7 @@ impl FunctionState {
         match route {
             Route::Capability(cap) => {
                 let caps = self.caps.as_ref().ok_or_else(|| not_served(cap.name()))?;
-                let call = caps.invoke(cap, body);
+                let call = caps.invoke(cap, body, deadline);
                 let reply = match deadline {
                     Some(d) => tokio::time::timeout_at(d, call).await.map_err(|_| timeout(cap.name()))??,
                     None => call.await?,

@@ -13,7 +13,10 @@
 //! - [`lambda`]     — the Lambda edge: direct invokes and API Gateway v2 events, statuses, function errors.
 //! - [`metrics`]    — CloudWatch Embedded Metric Format lines and the catalogue of metric names.
 //! - [`timing`]     — timing records and the `TimingStore` port with its JSONL and in-memory stores.
-//! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file and sample adapters.
+//! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file, sample, DAV and feed adapters.
+//! - [`dav`]        — CalDAV/CardDAV: discovery, listing, reports, and bounded multistatus XML.
+//! - [`http`]       — the one outbound HTTP client: SSRF guard, body caps, timeouts, retries.
+//! - [`secrets`]    — DAV credentials from the environment or Secrets Manager, never shown.
 //! - [`text`]       — case and accent folding shared by the matchers.
 //! - [`sample`]     — the deterministic sample data set (the embedded default) and its generator.
 //! - [`app`]        — wires configuration to sources, indexes and stores once per process.
@@ -23,7 +26,9 @@ pub mod calendar;
 pub mod config;
 pub mod contacts;
 pub mod coordinate;
+pub mod dav;
 pub mod error;
+pub mod http;
 pub mod ical;
 pub mod lambda;
 pub mod metrics;
@@ -31,6 +36,7 @@ pub mod plan;
 pub mod question;
 pub mod retry;
 pub mod sample;
+pub mod secrets;
 pub mod sibling;
 pub mod sources;
 pub mod text;

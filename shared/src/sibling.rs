@@ -72,7 +72,7 @@ impl InProcess {
 impl Sibling for InProcess {
     async fn call(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
         let caps = self.caps.clone();
-        tokio::spawn(async move { caps.invoke(capability, params).await })
+        tokio::spawn(async move { caps.invoke(capability, params, None).await })
             .await
             .map_err(|e| ApiError::internal(format!("{capability} stopped unexpectedly: {e}")))?
     }

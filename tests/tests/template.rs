@@ -520,7 +520,8 @@ fn resource_text(v: &Value) -> String {
 /// the managed basic-execution policy), no broader managed policy or SAM policy template is
 /// attached, coordinate may invoke only its two siblings and touch only the timings table, the
 /// other two functions get nothing beyond basic execution, and API Gateway's invoke permissions
-/// are tied to a source ARN.
+/// are tied to a source ARN. The one exception for the data functions: reading the DAV secret,
+/// granted by a conditional policy naming exactly that secret and only their two roles.
 #[test]
 fn iam_grants_name_their_resources() {
     let t = template();
@@ -606,6 +607,25 @@ fn iam_grants_name_their_resources() {
             problems.push(format!("{id} has statements beyond its basic execution role"));
         }
     }
+    let secret_policies: Vec<_> = of_type(&t, "AWS::IAM::Policy");
+    for (id, policy) in &secret_policies {
+        if policy["Condition"] != "HasDavSecret" {
+            problems.push(format!("{id}: the DAV secret grant must exist only when a secret is configured"));
+        }
+        let mut roles: Vec<String> = strings(&policy["Properties"]["Roles"]).iter().map(resource_text).collect();
+        roles.sort();
+        let want_roles: Vec<String> =
+            ["calendar-read", "contacts-resolve"].iter().map(|b| format!("Ref:{}Role", function_for(&t, b))).collect();
+        if roles != want_roles {
+            problems.push(format!("{id}: attached to {roles:?}, expected exactly {want_roles:?}"));
+        }
+        for s in statements.iter().filter(|s| s.owner == *id) {
+            let grant = (strings(&s.body["Action"]), strings(&s.body["Resource"]).iter().map(resource_text).collect());
+            if grant != (vec![Value::from("secretsmanager:GetSecretValue")], vec!["Ref:DavSecretArn".to_string()]) {
+                problems.push(format!("{id}: grants {grant:?}, expected only GetSecretValue on the DavSecretArn"));
+            }
+        }
+    }
     for (id, permission) in of_type(&t, "AWS::Lambda::Permission") {
         if permission["Properties"].get("SourceArn").is_none() {
             problems
@@ -631,6 +651,13 @@ fn secret_parameters_are_hidden() {
     let t = template();
     let mut problems = Vec::new();
     for (name, p) in t["Parameters"].as_object().into_iter().flatten() {
+        // An ARN names where a secret is; it is not one (its pattern must say it is an ARN).
+        if name.ends_with("Arn") {
+            if p["AllowedPattern"].as_str().is_none_or(|pat| !pat.contains("^arn:aws")) {
+                problems.push(format!("parameter {name} must be constrained to an ARN"));
+            }
+            continue;
+        }
         if !secret_looking(name) {
             continue;
         }

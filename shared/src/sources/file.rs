@@ -3,7 +3,6 @@
 //! holding many items.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -172,6 +171,10 @@ async fn blocking<T: Send + 'static>(
 
 #[async_trait]
 impl CalendarSource for FileCalendars {
+    fn describe(&self) -> String {
+        source_id(&self.root)
+    }
+
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
         let root = self.root.clone();
         let cols = blocking(&self.root, move || collections(&root, "ics")).await?;
@@ -192,17 +195,9 @@ impl CalendarSource for FileCalendars {
             for file in files {
                 match read_item(&file, &id) {
                     Ok(text) => {
-                        let parsed = crate::ical::parse(&text);
-                        fetched.skipped.extend(parsed.skipped.iter().map(|s| SkippedItem {
-                            collection: id.clone(),
-                            item: match &s.uid {
-                                Some(uid) => format!("{} ({uid})", file_label(&file)),
-                                None => file_label(&file),
-                            },
-                            code: s.code.to_string(),
-                            message: s.message.clone(),
-                        }));
-                        fetched.items.push(Arc::new(parsed));
+                        let (parsed, skipped) = super::parse_calendar_item(&id, &file_label(&file), &text);
+                        fetched.skipped.extend(skipped);
+                        fetched.items.push(parsed);
                     }
                     Err(skip) => fetched.skipped.push(skip),
                 }
@@ -215,6 +210,10 @@ impl CalendarSource for FileCalendars {
 
 #[async_trait]
 impl ContactDirectory for FileContacts {
+    fn describe(&self) -> String {
+        source_id(&self.root)
+    }
+
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
         let root = self.root.clone();
         blocking(&self.root, move || {
@@ -222,16 +221,7 @@ impl ContactDirectory for FileContacts {
             for col in collections(&root, "vcf")? {
                 for file in item_files(&col.path, "vcf").map_err(|e| io(&root, e))? {
                     match read_item(&file, &col.id) {
-                        Ok(text) => {
-                            let (contacts, skipped) = crate::contacts::parse_vcards(&text);
-                            loaded.contacts.extend(contacts);
-                            loaded.skipped.extend(skipped.into_iter().map(|s| SkippedItem {
-                                collection: col.id.clone(),
-                                item: file_label(&file),
-                                code: s.code.to_string(),
-                                message: s.message,
-                            }));
-                        }
+                        Ok(text) => super::parse_card_item(&col.id, &file_label(&file), &text, &mut loaded),
                         Err(skip) => loaded.skipped.push(skip),
                     }
                 }

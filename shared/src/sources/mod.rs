@@ -1,7 +1,11 @@
-//! The two source ports — [`CalendarSource`] and [`ContactDirectory`] — and the adapters for
-//! `file://` folders and files and for the bundled `sample:` data. Source URLs come only from
-//! configuration (DESIGN.md §1), never from a request.
+//! The two source ports — [`CalendarSource`] and [`ContactDirectory`] — and their adapters:
+//! `file://` folders and files, the bundled `sample:` data, CalDAV/CardDAV accounts
+//! (`caldav+https://user@host/path/`, `carddav+https://…`, `+http` for local servers) and ICS
+//! feeds (`https://…`, `webcal://…`). Source URLs come only from configuration (DESIGN.md §1),
+//! never from a request; credentials never come from a URL.
 
+mod dav;
+mod feed;
 mod file;
 mod sample;
 
@@ -15,6 +19,8 @@ use crate::error::ErrorCode;
 use crate::ical::ParsedCalendar;
 use crate::time::Window;
 
+pub use dav::{DavCalendars, DavContacts};
+pub use feed::FeedCalendar;
 pub use file::{FileCalendars, FileContacts};
 pub use sample::{SampleCalendars, SampleContacts};
 
@@ -37,6 +43,18 @@ pub enum SourceError {
     /// Reading failed.
     #[error("source {source_id}: {error}")]
     Io { source_id: String, error: std::io::Error },
+    /// The HTTP exchange failed (refused destination, no connection, timeout, body too large).
+    #[error("source {error}")]
+    Http { error: crate::http::HttpError },
+    /// The server answered with an unexpected status.
+    #[error("source {source_id}: {what} answered HTTP {status}")]
+    Status { source_id: String, status: u16, what: String },
+    /// The server's reply could not be read.
+    #[error("source {source_id}: {message}")]
+    BadReply { source_id: String, message: String },
+    /// The source took longer than the time allowed.
+    #[error("source {source_id}: no answer within {millis} ms")]
+    Timeout { source_id: String, millis: u128 },
 }
 
 impl ErrorCode for SourceError {
@@ -45,11 +63,18 @@ impl ErrorCode for SourceError {
             SourceError::BadUrl { .. } => "invalid_config",
             SourceError::NotFound { .. } => "source_not_found",
             SourceError::Io { .. } => "source_unreachable",
+            SourceError::Http { error } => error.code(),
+            SourceError::Status { status: 401 | 403, .. } => "source_auth_failed",
+            SourceError::Status { status: 404 | 410, .. } => "source_not_found",
+            SourceError::Status { status: 500.., .. } => "source_unreachable",
+            SourceError::Status { .. } | SourceError::BadReply { .. } => "source_bad_reply",
+            SourceError::Timeout { .. } => "timeout",
         }
     }
     fn status(&self) -> u16 {
-        match self {
-            SourceError::BadUrl { .. } => 500,
+        match self.code() {
+            "invalid_config" => 500,
+            "timeout" => 504,
             _ => 502,
         }
     }
@@ -119,6 +144,8 @@ pub struct Fetched {
 /// A place calendars come from.
 #[async_trait]
 pub trait CalendarSource: Send + Sync + std::fmt::Debug {
+    /// The source as errors and logs may name it (no credentials, no secret paths).
+    fn describe(&self) -> String;
     /// The calendars it holds.
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError>;
     /// The items of one calendar that may overlap `window` (a source may return more).
@@ -132,36 +159,120 @@ pub struct LoadedContacts {
     pub contacts: Vec<Contact>,
     /// Cards that could not be read or parsed.
     pub skipped: Vec<SkippedItem>,
+    /// The [`ContactDirectory::version`] these contacts are.
+    pub version: Option<String>,
 }
 
 /// A place contacts come from.
 #[async_trait]
 pub trait ContactDirectory: Send + Sync + std::fmt::Debug {
+    /// The source as errors and logs may name it (no credentials, no secret paths).
+    fn describe(&self) -> String;
     /// Every contact it holds.
     async fn load(&self) -> Result<LoadedContacts, SourceError>;
+
+    /// A cheap token that changes whenever the contacts do; `None` for directories that never
+    /// change once loaded (files and the sample are read once per process).
+    async fn version(&self) -> Result<Option<String>, SourceError> {
+        Ok(None)
+    }
+}
+
+/// Parses one calendar item, reporting its malformed parts as skipped items labelled
+/// `item (UID)` within `collection`.
+pub fn parse_calendar_item(collection: &str, item: &str, text: &str) -> (Arc<ParsedCalendar>, Vec<SkippedItem>) {
+    let parsed = crate::ical::parse(text);
+    let skipped = parsed
+        .skipped
+        .iter()
+        .map(|s| SkippedItem {
+            collection: collection.to_string(),
+            item: match (&s.uid, item.is_empty()) {
+                (Some(uid), false) => format!("{item} ({uid})"),
+                (Some(uid), true) => uid.clone(),
+                (None, _) => item.to_string(),
+            },
+            code: s.code.to_string(),
+            message: s.message.clone(),
+        })
+        .collect();
+    (Arc::new(parsed), skipped)
+}
+
+/// Parses one vCard file or resource into `loaded`, reporting unusable cards as skipped items.
+pub fn parse_card_item(collection: &str, item: &str, text: &str, loaded: &mut LoadedContacts) {
+    let (contacts, skipped) = crate::contacts::parse_vcards(text);
+    loaded.contacts.extend(contacts);
+    loaded.skipped.extend(skipped.into_iter().map(|s| SkippedItem {
+        collection: collection.to_string(),
+        item: item.to_string(),
+        code: s.code.to_string(),
+        message: s.message,
+    }));
+}
+
+/// What network sources share: the process's HTTP client and credentials.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The shared client.
+    pub http: Arc<crate::http::Http>,
+    /// DAV and feed credentials.
+    pub credentials: Arc<crate::secrets::Credentials>,
 }
 
 /// The calendar source a configured URL names.
-pub fn calendar_source(url: &str) -> Result<Arc<dyn CalendarSource>, SourceError> {
+pub fn calendar_source(url: &str, net: &Network) -> Result<Arc<dyn CalendarSource>, SourceError> {
     match parse_url(url)? {
         Url::Sample(kind) if kind == "calendars" => Ok(Arc::new(SampleCalendars)),
         Url::File(path) => Ok(Arc::new(FileCalendars::new(path))),
-        _ => Err(bad_url(url, "a calendar source is file:///path or sample:calendars")),
+        Url::Dav(crate::dav::Protocol::CalDav, target) => Ok(Arc::new(DavCalendars::new(net, target))),
+        Url::Feed(target) => Ok(Arc::new(FeedCalendar::new(net, target))),
+        _ => Err(bad_url(
+            url,
+            "a calendar source is caldav+https://user@host/path/, an https:// or webcal:// feed, file:///path or sample:calendars",
+        )),
     }
 }
 
 /// The contact directory a configured URL names.
-pub fn contact_directory(url: &str) -> Result<Arc<dyn ContactDirectory>, SourceError> {
+pub fn contact_directory(url: &str, net: &Network) -> Result<Arc<dyn ContactDirectory>, SourceError> {
     match parse_url(url)? {
         Url::Sample(kind) if kind == "contacts" => Ok(Arc::new(SampleContacts)),
         Url::File(path) => Ok(Arc::new(FileContacts::new(path))),
-        _ => Err(bad_url(url, "a contact source is file:///path or sample:contacts")),
+        Url::Dav(crate::dav::Protocol::CardDav, target) => Ok(Arc::new(DavContacts::new(net, target))),
+        _ => Err(bad_url(url, "a contact source is carddav+https://user@host/path/, file:///path or sample:contacts")),
+    }
+}
+
+/// Whether a configured URL is read over the network (so credentials may be needed).
+pub fn is_network(url: &str) -> bool {
+    matches!(parse_url(url), Ok(Url::Dav(..) | Url::Feed(_)))
+}
+
+/// A network source's address: the URL to fetch (no user-info), the user name for Basic
+/// authentication, and the form errors show.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// What is fetched.
+    pub url: reqwest::Url,
+    /// The URL's user name, if any.
+    pub user: Option<String>,
+    /// The redacted form for errors and logs.
+    pub display: String,
+}
+
+impl Target {
+    /// The `Authorization` header for it, if credentials are held.
+    pub fn authorization(&self, net: &Network) -> Option<reqwest::header::HeaderValue> {
+        net.credentials.authorization(self.url.host_str().unwrap_or(""), self.user.as_deref().unwrap_or(""))
     }
 }
 
 enum Url {
     File(std::path::PathBuf),
     Sample(String),
+    Dav(crate::dav::Protocol, Target),
+    Feed(Target),
 }
 
 fn parse_url(url: &str) -> Result<Url, SourceError> {
@@ -174,10 +285,47 @@ fn parse_url(url: &str) -> Result<Url, SourceError> {
     if let Some(kind) = url.strip_prefix("sample:") {
         return Ok(Url::Sample(kind.to_string()));
     }
-    Err(bad_url(
-        url,
-        "unsupported scheme (file:// and sample: are read here; CalDAV, CardDAV and feeds arrive with issue 4)",
-    ))
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| bad_url(url, "not a URL"))?;
+    let (kind, http_scheme) = match scheme.to_ascii_lowercase().as_str() {
+        "caldav+https" => (Some(crate::dav::Protocol::CalDav), "https"),
+        "caldav+http" => (Some(crate::dav::Protocol::CalDav), "http"),
+        "carddav+https" => (Some(crate::dav::Protocol::CardDav), "https"),
+        "carddav+http" => (Some(crate::dav::Protocol::CardDav), "http"),
+        "https" | "webcal" | "webcals" => (None, "https"),
+        "http" => (None, "http"),
+        _ => return Err(bad_url(url, "unsupported scheme")),
+    };
+    let mut parsed =
+        reqwest::Url::parse(&format!("{http_scheme}://{rest}")).map_err(|e| bad_url(url, &e.to_string()))?;
+    if parsed.password().is_some() {
+        return Err(bad_url(
+            url,
+            "passwords never go in a source URL: set KENNY_DAV_PASSWORD (or KENNY_DAV_SECRET_ARN in Lambda)",
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad_url(url, "the URL has no host"));
+    }
+    let user = Some(parsed.username().to_string()).filter(|u| !u.is_empty());
+    let _ = parsed.set_username("");
+    match kind {
+        Some(protocol) => {
+            let display = redact(url);
+            Ok(Url::Dav(protocol, Target { url: parsed, user, display }))
+        }
+        None => {
+            let display = redact_feed(&parsed);
+            Ok(Url::Feed(Target { url: parsed, user, display }))
+        }
+    }
+}
+
+/// A feed URL as errors and logs may show it. Feed URLs often carry a secret in the path or
+/// query (`…/private-0123abcd/basic.ics`, `?token=…`): only the host and last segment are kept.
+fn redact_feed(url: &reqwest::Url) -> String {
+    let last = url.path().rsplit('/').find(|s| !s.is_empty()).unwrap_or("");
+    let middle = if url.path().trim_matches('/').contains('/') { "…/" } else { "" };
+    format!("{}://{}/{middle}{last}", url.scheme(), url.host_str().unwrap_or(""))
 }
 
 fn bad_url(url: &str, reason: &str) -> SourceError {
@@ -206,12 +354,42 @@ mod tests {
         assert_eq!(redact("file:///tmp/a"), "file:///tmp/a");
     }
 
+    fn net() -> Network {
+        Network {
+            http: Arc::new(crate::http::Http::new(crate::http::HttpOptions::default()).unwrap()),
+            credentials: Arc::new(crate::secrets::Credentials::none()),
+        }
+    }
+
     #[test]
-    fn unknown_schemes_are_configuration_errors() {
-        let err = calendar_source("ftp://me:pw@x/y").unwrap_err();
+    fn unknown_schemes_and_passwords_in_urls_are_configuration_errors() {
+        let net = net();
+        let err = calendar_source("ftp://me:pw@x/y", &net).unwrap_err();
         assert_eq!(err.code(), "invalid_config");
         assert!(!err.to_string().contains("pw"));
-        assert!(calendar_source("file://relative").is_err());
-        assert!(contact_directory("sample:calendars").is_err());
+        let err = calendar_source("caldav+https://me:hunter2@dav.example.com/", &net).unwrap_err();
+        assert_eq!(err.code(), "invalid_config");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(calendar_source("file://relative", &net).is_err());
+        assert!(contact_directory("sample:calendars", &net).is_err());
+        assert!(contact_directory("https://x.org/a.ics", &net).is_err(), "feeds hold calendars");
+        assert!(calendar_source("carddav+https://x.org/", &net).is_err());
+    }
+
+    #[test]
+    fn network_urls_map_to_http_and_keep_the_user_apart() {
+        let Ok(Url::Dav(crate::dav::Protocol::CalDav, t)) = parse_url("caldav+https://me@dav.example.com/cal/") else {
+            panic!("a CalDAV URL")
+        };
+        assert_eq!(t.url.as_str(), "https://dav.example.com/cal/");
+        assert_eq!(t.user.as_deref(), Some("me"));
+        assert_eq!(t.display, "caldav+https://dav.example.com/cal/");
+        let Ok(Url::Feed(t)) = parse_url("webcal://calendar.example.com/ical/private-0123abcd/basic.ics?token=s3")
+        else {
+            panic!("a feed")
+        };
+        assert_eq!(t.url.scheme(), "https");
+        assert_eq!(t.display, "https://calendar.example.com/…/basic.ics");
+        assert!(is_network("carddav+http://127.0.0.1:5232/") && !is_network("file:///x"));
     }
 }

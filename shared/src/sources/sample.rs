@@ -37,6 +37,10 @@ fn parsed() -> &'static [(CalendarInfo, Vec<Arc<ParsedCalendar>>)] {
 
 #[async_trait]
 impl CalendarSource for SampleCalendars {
+    fn describe(&self) -> String {
+        crate::config::SAMPLE_CALENDARS.into()
+    }
+
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
         Ok(parsed().iter().map(|(info, _)| info.clone()).collect())
     }
@@ -62,17 +66,14 @@ impl CalendarSource for SampleCalendars {
 
 #[async_trait]
 impl ContactDirectory for SampleContacts {
+    fn describe(&self) -> String {
+        crate::config::SAMPLE_CONTACTS.into()
+    }
+
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
         let mut loaded = LoadedContacts::default();
         for (file, text) in &crate::sample::bundled().contacts {
-            let (contacts, skipped) = crate::contacts::parse_vcards(text);
-            loaded.contacts.extend(contacts);
-            loaded.skipped.extend(skipped.into_iter().map(|s| SkippedItem {
-                collection: "people".into(),
-                item: file.clone(),
-                code: s.code.to_string(),
-                message: s.message,
-            }));
+            super::parse_card_item("people", file, text, &mut loaded);
         }
         Ok(loaded)
     }

@@ -1,0 +1,509 @@
+//! A CalDAV/CardDAV account: discovery (RFC 4791, 6352, 6764 without DNS), collection listing,
+//! and the reports that read items. The sources in [`crate::sources`] build on it.
+//!
+//! Discovery, once per container: `/.well-known/caldav` (or `carddav`) when the URL names the
+//! server root, else the URL itself; PROPFIND `current-user-principal`, then the principal's
+//! `calendar-home-set` / `addressbook-home-set`. A URL that is itself a calendar or address book
+//! is read as that one collection; a server without principals has the URL used as the home (as
+//! vdirsyncer does). The home's Depth 1 listing (display name, resource type, supported
+//! components, `getctag`, `sync-token`) is fetched on every read, so a calendar added on the
+//! server appears on the next read, and the tokens say what changed.
+
+pub mod xml;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
+use reqwest::header::HeaderValue;
+use reqwest::{Method, Url};
+
+use crate::http::{Http, Request};
+use crate::sources::SourceError;
+use xml::{CALDAV, CARDDAV, CS, DAV, Multistatus, Response};
+
+/// Most hrefs per multiget request.
+pub const MULTIGET_BATCH: usize = 200;
+/// Multiget requests in flight per collection.
+pub const MULTIGET_CONCURRENCY: usize = 4;
+/// How many times a truncated (507) calendar-query is split in halves before giving up.
+pub const MAX_SPLITS: u32 = 4;
+/// Slack added to both ends of a queried time range: the server may read floating and all-day
+/// events in another zone than the request (UTC-12 to UTC+14), and Kenny filters exactly anyway.
+pub const RANGE_SLACK_HOURS: i64 = 26;
+
+/// Which protocol an account speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Calendars.
+    CalDav,
+    /// Address books.
+    CardDav,
+}
+
+impl Protocol {
+    fn well_known(self) -> &'static str {
+        match self {
+            Protocol::CalDav => "/.well-known/caldav",
+            Protocol::CardDav => "/.well-known/carddav",
+        }
+    }
+
+    fn namespace(self) -> &'static str {
+        match self {
+            Protocol::CalDav => CALDAV,
+            Protocol::CardDav => CARDDAV,
+        }
+    }
+
+    fn collection_type(self) -> &'static str {
+        match self {
+            Protocol::CalDav => "calendar",
+            Protocol::CardDav => "addressbook",
+        }
+    }
+
+    fn home_set(self) -> &'static str {
+        match self {
+            Protocol::CalDav => "calendar-home-set",
+            Protocol::CardDav => "addressbook-home-set",
+        }
+    }
+
+    fn data(self) -> &'static str {
+        match self {
+            Protocol::CalDav => "calendar-data",
+            Protocol::CardDav => "address-data",
+        }
+    }
+}
+
+/// Where discovery ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Home {
+    /// A home set: its children are the collections.
+    Set(Url),
+    /// The URL is itself one collection.
+    Collection(Url),
+}
+
+/// One calendar or address book on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    /// Absolute URL.
+    pub url: Url,
+    /// Stable id: the last path segment, decoded.
+    pub id: String,
+    /// `displayname`, else the id.
+    pub name: String,
+    /// `getctag`, when offered.
+    pub ctag: Option<String>,
+    /// `sync-token`, when offered.
+    pub sync_token: Option<String>,
+}
+
+impl Collection {
+    /// A token that changes whenever the collection's content does (`sync-token`, else `getctag`).
+    pub fn version(&self) -> Option<&str> {
+        self.sync_token.as_deref().or(self.ctag.as_deref())
+    }
+}
+
+/// One item read from a collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Its href (absolute path).
+    pub href: String,
+    /// `getetag`, when given.
+    pub etag: Option<String>,
+    /// The iCalendar or vCard text.
+    pub data: String,
+}
+
+/// What reading a collection produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Items {
+    /// Items with their data.
+    pub items: Vec<Item>,
+    /// Items the server listed but would not give: (href, status).
+    pub missing: Vec<(String, u16)>,
+    /// The server cut the result short (507) even after splitting the range.
+    pub truncated: bool,
+}
+
+/// A DAV account reached through the shared HTTP client.
+#[derive(Debug)]
+pub struct Account {
+    http: Arc<Http>,
+    protocol: Protocol,
+    start: Url,
+    auth: Option<HeaderValue>,
+    display: String,
+    home: tokio::sync::OnceCell<Home>,
+}
+
+impl Account {
+    /// An account starting at `start` (no credentials in it), authenticating with `auth`, named
+    /// `display` in errors.
+    pub fn new(http: Arc<Http>, protocol: Protocol, start: Url, auth: Option<HeaderValue>, display: String) -> Self {
+        Account { http, protocol, start, auth, display, home: tokio::sync::OnceCell::new() }
+    }
+
+    /// The name errors use for it (no credentials).
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    fn request(&self, method: &[u8], url: Url, depth: Option<&str>, body: String) -> Request {
+        let method = Method::from_bytes(method).unwrap_or(Method::GET);
+        let mut req = Request::new(method, url, self.display.clone())
+            .header("content-type", "application/xml; charset=utf-8")
+            .body(body);
+        if let Some(d) = depth {
+            req = req.header("depth", d);
+        }
+        req.auth = self.auth.clone();
+        req
+    }
+
+    fn status_error(&self, status: u16, what: &str) -> SourceError {
+        SourceError::Status { source_id: self.display.clone(), status, what: what.to_string() }
+    }
+
+    /// Sends a PROPFIND or REPORT and reads the 207 reply; the URL that answered comes back too.
+    async fn multistatus(&self, req: Request, what: &str) -> Result<(Multistatus, Url), SourceError> {
+        let reply = self.http.send(&req).await.map_err(|error| SourceError::Http { error })?;
+        if reply.status != 207 {
+            return Err(self.status_error(reply.status, what));
+        }
+        let ms = xml::multistatus(&reply.text())
+            .map_err(|e| SourceError::BadReply { source_id: self.display.clone(), message: format!("{what}: {e}") })?;
+        Ok((ms, reply.url))
+    }
+
+    async fn propfind(
+        &self,
+        url: Url,
+        depth: &str,
+        props: &str,
+        what: &str,
+    ) -> Result<(Multistatus, Url), SourceError> {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="{CALDAV}" xmlns:card="{CARDDAV}" xmlns:cs="{CS}"><d:prop>{props}</d:prop></d:propfind>"#
+        );
+        self.multistatus(self.request(b"PROPFIND", url, Some(depth), body), what).await
+    }
+
+    /// The home set or collection, discovered once per container (a failure is retried next time).
+    async fn home(&self) -> Result<&Home, SourceError> {
+        self.home.get_or_try_init(|| self.discover()).await
+    }
+
+    async fn discover(&self) -> Result<Home, SourceError> {
+        let p = self.protocol;
+        let props = format!(
+            "<d:current-user-principal/><d:resourcetype/><{prefix}:{home}/>",
+            prefix = if p == Protocol::CalDav { "c" } else { "card" },
+            home = p.home_set()
+        );
+        let mut candidates = Vec::new();
+        if let (true, Ok(u)) = (self.start.path() == "/", self.start.join(p.well_known())) {
+            candidates.push((u, true));
+        }
+        candidates.push((self.start.clone(), false));
+        let mut last_error = None;
+        for (url, well_known) in candidates {
+            let (ms, answered) = match self.propfind(url, "0", &props, "discovery").await {
+                Ok(found) => found,
+                // A server without the well-known URL: fall back to the URL as given.
+                Err(e @ SourceError::Status { status, .. }) if well_known && !matches!(status, 401 | 403) => {
+                    last_error = Some(e);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let Some(resp) = ms.responses.first() else {
+                last_error = Some(SourceError::BadReply {
+                    source_id: self.display.clone(),
+                    message: "discovery: an empty multistatus".into(),
+                });
+                continue;
+            };
+            let here = join(&answered, &resp.href).unwrap_or_else(|| answered.clone());
+            if resp.has_type(p.namespace(), p.collection_type()) {
+                return Ok(Home::Collection(here));
+            }
+            if let Some(home) = resp.prop_href(p.namespace(), p.home_set()).and_then(|h| join(&answered, h)) {
+                return Ok(Home::Set(home));
+            }
+            if let Some(principal) = resp.prop_href(DAV, "current-user-principal").and_then(|h| join(&answered, h)) {
+                let (pms, at) = self.propfind(principal.clone(), "0", &props, "principal").await?;
+                let home = pms
+                    .responses
+                    .first()
+                    .and_then(|r| r.prop_href(p.namespace(), p.home_set()))
+                    .and_then(|h| join(&at, h));
+                return Ok(Home::Set(home.unwrap_or(principal)));
+            }
+            // No principal support: the URL is the home.
+            return Ok(Home::Set(here));
+        }
+        Err(last_error.unwrap_or_else(|| self.status_error(404, "discovery")))
+    }
+
+    /// The collections of the account, listed now (one PROPFIND on the home set).
+    pub async fn collections(&self) -> Result<Vec<Collection>, SourceError> {
+        let p = self.protocol;
+        let home = self.home().await?.clone();
+        let (url, depth) = match &home {
+            Home::Set(u) => (u.clone(), "1"),
+            Home::Collection(u) => (u.clone(), "0"),
+        };
+        let props =
+            "<d:resourcetype/><d:displayname/><cs:getctag/><d:sync-token/><c:supported-calendar-component-set/>";
+        let (ms, answered) = self.propfind(url, depth, props, "listing").await?;
+        let mut out = Vec::new();
+        for r in &ms.responses {
+            if !r.has_type(p.namespace(), p.collection_type()) || !holds_events(p, r) {
+                continue;
+            }
+            let Some(url) = join(&answered, &r.href) else { continue };
+            let id = last_segment(&url);
+            let name = r.prop_text(DAV, "displayname").map(str::to_string).unwrap_or_else(|| id.clone());
+            out.push(Collection {
+                id,
+                name,
+                url,
+                ctag: r.prop_text(CS, "getctag").map(str::to_string),
+                sync_token: r.prop_text(DAV, "sync-token").map(str::to_string),
+            });
+            if out.len() >= crate::sources::MAX_COLLECTIONS {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// The events of `collection` that may overlap `[start, end)`: one `calendar-query` with a
+    /// time range (widened by [`RANGE_SLACK_HOURS`]); items returned without data are fetched
+    /// with `calendar-multiget`; a 507 (the server's result limit) splits the range in halves.
+    pub async fn events(
+        &self,
+        collection: &Collection,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Items, SourceError> {
+        let start = start - Duration::hours(RANGE_SLACK_HOURS);
+        let end = end + Duration::hours(RANGE_SLACK_HOURS);
+        let mut items = Items::default();
+        let mut ranges = vec![(start, end, 0u32)];
+        let mut seen = std::collections::HashSet::new();
+        while let Some((s, e, splits)) = ranges.pop() {
+            match self.query_range(collection, s, e).await? {
+                Some(found) => {
+                    for item in found.items {
+                        if seen.insert(item.href.clone()) {
+                            items.items.push(item);
+                        }
+                    }
+                    items.missing.extend(found.missing);
+                }
+                None if splits < MAX_SPLITS && e - s > Duration::hours(2) => {
+                    let mid = s + (e - s) / 2;
+                    ranges.push((mid, e, splits + 1));
+                    ranges.push((s, mid, splits + 1));
+                }
+                None => items.truncated = true,
+            }
+        }
+        items.items.sort_by(|a, b| a.href.cmp(&b.href));
+        Ok(items)
+    }
+
+    /// One calendar-query; `None` when the server says the result was truncated (507).
+    async fn query_range(
+        &self,
+        collection: &Collection,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Option<Items>, SourceError> {
+        let fmt = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" xmlns:c="{CALDAV}"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="{}" end="{}"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#,
+            fmt(start),
+            fmt(end)
+        );
+        let req = self.request(b"REPORT", collection.url.clone(), Some("1"), body);
+        let (ms, answered) = match self.multistatus(req, "calendar-query").await {
+            Ok(found) => found,
+            Err(SourceError::Status { status: 507, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let truncated = ms
+            .responses
+            .iter()
+            .any(|r| r.status == Some(507) && join(&answered, &r.href).is_some_and(|u| same_path(&u, &collection.url)));
+        if truncated {
+            return Ok(None);
+        }
+        self.complete(collection, &answered, ms.responses).await.map(Some)
+    }
+
+    /// The items of an address book: a Depth 1 listing, then `addressbook-multiget` in batches.
+    pub async fn cards(&self, collection: &Collection) -> Result<Items, SourceError> {
+        let (ms, answered) =
+            self.propfind(collection.url.clone(), "1", "<d:getetag/><d:resourcetype/>", "listing").await?;
+        let members: Vec<Response> = ms
+            .responses
+            .into_iter()
+            .filter(|r| join(&answered, &r.href).is_some_and(|u| !same_path(&u, &collection.url)))
+            .filter(|r| !r.has_type(DAV, "collection"))
+            .map(|r| Response { props: Vec::new(), ..r })
+            .take(crate::sources::MAX_ITEMS_PER_COLLECTION)
+            .collect();
+        let mut items = self.complete(collection, &answered, members).await?;
+        items.items.sort_by(|a, b| a.href.cmp(&b.href));
+        Ok(items)
+    }
+
+    /// Keeps responses that carry data, multigets the ones that do not, and records the ones the
+    /// server refused per item.
+    async fn complete(
+        &self,
+        collection: &Collection,
+        base: &Url,
+        responses: Vec<Response>,
+    ) -> Result<Items, SourceError> {
+        let p = self.protocol;
+        let mut items = Items::default();
+        let mut wanted = Vec::new();
+        for r in responses.into_iter().take(crate::sources::MAX_ITEMS_PER_COLLECTION) {
+            let Some(url) = join(base, &r.href) else { continue };
+            if same_path(&url, &collection.url) {
+                continue;
+            }
+            match (r.prop_text(p.namespace(), p.data()), r.status) {
+                (Some(data), _) => items.items.push(Item {
+                    href: url.path().to_string(),
+                    etag: r.prop_text(DAV, "getetag").map(str::to_string),
+                    data: data.to_string(),
+                }),
+                (None, Some(status)) if !(200..300).contains(&status) => {
+                    items.missing.push((url.path().to_string(), status));
+                }
+                (None, _) => wanted.push(url.path().to_string()),
+            }
+        }
+        let batches: Vec<Vec<String>> = wanted.chunks(MULTIGET_BATCH).map(<[String]>::to_vec).collect();
+        let results: Vec<Result<Items, SourceError>> = futures::stream::iter(batches)
+            .map(|hrefs| self.multiget(collection, hrefs))
+            .buffer_unordered(MULTIGET_CONCURRENCY)
+            .collect()
+            .await;
+        for r in results {
+            let got = r?;
+            items.items.extend(got.items);
+            items.missing.extend(got.missing);
+        }
+        Ok(items)
+    }
+
+    async fn multiget(&self, collection: &Collection, hrefs: Vec<String>) -> Result<Items, SourceError> {
+        let p = self.protocol;
+        let (report, prefix) = match p {
+            Protocol::CalDav => ("calendar-multiget", "c"),
+            Protocol::CardDav => ("addressbook-multiget", "card"),
+        };
+        let refs: String = hrefs.iter().map(|h| format!("<d:href>{}</d:href>", xml::escape(h))).collect();
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><{prefix}:{report} xmlns:d="DAV:" xmlns:{prefix}="{ns}"><d:prop><d:getetag/><{prefix}:{data}/></d:prop>{refs}</{prefix}:{report}>"#,
+            ns = p.namespace(),
+            data = p.data(),
+        );
+        let req = self.request(b"REPORT", collection.url.clone(), Some("1"), body);
+        let (ms, answered) = self.multistatus(req, report).await?;
+        let mut items = Items::default();
+        for r in ms.responses {
+            let Some(url) = join(&answered, &r.href) else { continue };
+            match r.prop_text(p.namespace(), p.data()) {
+                Some(data) => items.items.push(Item {
+                    href: url.path().to_string(),
+                    etag: r.prop_text(DAV, "getetag").map(str::to_string),
+                    data: data.to_string(),
+                }),
+                None => items.missing.push((url.path().to_string(), r.status.unwrap_or(404))),
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// Whether a calendar collection may hold VEVENTs (no component set means any).
+fn holds_events(p: Protocol, r: &Response) -> bool {
+    if p != Protocol::CalDav {
+        return true;
+    }
+    match r.prop(CALDAV, "supported-calendar-component-set") {
+        Some(set) if set.children.iter().any(|c| c.is(CALDAV, "comp")) => {
+            comp_names(set).iter().any(|n| n.eq_ignore_ascii_case("VEVENT"))
+        }
+        _ => true,
+    }
+}
+
+/// The `name` attributes of a component set's `comp` children.
+fn comp_names(set: &xml::Element) -> Vec<String> {
+    set.children_named(CALDAV, "comp").filter_map(|c| c.attr("name").map(str::to_string)).collect()
+}
+
+/// Resolves an href against the URL that answered.
+fn join(base: &Url, href: &str) -> Option<Url> {
+    base.join(href.trim()).ok()
+}
+
+/// Whether two URLs name the same collection (trailing slash ignored).
+fn same_path(a: &Url, b: &Url) -> bool {
+    a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
+}
+
+/// The last non-empty path segment, percent-decoded: a collection's id.
+fn last_segment(url: &Url) -> String {
+    let seg = url.path().trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let decoded = percent_decode(seg);
+    if decoded.is_empty() { url.host_str().unwrap_or("dav").to_string() } else { decoded }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_the_last_segment() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(last_segment(&u("https://x.org/kenny/work/")), "work");
+        assert_eq!(last_segment(&u("https://x.org/cal/Team%20%C3%A9t%C3%A9")), "Team été");
+        assert_eq!(last_segment(&u("https://x.org/")), "x.org");
+        assert!(same_path(&u("https://x.org/a/b/"), &u("https://x.org/a/b")));
+    }
+}

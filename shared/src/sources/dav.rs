@@ -1,0 +1,181 @@
+//! CalDAV calendars and CardDAV address books (see [`crate::dav`] for discovery and reports).
+//! Expansion is client-side, by the same code as the file source: servers' `<expand>` is
+//! unreliable (Radicale lacks it), and one expansion means one set of answers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{
+    CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, Network, SkippedItem,
+    SourceError, Target,
+};
+use crate::contacts::Contact;
+use crate::dav::{Account, Collection, Items, Protocol};
+use crate::time::Window;
+
+/// Every calendar of a CalDAV account.
+#[derive(Debug)]
+pub struct DavCalendars {
+    account: Account,
+}
+
+impl DavCalendars {
+    /// The account `target` names.
+    pub fn new(net: &Network, target: Target) -> Self {
+        let auth = target.authorization(net);
+        DavCalendars { account: Account::new(net.http.clone(), Protocol::CalDav, target.url, auth, target.display) }
+    }
+}
+
+fn item_label(href: &str) -> String {
+    href.rsplit('/').find(|s| !s.is_empty()).unwrap_or(href).to_string()
+}
+
+/// Items the server would not give or cut short, as skipped items.
+fn unread(collection: &str, items: &Items) -> Vec<SkippedItem> {
+    let mut out: Vec<SkippedItem> = items
+        .missing
+        .iter()
+        .map(|(href, status)| SkippedItem {
+            collection: collection.to_string(),
+            item: item_label(href),
+            code: "unreadable".into(),
+            message: format!("the server answered HTTP {status} for this item"),
+        })
+        .collect();
+    if items.truncated {
+        out.push(SkippedItem {
+            collection: collection.to_string(),
+            item: String::new(),
+            code: "truncated".into(),
+            message: "the server limits how many items one query returns (507); some items may be missing".into(),
+        });
+    }
+    out
+}
+
+#[async_trait]
+impl CalendarSource for DavCalendars {
+    fn describe(&self) -> String {
+        self.account.display().to_string()
+    }
+
+    async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
+        Ok(self
+            .account
+            .collections()
+            .await?
+            .into_iter()
+            .map(|c| CalendarInfo { id: c.id, name: c.name, locator: c.url.to_string() })
+            .collect())
+    }
+
+    async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError> {
+        let url = reqwest::Url::parse(&calendar.locator).map_err(|e| SourceError::BadReply {
+            source_id: self.account.display().to_string(),
+            message: format!("collection URL: {e}"),
+        })?;
+        let collection =
+            Collection { url, id: calendar.id.clone(), name: calendar.name.clone(), ctag: None, sync_token: None };
+        let items = self.account.events(&collection, window.start, window.end).await?;
+        let id = calendar.id.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            let mut fetched = Fetched { items: Vec::new(), skipped: unread(&id, &items), cache: CacheTier::Miss };
+            for item in &items.items {
+                let (parsed, skipped) = super::parse_calendar_item(&id, &item_label(&item.href), &item.data);
+                fetched.items.push(parsed);
+                fetched.skipped.extend(skipped);
+            }
+            fetched
+        })
+        .await;
+        parsed.map_err(|e| SourceError::BadReply {
+            source_id: self.account.display().to_string(),
+            message: format!("parsing failed: {e}"),
+        })
+    }
+}
+
+/// One address book's contacts, kept with the token they were read at.
+#[derive(Debug)]
+struct Book {
+    version: String,
+    contacts: Arc<Vec<Contact>>,
+    skipped: Vec<SkippedItem>,
+}
+
+/// Every address book of a CardDAV account. A book is read again only when its `sync-token`
+/// (or `getctag`) moved; books without either are re-read at most once a minute.
+#[derive(Debug)]
+pub struct DavContacts {
+    account: Account,
+    books: tokio::sync::Mutex<HashMap<String, Book>>,
+}
+
+impl DavContacts {
+    /// The account `target` names.
+    pub fn new(net: &Network, target: Target) -> Self {
+        let auth = target.authorization(net);
+        DavContacts {
+            account: Account::new(net.http.clone(), Protocol::CardDav, target.url, auth, target.display),
+            books: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// A collection's change token; without one, a token that changes every minute.
+fn book_version(c: &Collection) -> String {
+    match c.version() {
+        Some(v) => v.to_string(),
+        None => format!("minute-{}", chrono::Utc::now().timestamp() / 60),
+    }
+}
+
+/// The account's version: every book's URL and token (a book added or removed changes it too).
+fn account_version(collections: &[Collection]) -> String {
+    collections.iter().map(|c| format!("{}={}", c.url, book_version(c))).collect::<Vec<_>>().join("\n")
+}
+
+#[async_trait]
+impl ContactDirectory for DavContacts {
+    fn describe(&self) -> String {
+        self.account.display().to_string()
+    }
+
+    async fn load(&self) -> Result<LoadedContacts, SourceError> {
+        let collections = self.account.collections().await?;
+        let mut books = self.books.lock().await;
+        books.retain(|url, _| collections.iter().any(|c| c.url.as_str() == url));
+        let stale: Vec<&Collection> = collections
+            .iter()
+            .filter(|c| books.get(c.url.as_str()).is_none_or(|b| b.version != book_version(c)))
+            .collect();
+        let fetched = futures::future::join_all(stale.iter().map(|c| self.account.cards(c))).await;
+        for (c, items) in stale.into_iter().zip(fetched) {
+            let items = items?;
+            let mut loaded = LoadedContacts { skipped: unread(&c.id, &items), ..LoadedContacts::default() };
+            for item in &items.items {
+                super::parse_card_item(&c.id, &item_label(&item.href), &item.data, &mut loaded);
+            }
+            tracing::debug!(book = %c.id, contacts = loaded.contacts.len(), "address book read");
+            books.insert(
+                c.url.to_string(),
+                Book { version: book_version(c), contacts: Arc::new(loaded.contacts), skipped: loaded.skipped },
+            );
+        }
+        let mut out = LoadedContacts { version: Some(account_version(&collections)), ..LoadedContacts::default() };
+        for c in &collections {
+            if let Some(b) = books.get(c.url.as_str()) {
+                out.contacts.extend(b.contacts.iter().cloned());
+                out.skipped.extend(b.skipped.iter().cloned());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn version(&self) -> Result<Option<String>, SourceError> {
+        Ok(Some(account_version(&self.account.collections().await?)))
+    }
+}
