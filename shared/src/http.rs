@@ -245,14 +245,19 @@ impl Http {
         Ok(Http { client, opts })
     }
 
-    /// The process's client (built on first use with `opts`; later calls share it).
+    /// The process's client for these options: built on first use, then shared (a process
+    /// normally has one configuration, so one client; tests build several).
     pub fn shared(opts: HttpOptions) -> Result<Arc<Http>, HttpError> {
-        static SHARED: OnceLock<Arc<Http>> = OnceLock::new();
-        if let Some(h) = SHARED.get() {
+        type Clients = std::sync::Mutex<Vec<((bool, Duration), Arc<Http>)>>;
+        static SHARED: OnceLock<Clients> = OnceLock::new();
+        let key = (opts.allow_private, opts.timeout);
+        let mut clients = SHARED.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, h)) = clients.iter().find(|(k, _)| *k == key) {
             return Ok(h.clone());
         }
         let http = Arc::new(Http::new(opts)?);
-        Ok(SHARED.get_or_init(|| http).clone())
+        clients.push((key, http.clone()));
+        Ok(http)
     }
 
     /// The options it was built with.

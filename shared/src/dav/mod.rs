@@ -474,7 +474,8 @@ fn last_segment(url: &Url) -> String {
     if decoded.is_empty() { url.host_str().unwrap_or("dav").to_string() } else { decoded }
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes (invalid UTF-8 replaced); anything else is kept as is.
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -306,7 +306,8 @@ fn parse_url(url: &str) -> Result<Url, SourceError> {
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(bad_url(url, "the URL has no host"));
     }
-    let user = Some(parsed.username().to_string()).filter(|u| !u.is_empty());
+    // The URL parser percent-encodes an `@` inside the user name (me@example.com@host).
+    let user = Some(crate::dav::percent_decode(parsed.username())).filter(|u| !u.is_empty());
     let _ = parsed.set_username("");
     match kind {
         Some(protocol) => {
@@ -391,5 +392,9 @@ mod tests {
         assert_eq!(t.url.scheme(), "https");
         assert_eq!(t.display, "https://calendar.example.com/…/basic.ics");
         assert!(is_network("carddav+http://127.0.0.1:5232/") && !is_network("file:///x"));
+        let Ok(Url::Dav(_, t)) = parse_url("caldav+https://me@example.com@caldav.example.com/") else {
+            panic!("a user name with @")
+        };
+        assert_eq!((t.user.as_deref(), t.url.host_str()), (Some("me@example.com"), Some("caldav.example.com")));
     }
 }

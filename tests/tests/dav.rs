@@ -1,0 +1,282 @@
+//! CalDAV and CardDAV against a real server: Radicale, started on a free port with htpasswd
+//! authentication and seeded over HTTP with the sample data (`kenny sample`). Discovery, window
+//! reads, contacts, changes on the server, auth failures, Secrets Manager credentials (moto), no
+//! secret in any log, and the differential test: the same questions through the DAV sources and
+//! through the file sources give identical answers.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use kenny::app::Capabilities;
+use kenny::config::Config;
+use kenny::plan::Capability;
+use kenny_tests::{DAV_PASSWORD, DAV_USER, LOCAL_AWS, Radicale, invoke, kenny, moto, radicale, watch};
+use serde_json::{Value, json};
+
+const NOW: &str = "2026-11-27T10:00:00-05:00";
+const NY: &str = "America/New_York";
+
+/// The sample data written to disk once per test process.
+fn sample_dir() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let run = kenny(dir.path(), &["sample", "data"], &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let root = dir.path().join("data");
+        (dir, root)
+    })
+    .1
+}
+
+fn file_env() -> Vec<(String, String)> {
+    let root = sample_dir();
+    vec![
+        ("KENNY_CALENDARS".into(), format!("file://{}/calendars", root.display())),
+        ("KENNY_CONTACTS".into(), format!("file://{}/contacts", root.display())),
+    ]
+}
+
+fn dav_env(server: &Radicale) -> Vec<(String, String)> {
+    vec![
+        ("KENNY_CALENDARS".into(), server.caldav_source()),
+        ("KENNY_CONTACTS".into(), server.carddav_source()),
+        ("KENNY_DAV_PASSWORD".into(), DAV_PASSWORD.into()),
+        ("KENNY_ALLOW_PRIVATE_SOURCES".into(), "1".into()),
+    ]
+}
+
+fn config(env: &[(String, String)]) -> Config {
+    let vars: HashMap<String, String> = env.iter().cloned().collect();
+    Config::from_parts(|k| vars.get(k).cloned(), None).unwrap()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+/// Runs one capability in process with the given configuration.
+fn call(caps: &Capabilities, rt: &tokio::runtime::Runtime, cap: Capability, params: Value) -> Result<Value, Value> {
+    rt.block_on(caps.invoke(cap, params, None)).map(|r| r.body).map_err(|e| json!({"error": e}))
+}
+
+fn read(caps: &Capabilities, rt: &tokio::runtime::Runtime, start: &str, end: &str) -> Value {
+    call(caps, rt, Capability::CalendarRead, json!({"start": start, "end": end, "timezone": NY})).unwrap()
+}
+
+fn env_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// A seeded Radicale shared by the read-only tests of this process.
+fn seeded() -> &'static Radicale {
+    static SERVER: OnceLock<Radicale> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let server = radicale();
+        let seeded = server.seed_vdir(sample_dir());
+        assert!(seeded.items() > 100, "{seeded:?}");
+        server
+    })
+}
+
+/// The same questions and reads through the CLI on both sources: identical answers.
+#[test]
+fn dav_sources_answer_exactly_like_the_file_sources() {
+    let server = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let (files, dav) = (file_env(), dav_env(server));
+    let questions = [
+        "what meetings do I have with Sarah and Tom next week?",
+        "what's on my calendar tomorrow about the budget?",
+        "meetings with Bob this week",
+        "what's on my calendar next month?",
+        "meetings with Zoë Müller in the next 30 days",
+        "what do I have on Monday?",
+    ];
+    for q in questions {
+        let args = ["ask", q, "--now", NOW, "--tz", NY, "--json"];
+        let a = kenny(dir.path(), &args, &env_refs(&files));
+        let b = kenny(dir.path(), &args, &env_refs(&dav));
+        assert_eq!(a.code, 0, "{q}: {}", a.stderr);
+        assert_eq!(b.code, 0, "{q}: {}", b.stderr);
+        let (a, b) = (a.json(), b.json());
+        assert_eq!(a["answer"], b["answer"], "{q}");
+        assert_eq!(b["degraded"], false, "{q}: {b}");
+    }
+    // Whole-window reads, recurrences and all: events and per-calendar counts are identical.
+    for (start, end) in [("2026-11-01", "2026-12-01"), ("2026-12-20", "2027-01-10"), ("2026-01-01", "2027-01-01")] {
+        let args = ["calendar", "read", "--start", start, "--end", end, "--tz", NY, "--json"];
+        let a = kenny(dir.path(), &args, &env_refs(&files)).json();
+        let b = kenny(dir.path(), &args, &env_refs(&dav)).json();
+        assert!(!a["events"].as_array().unwrap().is_empty(), "{start}..{end}");
+        assert_eq!(a["events"], b["events"], "{start}..{end}");
+        let counts = |v: &Value| {
+            v["calendars"].as_array().unwrap().iter().map(|c| (c["id"].clone(), c["name"].clone(), c["events"].clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(counts(&a), counts(&b), "{start}..{end}");
+        assert_eq!(a["truncated"], b["truncated"]);
+    }
+    for name in ["Bob", "zoe muller", "jgarcia", "Wiliam Tuner", "Alice", "sarah.chen"] {
+        let args = ["contacts", "resolve", name, "--json"];
+        let a = kenny(dir.path(), &args, &env_refs(&files)).json();
+        let b = kenny(dir.path(), &args, &env_refs(&dav)).json();
+        assert_eq!(a, b, "{name}");
+    }
+}
+
+/// Discovery from the server root finds every calendar with its display name, a calendar
+/// created between two reads of one process appears in the second, and an event changed on the
+/// server is read changed.
+#[test]
+fn discovery_finds_new_calendars_and_reads_follow_changes() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    let standup = event("standup-1", "20261201T140000Z", "Standup", "");
+    server.put_item("work", "standup-1.ics", &standup);
+    let rt = runtime();
+    let caps = rt.block_on(Capabilities::from_config(&config(&dav_env(&server)))).unwrap();
+
+    let first = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(ids(&first["calendars"]), vec!["work"]);
+    assert_eq!(first["calendars"][0]["name"], "Work");
+    assert_eq!(summaries(&first), vec!["Standup"]);
+
+    server.make_calendar("family", "Family");
+    server.put_item("family", "dinner.ics", &event("dinner-1", "20261201T230000Z", "Dinner", ""));
+    server.put_item("work", "standup-1.ics", &event("standup-1", "20261201T140000Z", "Standup (moved room)", ""));
+    let second = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(ids(&second["calendars"]), vec!["family", "work"]);
+    assert_eq!(summaries(&second), vec!["Standup (moved room)", "Dinner"]);
+
+    // A deleted item is gone; a calendar holding only to-dos is not listed.
+    server.delete_item("family", "dinner.ics");
+    let third = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(summaries(&third), vec!["Standup (moved room)"]);
+}
+
+/// Contacts: the index is rebuilt only when an address book's sync-token moves, and then shows
+/// the change.
+#[test]
+fn contacts_follow_the_address_books_sync_token() {
+    let server = radicale();
+    server.make_addressbook("people", "People");
+    server.put_item("people", "ann.vcf", &card("ann", "Ann Example", "ann@example.com"));
+    let rt = runtime();
+    let caps = rt.block_on(Capabilities::from_config(&config(&dav_env(&server)))).unwrap();
+    let resolve = |q: &str| call(&caps, &rt, Capability::ContactsResolve, json!({"query": q})).unwrap();
+
+    assert_eq!(resolve("Ann")["resolved"]["name"], "Ann Example");
+    assert!(resolve("Quentin")["resolved"].is_null());
+    let before = server.sync_token("people");
+    server.put_item("people", "quentin.vcf", &card("quentin", "Quentin Blake", "quentin@example.com"));
+    server.put_item("people", "ann.vcf", &card("ann", "Ann Example-Renamed", "ann.new@example.com"));
+    assert_ne!(before, server.sync_token("people"), "the server's sync-token moves on a change");
+    assert_eq!(resolve("Quentin")["resolved"]["emails"], json!(["quentin@example.com"]));
+    assert_eq!(resolve("Ann")["resolved"]["emails"], json!(["ann.new@example.com"]));
+}
+
+/// A wrong password is `source_auth_failed` naming the source, never showing the password.
+#[test]
+fn a_wrong_password_is_an_auth_failure_without_the_secret() {
+    let server = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = "Wr0ng-Passw0rd-xyz";
+    let mut env = dav_env(server);
+    env.retain(|(k, _)| k != "KENNY_DAV_PASSWORD");
+    env.push(("KENNY_DAV_PASSWORD".into(), wrong.into()));
+    let run = kenny(
+        dir.path(),
+        &["calendar", "read", "--start", "2026-12-01", "--end", "2026-12-02", "--json"],
+        &env_refs(&env),
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let e = run.json();
+    assert_eq!(e["error"]["code"], "source_auth_failed", "{e}");
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("127.0.0.1:{}", server.server.port)), "{message}");
+    assert!(!run.stdout.contains(wrong) && !run.stderr.contains(wrong));
+    let r = kenny(dir.path(), &["contacts", "resolve", "Bob", "--json"], &env_refs(&env));
+    assert_eq!(r.json()["error"]["code"], "source_auth_failed", "{}", r.stdout);
+}
+
+/// Credentials never appear in logs (at trace level), errors, or timing records, on success or
+/// failure, through the CLI.
+#[test]
+fn credentials_never_reach_logs_errors_or_timings() {
+    let server = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let basic = kenny_tests::basic_auth(DAV_USER, DAV_PASSWORD);
+    let mut env = dav_env(server);
+    env.push(("RUST_LOG".into(), "trace".into()));
+    let ok = kenny(dir.path(), &["ask", "meetings with Sarah and Tom next week", "--now", NOW, "--json"], &env_refs(&env));
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stderr.len() > 1000, "trace logging was on: {}", ok.stderr.len());
+    env.retain(|(k, _)| k != "KENNY_DAV_PASSWORD");
+    env.push(("KENNY_DAV_PASSWORD".into(), format!("{DAV_PASSWORD}-but-wrong")));
+    let bad = kenny(dir.path(), &["ask", "meetings with Sarah next week", "--now", NOW, "--json"], &env_refs(&env));
+    let timings = std::fs::read_to_string(dir.path().join("timings.jsonl")).unwrap();
+    for (what, text) in [("stdout", &ok.stdout), ("stderr", &ok.stderr), ("stdout", &bad.stdout), ("stderr", &bad.stderr), ("timings", &timings)] {
+        assert!(!text.contains(DAV_PASSWORD), "the password is in {what}");
+        assert!(!text.contains(&basic), "the Authorization value is in {what}");
+    }
+}
+
+/// In Lambda the credentials come from a Secrets Manager secret (here moto's), fetched once per
+/// container; the functions under `cargo lambda watch` read Radicale with it, the answer equals
+/// the file sources', and the functions' logs hold no secret.
+#[test]
+fn the_local_lambda_path_reads_dav_with_a_secrets_manager_secret() {
+    let server = seeded();
+    let moto = moto();
+    let secret = json!({"hosts": {"127.0.0.1": {"password": DAV_PASSWORD}}}).to_string();
+    let arn = kenny_tests::create_secret(&moto, "kenny/dav", &secret);
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("KENNY_CALENDARS", server.caldav_source()),
+        ("KENNY_CONTACTS", server.carddav_source()),
+        ("KENNY_DAV_SECRET_ARN", arn.clone()),
+        ("KENNY_ALLOW_PRIVATE_SOURCES", "1".into()),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.url()),
+        ("KENNY_TIMINGS", format!("file://{}/timings.jsonl", dir.path().display())),
+        ("RUST_LOG", "debug".into()),
+    ];
+    let watch = watch(&env, 2);
+    let question = json!({"question": "what meetings do I have with Sarah and Tom next week?", "now": NOW, "timezone": NY});
+    let (status, function_error, body) = invoke(&watch, "coordinate", &question);
+    assert_eq!((status, function_error.as_deref()), (200, None), "{body}\n{}", watch.output());
+    assert_eq!(body["degraded"], false, "{body}");
+    let files = kenny(
+        dir.path(),
+        &["ask", "what meetings do I have with Sarah and Tom next week?", "--now", NOW, "--tz", NY, "--json"],
+        &env_refs(&file_env()),
+    )
+    .json();
+    assert_eq!(body["answer"], files["answer"]);
+    let logs = watch.output();
+    assert!(!logs.contains(DAV_PASSWORD), "the password is in the functions' logs");
+    assert!(!logs.contains(&kenny_tests::basic_auth(DAV_USER, DAV_PASSWORD)));
+    let _ = LOCAL_AWS;
+}
+
+fn ids(calendars: &Value) -> Vec<String> {
+    calendars.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn summaries(read: &Value) -> Vec<String> {
+    read["events"].as_array().unwrap().iter().map(|e| e["summary"].as_str().unwrap().to_string()).collect()
+}
+
+fn event(uid: &str, start: &str, summary: &str, extra: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kenny tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\n{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn card(uid: &str, name: &str, email: &str) -> String {
+    let (given, family) = name.split_once(' ').unwrap_or((name, ""));
+    format!(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{family};{given};;;\r\nEMAIL:{email}\r\nEND:VCARD\r\n"
+    )
+}
