@@ -176,9 +176,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        // The whole process group: cargo lambda watch starts the functions as children.
+        // The whole process group: cargo lambda watch starts the functions as children. The `--`
+        // matters: procps-ng 4.0.2's `kill -TERM -PGID` signals pid -1, i.e. every process the
+        // user may signal (seen under strace), not the group.
         let pid = self.child.id();
-        let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
