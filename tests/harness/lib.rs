@@ -1,5 +1,16 @@
 //! Test harness: builds the `kenny` binary once per test process and runs it with a clean,
 //! explicit environment, so tests never depend on the developer's own configuration.
+//!
+//! # Layout
+//! - this file: building and running `kenny`, [`Server`] (a process on a free port), moto, `cargo lambda watch`
+//! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
+
+pub mod radicale;
+
+pub use radicale::{
+    CollectionKind, DAV_PASSWORD, DAV_USER, DavResponse, Radicale, Seeded, SeededCollection, radicale, xml_escape,
+    xml_text, xml_texts,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
