@@ -4,9 +4,15 @@
 //! # Layout
 //! - this file: building and running `kenny`, [`Server`] (a process on a free port), moto, `cargo lambda watch`
 //! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
+//! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
 
+pub mod hostile;
 pub mod radicale;
 
+pub use hostile::{
+    Hostile, Mode, Reply, billion_laughs_multistatus, deeply_nested_xml, hostile, malformed_multistatus,
+    xxe_multistatus,
+};
 pub use radicale::{
     CollectionKind, DAV_PASSWORD, DAV_USER, DavResponse, Radicale, Seeded, SeededCollection, radicale, xml_escape,
     xml_text, xml_texts,
