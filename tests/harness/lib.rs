@@ -1,5 +1,22 @@
 //! Test harness: builds the `kenny` binary once per test process and runs it with a clean,
 //! explicit environment, so tests never depend on the developer's own configuration.
+//!
+//! # Layout
+//! - this file: building and running `kenny`, [`Server`] (a process on a free port), moto, `cargo lambda watch`
+//! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
+//! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
+
+pub mod hostile;
+pub mod radicale;
+
+pub use hostile::{
+    Hostile, Mode, Reply, billion_laughs_multistatus, deeply_nested_xml, hostile, malformed_multistatus,
+    xxe_multistatus,
+};
+pub use radicale::{
+    CollectionKind, DAV_PASSWORD, DAV_USER, DavResponse, Radicale, Seeded, SeededCollection, radicale, xml_escape,
+    xml_text, xml_texts,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -176,9 +193,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        // The whole process group: cargo lambda watch starts the functions as children.
+        // The whole process group: cargo lambda watch starts the functions as children. The `--`
+        // matters: procps-ng 4.0.2's `kill -TERM -PGID` signals pid -1, i.e. every process the
+        // user may signal (seen under strace), not the group.
         let pid = self.child.id();
-        let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
