@@ -178,12 +178,17 @@ impl ErrorCode for CalendarError {
         match self {
             CalendarError::Time(e) => e.code(),
             CalendarError::Invalid { .. } => "invalid_request",
-            CalendarError::AllFailed(e) => match e.code.as_str() {
-                "source_not_found" => "source_not_found",
-                "source_auth_failed" => "source_auth_failed",
-                "timeout" => "timeout",
-                _ => "source_unreachable",
-            },
+            CalendarError::AllFailed(e) => {
+                const PASSED_ON: [&str; 6] = [
+                    "source_not_found",
+                    "source_auth_failed",
+                    "source_bad_reply",
+                    "source_refused",
+                    "timeout",
+                    "invalid_config",
+                ];
+                PASSED_ON.into_iter().find(|c| *c == e.code).unwrap_or("source_unreachable")
+            }
         }
     }
     fn field(&self) -> Option<&str> {
@@ -196,6 +201,7 @@ impl ErrorCode for CalendarError {
     fn status(&self) -> u16 {
         match self {
             CalendarError::AllFailed(e) if e.code == "timeout" => 504,
+            CalendarError::AllFailed(e) if e.code == "invalid_config" => 500,
             CalendarError::AllFailed(_) => 502,
             _ => 400,
         }

@@ -251,7 +251,8 @@ impl Http {
         type Clients = std::sync::Mutex<Vec<((bool, Duration), Arc<Http>)>>;
         static SHARED: OnceLock<Clients> = OnceLock::new();
         let key = (opts.allow_private, opts.timeout);
-        let mut clients = SHARED.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut clients =
+            SHARED.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((_, h)) = clients.iter().find(|(k, _)| *k == key) {
             return Ok(h.clone());
         }
@@ -318,6 +319,16 @@ impl Http {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let url = resp.url().clone();
+        // A redirect reqwest would not follow (e.g. to file://) is a refusal, not a reply.
+        if let (300..=399, Some(location)) = (status, headers.get("location").and_then(|v| v.to_str().ok())) {
+            let reason = match url.join(location) {
+                Ok(next) => check_url(&next, self.opts.allow_private)
+                    .err()
+                    .unwrap_or_else(|| format!("a redirect to {} was not followed", next.scheme())),
+                Err(_) => "a redirect to an invalid URL".to_string(),
+            };
+            return Err(AttemptError::Refused(format!("redirect refused: {reason}")));
+        }
         if resp.content_length().is_some_and(|n| n > self.opts.max_body as u64) {
             return Err(AttemptError::TooLarge);
         }

@@ -324,3 +324,39 @@ pub fn invoke(watch: &Server, function: &str, payload: &serde_json::Value) -> (u
     let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
     (status, function_error, body)
 }
+
+/// The `Authorization: Basic …` value for `user` and `password`, to check logs never hold it.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+}
+
+/// Creates a Secrets Manager secret in a local AWS-compatible server (moto) and returns its ARN.
+/// Moto speaks the service's JSON protocol without checking signatures, so one plain POST does.
+pub fn create_secret(server: &Server, name: &str, value: &str) -> String {
+    let body = serde_json::json!({"Name": name, "SecretString": value}).to_string();
+    let url = server.url();
+    let reply = std::thread::scope(|s| {
+        s.spawn(|| {
+            reqwest::blocking::Client::new()
+                .post(&url)
+                .header("X-Amz-Target", "secretsmanager.CreateSecret")
+                .header("Content-Type", "application/x-amz-json-1.1")
+                .header(
+                    "Authorization",
+                    "AWS4-HMAC-SHA256 Credential=kenny-local/20261127/us-east-1/secretsmanager/aws4_request, \
+                     SignedHeaders=host, Signature=0",
+                )
+                .body(body)
+                .send()
+                .and_then(|r| r.error_for_status())
+                .and_then(|r| r.json::<serde_json::Value>())
+        })
+        .join()
+    });
+    let reply = match reply {
+        Ok(r) => r.unwrap_or_else(|e| panic!("creating the secret {name} in moto: {e}")),
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    reply["ARN"].as_str().unwrap_or_else(|| panic!("moto's CreateSecret reply has no ARN: {reply}")).to_string()
+}

@@ -113,7 +113,12 @@ fn dav_sources_answer_exactly_like_the_file_sources() {
         assert!(!a["events"].as_array().unwrap().is_empty(), "{start}..{end}");
         assert_eq!(a["events"], b["events"], "{start}..{end}");
         let counts = |v: &Value| {
-            v["calendars"].as_array().unwrap().iter().map(|c| (c["id"].clone(), c["name"].clone(), c["events"].clone())).collect::<Vec<_>>()
+            v["calendars"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c["id"].clone(), c["name"].clone(), c["events"].clone()))
+                .collect::<Vec<_>>()
         };
         assert_eq!(counts(&a), counts(&b), "{start}..{end}");
         assert_eq!(a["truncated"], b["truncated"]);
@@ -152,8 +157,16 @@ fn discovery_finds_new_calendars_and_reads_follow_changes() {
 
     // A deleted item is gone; a calendar holding only to-dos is not listed.
     server.delete_item("family", "dinner.ics");
+    let tasks = server.request(
+        "MKCALENDAR",
+        &format!("{}/kenny/tasks/", server.base_url()),
+        &[("Content-Type", "application/xml")],
+        r#"<?xml version="1.0"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:displayname>Tasks</d:displayname><c:supported-calendar-component-set><c:comp name="VTODO"/></c:supported-calendar-component-set></d:prop></d:set></c:mkcalendar>"#,
+    );
+    assert_eq!(tasks.status, 201, "{tasks:?}");
     let third = read(&caps, &rt, "2026-12-01", "2026-12-02");
     assert_eq!(summaries(&third), vec!["Standup (moved room)"]);
+    assert_eq!(ids(&third["calendars"]), vec!["family", "work"]);
 }
 
 /// Contacts: the index is rebuilt only when an address book's sync-token moves, and then shows
@@ -210,14 +223,21 @@ fn credentials_never_reach_logs_errors_or_timings() {
     let basic = kenny_tests::basic_auth(DAV_USER, DAV_PASSWORD);
     let mut env = dav_env(server);
     env.push(("RUST_LOG".into(), "trace".into()));
-    let ok = kenny(dir.path(), &["ask", "meetings with Sarah and Tom next week", "--now", NOW, "--json"], &env_refs(&env));
+    let ok =
+        kenny(dir.path(), &["ask", "meetings with Sarah and Tom next week", "--now", NOW, "--json"], &env_refs(&env));
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(ok.stderr.len() > 1000, "trace logging was on: {}", ok.stderr.len());
     env.retain(|(k, _)| k != "KENNY_DAV_PASSWORD");
     env.push(("KENNY_DAV_PASSWORD".into(), format!("{DAV_PASSWORD}-but-wrong")));
     let bad = kenny(dir.path(), &["ask", "meetings with Sarah next week", "--now", NOW, "--json"], &env_refs(&env));
     let timings = std::fs::read_to_string(dir.path().join("timings.jsonl")).unwrap();
-    for (what, text) in [("stdout", &ok.stdout), ("stderr", &ok.stderr), ("stdout", &bad.stdout), ("stderr", &bad.stderr), ("timings", &timings)] {
+    for (what, text) in [
+        ("stdout", &ok.stdout),
+        ("stderr", &ok.stderr),
+        ("stdout", &bad.stdout),
+        ("stderr", &bad.stderr),
+        ("timings", &timings),
+    ] {
         assert!(!text.contains(DAV_PASSWORD), "the password is in {what}");
         assert!(!text.contains(&basic), "the Authorization value is in {what}");
     }
@@ -243,7 +263,8 @@ fn the_local_lambda_path_reads_dav_with_a_secrets_manager_secret() {
         ("RUST_LOG", "debug".into()),
     ];
     let watch = watch(&env, 2);
-    let question = json!({"question": "what meetings do I have with Sarah and Tom next week?", "now": NOW, "timezone": NY});
+    let question =
+        json!({"question": "what meetings do I have with Sarah and Tom next week?", "now": NOW, "timezone": NY});
     let (status, function_error, body) = invoke(&watch, "coordinate", &question);
     assert_eq!((status, function_error.as_deref()), (200, None), "{body}\n{}", watch.output());
     assert_eq!(body["degraded"], false, "{body}");

@@ -37,7 +37,10 @@ fn read(calendars: &str, extra: &[(&str, &str)]) -> Result<Value, Value> {
     let (rt, caps) = caps(calendars, extra);
     let params = json!({"start": WINDOW.0, "end": WINDOW.1, "timezone": "UTC"});
     // A hang guard far above every timeout in play, not a speed expectation.
-    let guarded = async { tokio::time::timeout(std::time::Duration::from_secs(60), caps.invoke(Capability::CalendarRead, params, None)).await };
+    let guarded = async {
+        tokio::time::timeout(std::time::Duration::from_secs(60), caps.invoke(Capability::CalendarRead, params, None))
+            .await
+    };
     match rt.block_on(guarded).expect("the read did not finish within the hang guard") {
         Ok(reply) => Ok(reply.body),
         Err(e) => Err(serde_json::to_value(e).unwrap()),
@@ -80,14 +83,15 @@ fn every_misbehaviour_is_a_named_error_never_a_hang() {
         let server = hostile(mode);
         // Alone, the failing source fails the read with its code…
         let err = read(&caldav(&server), &[]).expect_err(what);
-        assert_eq!(code(&err["error"]), want, "{what}: {err}");
-        let message = err["error"]["message"].as_str().unwrap();
+        assert_eq!(code(&err), want, "{what}: {err}");
+        let message = err["message"].as_str().unwrap();
         assert!(message.contains(&format!("127.0.0.1:{}", server.port())), "{what}: the source is named: {message}");
         assert!(!message.contains("pw-for-hostile"), "{what}: {message}");
         // …beside a good one it degrades the answer, reported on its own entry.
         let both = read(&format!("sample:calendars,{}", caldav(&server)), &[]).expect(what);
         assert!(!both["events"].as_array().unwrap().is_empty(), "{what}");
-        let failed: Vec<&Value> = both["calendars"].as_array().unwrap().iter().filter(|c| c.get("error").is_some()).collect();
+        let failed: Vec<&Value> =
+            both["calendars"].as_array().unwrap().iter().filter(|c| c.get("error").is_some()).collect();
         assert_eq!(failed.len(), 1, "{what}: {both}");
     }
 }
@@ -121,14 +125,16 @@ fn retries_honour_retry_after_and_then_succeed() {
         body: ICS.into(),
         content_type: "text/calendar".into(),
     });
-    assert_eq!(code(&read(&feed(&far), &[]).unwrap_err()["error"]), "source_unreachable");
+    assert_eq!(code(&read(&feed(&far), &[]).unwrap_err()), "source_unreachable");
     assert_eq!(far.requests(), 1);
 }
 
 #[test]
 fn feeds_use_conditional_get_and_accept_gzip() {
     let server = hostile(Mode::Script(vec![
-        Reply::new(200, "text/calendar", ICS).header("ETag", "\"v1\"").header("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT"),
+        Reply::new(200, "text/calendar", ICS)
+            .header("ETag", "\"v1\"")
+            .header("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT"),
         Reply::new(304, "", ""),
     ]));
     let (rt, caps) = caps(&feed(&server), &[]);
@@ -162,11 +168,13 @@ fn feeds_use_conditional_get_and_accept_gzip() {
         body: bomb.finish().unwrap(),
         headers: vec![("Content-Encoding".into(), "gzip".into())],
     });
-    assert_eq!(code(&read(&feed(&bomb), &[]).unwrap_err()["error"]), "source_bad_reply");
+    assert_eq!(code(&read(&feed(&bomb), &[]).unwrap_err()), "source_bad_reply");
 }
 
 fn multistatus(responses: &str) -> String {
-    format!(r#"<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">{responses}</d:multistatus>"#)
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">{responses}</d:multistatus>"#
+    )
 }
 
 fn collection_response() -> String {
@@ -174,8 +182,12 @@ fn collection_response() -> String {
 }
 
 fn item_response(href: &str, data: Option<&str>) -> String {
-    let data = data.map(|d| format!("<c:calendar-data>{}</c:calendar-data>", d.replace('&', "&amp;").replace('<', "&lt;"))).unwrap_or_default();
-    format!(r#"<d:response><d:href>{href}</d:href><d:propstat><d:prop><d:getetag>"e"</d:getetag>{data}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#)
+    let data = data
+        .map(|d| format!("<c:calendar-data>{}</c:calendar-data>", d.replace('&', "&amp;").replace('<', "&lt;")))
+        .unwrap_or_default();
+    format!(
+        r#"<d:response><d:href>{href}</d:href><d:propstat><d:prop><d:getetag>"e"</d:getetag>{data}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#
+    )
 }
 
 fn ms(body: String) -> Reply {
@@ -186,12 +198,22 @@ fn ms(body: String) -> Reply {
 /// that answers 507 (its result limit) gets the range split in halves.
 #[test]
 fn missing_calendar_data_is_multigot_and_507_splits_the_range() {
-    let ev = |uid: &str, day: u32| ICS.replace("UID:f1", &format!("UID:{uid}")).replace("20261202T150000Z", &format!("202612{day:02}T150000Z"));
+    let ev = |uid: &str, day: u32| {
+        ICS.replace("UID:f1", &format!("UID:{uid}")).replace("20261202T150000Z", &format!("202612{day:02}T150000Z"))
+    };
     let server = hostile(Mode::Script(vec![
         ms(multistatus(&collection_response())), // discovery: the URL is a calendar
         ms(multistatus(&collection_response())), // listing
-        ms(multistatus(&format!("{}{}", item_response("/cal/work/a.ics", None), item_response("/cal/work/b.ics", None)))),
-        ms(multistatus(&format!("{}{}", item_response("/cal/work/a.ics", Some(&ev("a", 2))), item_response("/cal/work/b.ics", Some(&ev("b", 3)))))),
+        ms(multistatus(&format!(
+            "{}{}",
+            item_response("/cal/work/a.ics", None),
+            item_response("/cal/work/b.ics", None)
+        ))),
+        ms(multistatus(&format!(
+            "{}{}",
+            item_response("/cal/work/a.ics", Some(&ev("a", 2))),
+            item_response("/cal/work/b.ics", Some(&ev("b", 3)))
+        ))),
     ]));
     let r = read(&caldav(&server), &[]).unwrap();
     let uids: Vec<&str> = r["events"].as_array().unwrap().iter().map(|e| e["uid"].as_str().unwrap()).collect();
@@ -227,12 +249,12 @@ fn private_destinations_are_refused_unless_allowed() {
         "http://[::1]/cal.ics".into(),
     ] {
         let err = read(&url, &strict).expect_err(&url);
-        assert_eq!(code(&err["error"]), "source_refused", "{url}: {err}");
+        assert_eq!(code(&err), "source_refused", "{url}: {err}");
     }
     assert_eq!(server.requests(), 0, "nothing was sent");
     // Allowed, the same server answers.
     assert_eq!(read(&feed(&server), &[]).unwrap()["events"].as_array().unwrap().len(), 1);
     // A redirect to a private address or another scheme is refused at the redirect.
     let redirect = hostile(Mode::Redirect { status: 302, location: "file:///etc/passwd".into() });
-    assert_eq!(code(&read(&feed(&redirect), &[]).unwrap_err()["error"]), "source_refused");
+    assert_eq!(code(&read(&feed(&redirect), &[]).unwrap_err()), "source_refused");
 }
