@@ -557,7 +557,8 @@ pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
 
 /// The kind of window a question asked for, for the timing record: a fixed vocabulary, never
 /// the question's own words.
-fn window_kind(q: &Question) -> String {
+/// The kind of window a question asked for, as timing records keep it (never its words).
+pub fn window_kind(q: &Question) -> String {
     const KINDS: [&str; 14] = [
         "today",
         "tonight",

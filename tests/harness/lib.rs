@@ -360,3 +360,16 @@ pub fn create_secret(server: &Server, name: &str, value: &str) -> String {
     };
     reply["ARN"].as_str().unwrap_or_else(|| panic!("moto's CreateSecret reply has no ARN: {reply}")).to_string()
 }
+
+/// Invokes each function of `watch` once (results ignored), so that any compile `cargo lambda
+/// watch` still does on a function's first invoke happens here, under the harness's generous
+/// invoke timeout, and not inside a coordinate step's timeout.
+pub fn warm_up(watch: &Server) {
+    for (function, payload) in [
+        ("calendar-read", serde_json::json!({"start": "2026-12-01", "end": "2026-12-02"})),
+        ("contacts-resolve", serde_json::json!({"query": "warm-up"})),
+        ("coordinate", serde_json::json!({"plan": {"steps": []}})),
+    ] {
+        let _ = invoke(watch, function, &payload);
+    }
+}

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, Network, SkippedItem,
-    SourceError, Target,
+    CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, Network, SkippedItem, SourceError, Target,
 };
 use crate::contacts::Contact;
 use crate::dav::{Account, Collection, Items, Protocol};
@@ -58,6 +57,10 @@ fn unread(collection: &str, items: &Items) -> Vec<SkippedItem> {
 
 #[async_trait]
 impl CalendarSource for DavCalendars {
+    fn windowed(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         self.account.display().to_string()
     }
@@ -68,7 +71,12 @@ impl CalendarSource for DavCalendars {
             .collections()
             .await?
             .into_iter()
-            .map(|c| CalendarInfo { id: c.id, name: c.name, locator: c.url.to_string() })
+            .map(|c| CalendarInfo {
+                version: c.version().map(str::to_string),
+                id: c.id,
+                name: c.name,
+                locator: c.url.to_string(),
+            })
             .collect())
     }
 
@@ -82,11 +90,13 @@ impl CalendarSource for DavCalendars {
         let items = self.account.events(&collection, window.start, window.end).await?;
         let id = calendar.id.clone();
         let parsed = tokio::task::spawn_blocking(move || {
-            let mut fetched = Fetched { items: Vec::new(), skipped: unread(&id, &items), cache: CacheTier::Miss };
-            for item in &items.items {
-                let (parsed, skipped) = super::parse_calendar_item(&id, &item_label(&item.href), &item.data);
+            let mut fetched = Fetched { skipped: unread(&id, &items), ..Fetched::default() };
+            for item in items.items {
+                let label = item_label(&item.href);
+                let (parsed, skipped) = super::parse_calendar_item(&id, &label, &item.data);
                 fetched.items.push(parsed);
                 fetched.skipped.extend(skipped);
+                fetched.texts.push((label, item.data));
             }
             fetched
         })

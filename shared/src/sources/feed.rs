@@ -49,12 +49,21 @@ impl FeedCalendar {
 
 #[async_trait]
 impl CalendarSource for FeedCalendar {
+    fn identity(&self) -> String {
+        self.target.url.to_string()
+    }
+
     fn describe(&self) -> String {
         self.target.display.clone()
     }
 
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
-        Ok(vec![CalendarInfo { id: self.id.clone(), name: self.id.clone(), locator: self.target.display.clone() }])
+        Ok(vec![CalendarInfo {
+            id: self.id.clone(),
+            name: self.id.clone(),
+            locator: self.target.display.clone(),
+            version: None,
+        }])
     }
 
     async fn fetch(&self, calendar: &CalendarInfo, _window: &Window) -> Result<Fetched, SourceError> {
@@ -77,6 +86,7 @@ impl CalendarSource for FeedCalendar {
                     items: vec![c.parsed.clone()],
                     skipped: c.skipped.clone(),
                     cache: CacheTier::Validated,
+                    texts: Vec::new(),
                 });
             }
             (200..=299, _) => {}
@@ -84,6 +94,7 @@ impl CalendarSource for FeedCalendar {
         }
         let id = calendar.id.clone();
         let text = reply.text();
+        let kept = text.clone();
         let (parsed, skipped) = tokio::task::spawn_blocking(move || super::parse_calendar_item(&id, "", &text))
             .await
             .map_err(|e| SourceError::BadReply {
@@ -97,6 +108,6 @@ impl CalendarSource for FeedCalendar {
             parsed: parsed.clone(),
             skipped: skipped.clone(),
         });
-        Ok(Fetched { items: vec![parsed], skipped, cache: CacheTier::Miss })
+        Ok(Fetched { items: vec![parsed], skipped, cache: CacheTier::Miss, texts: vec![(String::new(), kept)] })
     }
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 
 use super::{
-    CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, MAX_COLLECTIONS,
-    MAX_FILE_BYTES, MAX_ITEMS_PER_COLLECTION, SkippedItem, SourceError,
+    CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, MAX_COLLECTIONS, MAX_FILE_BYTES,
+    MAX_ITEMS_PER_COLLECTION, SkippedItem, SourceError,
 };
 use crate::time::Window;
 
@@ -44,6 +44,23 @@ struct Collection {
     id: String,
     name: String,
     path: PathBuf,
+}
+
+impl Collection {
+    /// A fingerprint of the collection's item files (names, sizes, modification times): it
+    /// changes when an item is added, removed or rewritten. Costs one `stat` per item.
+    fn fingerprint(&self, ext: &str) -> String {
+        use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+        let mut h = DefaultHasher::new();
+        for file in item_files(&self.path, ext).unwrap_or_default() {
+            file.hash(&mut h);
+            if let Ok(meta) = std::fs::metadata(&file) {
+                meta.len().hash(&mut h);
+                meta.modified().ok().hash(&mut h);
+            }
+        }
+        format!("{:016x}", h.finish())
+    }
 }
 
 fn source_id(root: &Path) -> String {
@@ -180,7 +197,12 @@ impl CalendarSource for FileCalendars {
         let cols = blocking(&self.root, move || collections(&root, "ics")).await?;
         Ok(cols
             .into_iter()
-            .map(|c| CalendarInfo { id: c.id, name: c.name, locator: c.path.display().to_string() })
+            .map(|c| CalendarInfo {
+                version: Some(c.fingerprint("ics")),
+                id: c.id,
+                name: c.name,
+                locator: c.path.display().to_string(),
+            })
             .collect())
     }
 
@@ -190,14 +212,14 @@ impl CalendarSource for FileCalendars {
         let root = self.root.clone();
         blocking(&self.root, move || {
             let files = item_files(&path, "ics").map_err(|e| io(&root, e))?;
-            let mut fetched =
-                Fetched { items: Vec::with_capacity(files.len()), skipped: Vec::new(), cache: CacheTier::Miss };
+            let mut fetched = Fetched { items: Vec::with_capacity(files.len()), ..Fetched::default() };
             for file in files {
                 match read_item(&file, &id) {
                     Ok(text) => {
                         let (parsed, skipped) = super::parse_calendar_item(&id, &file_label(&file), &text);
                         fetched.skipped.extend(skipped);
                         fetched.items.push(parsed);
+                        fetched.texts.push((file_label(&file), text));
                     }
                     Err(skip) => fetched.skipped.push(skip),
                 }

@@ -81,10 +81,11 @@ impl ErrorCode for SourceError {
 }
 
 /// Where a cached answer came from: the tier names of timing records and responses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CacheTier {
     /// Read from the source.
+    #[default]
     Miss,
     /// Served from this process's memory.
     L1,
@@ -115,10 +116,13 @@ pub struct CalendarInfo {
     pub name: String,
     /// Where the source finds it again (a path, a sample key); never shown to users.
     pub locator: String,
+    /// A token that changes whenever the calendar's content does (a DAV `sync-token`/`getctag`,
+    /// a fingerprint of the item files' sizes and times); `None` when the source has none.
+    pub version: Option<String>,
 }
 
 /// An item that could not be used, reported in the response rather than failing it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SkippedItem {
     /// The calendar or address book it belongs to.
     pub collection: String,
@@ -131,7 +135,7 @@ pub struct SkippedItem {
 }
 
 /// What a calendar fetch produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Fetched {
     /// Parsed item files (shared so caches can hold them).
     pub items: Vec<Arc<ParsedCalendar>>,
@@ -139,6 +143,9 @@ pub struct Fetched {
     pub skipped: Vec<SkippedItem>,
     /// Which tier answered.
     pub cache: CacheTier,
+    /// Every item's label and text as read, in `items` order, for the shared cache; empty when
+    /// the source does not keep them (then nothing is shared).
+    pub texts: Vec<(String, String)>,
 }
 
 /// A place calendars come from.
@@ -150,6 +157,15 @@ pub trait CalendarSource: Send + Sync + std::fmt::Debug {
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError>;
     /// The items of one calendar that may overlap `window` (a source may return more).
     async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError>;
+    /// Whether `fetch` depends on the window (a DAV time-range query) rather than returning the
+    /// whole calendar; caches key windowed reads by window.
+    fn windowed(&self) -> bool {
+        false
+    }
+    /// What identifies the source in cache keys (never shown; may hold a feed's secret path).
+    fn identity(&self) -> String {
+        self.describe()
+    }
 }
 
 /// What an address book load produced.

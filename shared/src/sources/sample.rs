@@ -6,9 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 
-use super::{
-    CacheTier, CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError,
-};
+use super::{CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError};
 use crate::ical::ParsedCalendar;
 use crate::time::Window;
 
@@ -27,7 +25,12 @@ fn parsed() -> &'static [(CalendarInfo, Vec<Arc<ParsedCalendar>>)] {
             .calendars
             .iter()
             .map(|c| {
-                let info = CalendarInfo { id: c.id.clone(), name: c.name.clone(), locator: c.id.clone() };
+                let info = CalendarInfo {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    locator: c.id.clone(),
+                    version: Some("bundled".into()),
+                };
                 let items = c.items.iter().map(|(_, text)| Arc::new(crate::ical::parse(text))).collect();
                 (info, items)
             })
@@ -60,7 +63,7 @@ impl CalendarSource for SampleCalendars {
                 message: s.message.clone(),
             })
             .collect();
-        Ok(Fetched { items: items.clone(), skipped, cache: CacheTier::Miss })
+        Ok(Fetched { items: items.clone(), skipped, ..Fetched::default() })
     }
 }
 
