@@ -17,7 +17,7 @@ use crate::http::{Http, HttpOptions};
 use crate::plan::Capability;
 use crate::secrets::Credentials;
 use crate::sibling::{InProcess, Reply};
-use crate::sources::{ContactDirectory, Network, SourceError, calendar_source, contact_directory};
+use crate::sources::{CacheTier, ContactDirectory, Network, SourceError, calendar_source, contact_directory};
 
 /// Why the process could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +87,8 @@ struct Snapshot {
 pub struct ContactService {
     directories: Vec<Arc<dyn ContactDirectory>>,
     timeout: Duration,
+    grace: Duration,
+    checked: std::sync::Mutex<Instant>,
     snapshot: tokio::sync::RwLock<Arc<Snapshot>>,
     refresh: tokio::sync::Mutex<()>,
 }
@@ -123,28 +125,35 @@ fn snapshot(parts: Vec<Part>) -> Snapshot {
 }
 
 impl ContactService {
-    /// Loads every directory concurrently and builds the index; `timeout` bounds each load.
-    pub async fn load(directories: Vec<Arc<dyn ContactDirectory>>, timeout: Duration) -> Self {
+    /// Loads every directory concurrently and builds the index; `timeout` bounds each load and
+    /// check, and versions are not checked again within `grace` of the last check.
+    pub async fn load(directories: Vec<Arc<dyn ContactDirectory>>, timeout: Duration, grace: Duration) -> Self {
         let parts = futures::future::join_all(directories.iter().map(|d| load_part(d, timeout))).await;
         ContactService {
             directories,
             timeout,
+            grace,
+            checked: std::sync::Mutex::new(Instant::now()),
             snapshot: tokio::sync::RwLock::new(Arc::new(snapshot(parts))),
             refresh: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// The current index: versioned directories are checked (one cheap request each), and
-    /// changed or failed ones reloaded, before answering.
-    async fn current(&self) -> Arc<Snapshot> {
+    /// The current index and the tier that answered: within the grace period after the last
+    /// check, or with no versioned directory, the index in memory (`l1`); else versioned
+    /// directories are checked (one cheap request each) — all unchanged is `validated`, and
+    /// changed or failed ones are reloaded (`miss`).
+    async fn current(&self) -> (Arc<Snapshot>, CacheTier) {
         let snap = self.snapshot.read().await.clone();
         let needs_check =
             snap.parts.iter().any(|p| matches!(p, Part::Failed(_) | Part::Loaded { version: Some(_), .. }));
-        if !needs_check {
-            return snap;
+        let last = *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !needs_check || last.elapsed() < self.grace {
+            return (snap, CacheTier::L1);
         }
         let _one_refresh = self.refresh.lock().await;
         let snap = self.snapshot.read().await.clone();
+        let mark_checked = || *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
         let checks = futures::future::join_all(self.directories.iter().zip(&snap.parts).map(|(dir, part)| async move {
             match part {
                 Part::Failed(_) => true,
@@ -166,7 +175,8 @@ impl ContactService {
         }))
         .await;
         if !checks.iter().any(|&stale| stale) {
-            return snap;
+            mark_checked();
+            return (snap, CacheTier::Validated);
         }
         let reloads = self.directories.iter().zip(&snap.parts).zip(&checks).map(|((dir, part), &stale)| async move {
             if stale { load_part(dir, self.timeout).await } else { part.clone() }
@@ -180,18 +190,19 @@ impl ContactService {
         }
         let fresh = Arc::new(snapshot(parts));
         *self.snapshot.write().await = fresh.clone();
-        fresh
+        mark_checked();
+        (fresh, CacheTier::Miss)
     }
 
-    /// Answers one request.
-    pub async fn resolve(&self, req: &ResolveRequest) -> Result<crate::contacts::Resolution, ApiError> {
-        let snap = self.current().await;
+    /// Answers one request, with the cache tier that answered.
+    pub async fn resolve(&self, req: &ResolveRequest) -> Result<(crate::contacts::Resolution, CacheTier), ApiError> {
+        let (snap, tier) = self.current().await;
         if let Some(Part::Failed(e)) =
             snap.parts.iter().find(|p| matches!(p, Part::Failed(_))).filter(|_| snap.index.is_empty())
         {
             return Err(e.clone());
         }
-        snap.index.resolve(req).map_err(|e| ApiError::from_error(&e))
+        snap.index.resolve(req).map(|r| (r, tier)).map_err(|e| ApiError::from_error(&e))
     }
 }
 
@@ -216,14 +227,14 @@ impl Capabilities {
         let net = network(config, which).await?;
         let calendar = if which.contains(&Capability::CalendarRead) {
             let sources = config.calendars.iter().map(|u| calendar_source(u, &net)).collect::<Result<Vec<_>, _>>()?;
-            Some(CalendarService::new(sources, config.timezone, config.source_timeout))
+            Some(CalendarService::new(sources, config.timezone, config.source_timeout, config.cache_policy))
         } else {
             None
         };
         let contacts = if which.contains(&Capability::ContactsResolve) {
             let directories =
                 config.contacts.iter().map(|u| contact_directory(u, &net)).collect::<Result<Vec<_>, _>>()?;
-            Some(ContactService::load(directories, config.source_timeout).await)
+            Some(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
         } else {
             None
         };
@@ -249,8 +260,12 @@ impl Capabilities {
             Capability::ContactsResolve => {
                 let service = self.contacts.as_ref().ok_or_else(|| not_served(capability))?;
                 let req: ResolveRequest = parse_request(params)?;
-                let resp = service.resolve(&req).await?;
-                Ok(Reply::new(capability, to_json(&resp)?))
+                let (resp, tier) = service.resolve(&req).await?;
+                let mut body = to_json(&resp)?;
+                if let Some(obj) = body.as_object_mut() {
+                    obj.insert("cache".into(), Value::from(tier.name()));
+                }
+                Ok(Reply::new(capability, body))
             }
         }
     }

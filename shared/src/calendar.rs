@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tracing::instrument;
 
+use crate::cache::{CachePolicy, CalendarCache, Lookup};
 use crate::coordinate::WindowOut;
 use crate::error::{ApiError, ErrorCode};
 use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
@@ -301,6 +302,7 @@ pub struct CalendarService {
     sources: Vec<Arc<dyn CalendarSource>>,
     default_tz: Tz,
     source_timeout: Duration,
+    cache: CalendarCache,
 }
 
 /// Runs `f` for at most `limit`, or until `deadline` if sooner; running out is a `timeout`
@@ -319,9 +321,14 @@ async fn bounded<T>(
 
 impl CalendarService {
     /// A service reading `sources`, with `default_tz` for requests that name no zone, giving each
-    /// source at most `source_timeout` per read.
-    pub fn new(sources: Vec<Arc<dyn CalendarSource>>, default_tz: Tz, source_timeout: Duration) -> Self {
-        CalendarService { sources, default_tz, source_timeout }
+    /// source at most `source_timeout` per read, caching as `cache` says.
+    pub fn new(
+        sources: Vec<Arc<dyn CalendarSource>>,
+        default_tz: Tz,
+        source_timeout: Duration,
+        cache: CachePolicy,
+    ) -> Self {
+        CalendarService { sources, default_tz, source_timeout, cache: CalendarCache::new(cache) }
     }
 
     /// Answers one request. Each source's listing and each calendar's read gets the source
@@ -342,9 +349,10 @@ impl CalendarService {
 
         // Discover every source's calendars concurrently, then read every calendar concurrently.
         let per_source = self.source_timeout;
-        let listed = futures::future::join_all(
-            self.sources.iter().map(|s| bounded(|| s.describe(), per_source, deadline, s.calendars())),
-        )
+        let cache = &self.cache;
+        let listed = futures::future::join_all(self.sources.iter().map(|s| {
+            bounded(|| s.describe(), per_source, deadline, cache.listing(&s.identity(), s.calendars()))
+        }))
         .await;
         let mut jobs = Vec::new();
         let mut out_calendars = Vec::new();
@@ -352,8 +360,8 @@ impl CalendarService {
         let mut seen_ids = std::collections::HashSet::new();
         for (source, result) in self.sources.iter().zip(listed) {
             match result {
-                Ok(cals) => {
-                    for mut info in cals {
+                Ok((cals, from_memory)) => {
+                    for mut info in cals.iter().cloned() {
                         // Calendar ids stay unique across sources.
                         let base = info.id.clone();
                         let mut k = 1;
@@ -363,7 +371,7 @@ impl CalendarService {
                         }
                         let wanted = req.calendars.as_ref().is_none_or(|ids| ids.iter().any(|i| i == &info.id));
                         if wanted {
-                            jobs.push((source.clone(), info));
+                            jobs.push((source.clone(), info, from_memory));
                         }
                     }
                 }
@@ -383,12 +391,22 @@ impl CalendarService {
         let opts = ExpandOptions { window, floating_tz: tz, max_per_event: MAX_OCCURRENCES_PER_EVENT };
         let reads: Vec<_> = jobs
             .into_iter()
-            .map(|(source, info): (Arc<dyn CalendarSource>, CalendarInfo)| {
+            .map(|(source, info, from_memory): (Arc<dyn CalendarSource>, CalendarInfo, bool)| {
                 let filters = filters.clone();
                 let opts = opts.clone();
                 async move {
-                    let what = || format!("{} calendar {}", source.describe(), info.id);
-                    let fetched = bounded(what, per_source, deadline, source.fetch(&info, &opts.window)).await;
+                    let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
+                    let fetched = match cache.lookup(&key, &info, from_memory).await {
+                        Lookup::Hit(f) => Ok(f),
+                        Lookup::Miss => {
+                            let what = || format!("{} calendar {}", source.describe(), info.id);
+                            let f = bounded(what, per_source, deadline, source.fetch(&info, &opts.window)).await;
+                            if let Ok(f) = &f {
+                                cache.store(&key, &info, f).await;
+                            }
+                            f
+                        }
+                    };
                     let expanded = match fetched {
                         Ok(f) => tokio::task::spawn_blocking(move || {
                             let mut occurrences = Vec::new();

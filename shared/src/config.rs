@@ -16,7 +16,7 @@ pub const SAMPLE_CONTACTS: &str = "sample:contacts";
 /// Default longest duration of one coordinate step, ms.
 pub const DEFAULT_STEP_TIMEOUT_MS: u64 = 10_000;
 /// The keys Kenny reads; anything else in `kenny.toml` is a mistake worth reporting.
-pub const KEYS: [&str; 13] = [
+pub const KEYS: [&str; 16] = [
     "KENNY_CALENDARS",
     "KENNY_CONTACTS",
     "KENNY_TIMEZONE",
@@ -30,6 +30,9 @@ pub const KEYS: [&str; 13] = [
     "KENNY_DAV_TOKEN",
     "KENNY_DAV_SECRET_ARN",
     "KENNY_ALLOW_PRIVATE_SOURCES",
+    "KENNY_CACHE_TTL_MS",
+    "KENNY_CACHE_GRACE_MS",
+    "KENNY_CACHE_L2_TTL_MS",
 ];
 /// Default longest time one network source (a calendar, an address book) may take per read.
 pub const DEFAULT_SOURCE_TIMEOUT_MS: u64 = 8_000;
@@ -83,6 +86,8 @@ pub struct Config {
     pub dav_secret_arn: Option<String>,
     /// Allow sources on loopback, private and link-local addresses (local servers, tests).
     pub allow_private_sources: bool,
+    /// Cache lifetimes (L1 TTL, grace period, L2 TTL).
+    pub cache_policy: crate::cache::CachePolicy,
 }
 
 impl Config {
@@ -117,11 +122,25 @@ impl Config {
             })?,
             None => Tz::UTC,
         };
-        let millis = |key: &'static str, default: u64| match get(key) {
+        let ranged = |key: &'static str, default: u64, min: u64, max: u64| match get(key) {
             None => Ok(default),
-            Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (100..=900_000).contains(ms)).ok_or_else(|| {
-                ConfigError::Value { key, message: format!("{v:?} is not a number of milliseconds from 100 to 900000") }
+            Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (min..=max).contains(ms)).ok_or_else(|| {
+                ConfigError::Value { key, message: format!("{v:?} is not a number of milliseconds from {min} to {max}") }
             }),
+        };
+        let millis = |key: &'static str, default: u64| ranged(key, default, 100, 900_000);
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let defaults = crate::cache::CachePolicy::default();
+        let cache_policy = crate::cache::CachePolicy {
+            l1_ttl: std::time::Duration::from_millis(ranged("KENNY_CACHE_TTL_MS", ms(defaults.l1_ttl), 0, 86_400_000)?),
+            grace: std::time::Duration::from_millis(ranged("KENNY_CACHE_GRACE_MS", ms(defaults.grace), 0, 3_600_000)?),
+            l2_ttl: std::time::Duration::from_millis(ranged(
+                "KENNY_CACHE_L2_TTL_MS",
+                ms(defaults.l2_ttl),
+                1_000,
+                86_400_000,
+            )?),
+            ..defaults
         };
         let step_timeout = millis("KENNY_STEP_TIMEOUT_MS", DEFAULT_STEP_TIMEOUT_MS)?;
         let source_timeout = millis("KENNY_SOURCE_TIMEOUT_MS", DEFAULT_SOURCE_TIMEOUT_MS)?;
@@ -142,6 +161,7 @@ impl Config {
             dav_token: get("KENNY_DAV_TOKEN").map(Secret::new),
             dav_secret_arn: get("KENNY_DAV_SECRET_ARN").map(|s| s.trim().to_string()),
             allow_private_sources,
+            cache_policy,
             calendars: list("KENNY_CALENDARS", SAMPLE_CALENDARS),
             contacts: list("KENNY_CONTACTS", SAMPLE_CONTACTS),
             timezone,

@@ -198,7 +198,7 @@ impl FunctionState {
 
     /// Request-level metrics: the data functions' latency and count; every function's errors.
     /// (`coordinate` reports latency and count of answered requests itself.)
-    fn emit(&self, request_id: &str, millis: f64, error: Option<&ApiError>) {
+    fn emit(&self, request_id: &str, millis: f64, error: Option<&ApiError>, answer: Option<&Value>) {
         let cold = self.cold.swap(false, Ordering::Relaxed);
         let ts = chrono::Utc::now().timestamp_millis();
         let cap = [("Capability", self.kind.name())];
@@ -213,6 +213,15 @@ impl FunctionState {
                 }
             }
             self.metrics.emit(metrics::line(ts, &values, &cap, &id));
+        }
+        let capability = match self.kind {
+            FunctionKind::CalendarRead => Some(Capability::CalendarRead),
+            FunctionKind::ContactsResolve => Some(Capability::ContactsResolve),
+            FunctionKind::Coordinate => None,
+        };
+        if let Some(tier) = capability.zip(answer).and_then(|(c, body)| crate::sibling::tier_of(c, body)) {
+            let dims = [("Capability", self.kind.name()), ("Tier", tier.as_str())];
+            self.metrics.emit(metrics::line(ts, &[(metrics::CACHE_RESULTS, 1.0)], &dims, &id));
         }
         if let Some(e) = error {
             let dims = [("Capability", self.kind.name()), ("ErrorCode", e.code.as_str())];
@@ -280,7 +289,8 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
         let started = tokio::time::Instant::now();
         if is_http(&payload) {
             let (status, body, err) = http(state, payload, &ctx.request_id, deadline).await;
-            state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, err.as_ref());
+            let answer = err.is_none().then_some(&body);
+            state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, err.as_ref(), answer);
             return Ok(http_response(status, &body));
         }
         let size = json_body(&payload).len();
@@ -289,7 +299,7 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
         } else {
             state.run(state.direct_route(), payload, &ctx.request_id, deadline).await
         };
-        state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, result.as_ref().err());
+        state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, result.as_ref().err(), result.as_ref().ok());
         match result {
             Ok(v) => Ok(v),
             Err(e) if e.status < 500 => Ok(error_value(e)),

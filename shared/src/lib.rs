@@ -14,6 +14,7 @@
 //! - [`metrics`]    — CloudWatch Embedded Metric Format lines and the catalogue of metric names.
 //! - [`timing`]     — timing records and the `TimingStore` port with its JSONL and in-memory stores.
 //! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file, sample, DAV and feed adapters.
+//! - [`cache`]      — L1 (per process) and L2 (shared) calendar caches with server-validated freshness.
 //! - [`dav`]        — CalDAV/CardDAV: discovery, listing, reports, and bounded multistatus XML.
 //! - [`http`]       — the one outbound HTTP client: SSRF guard, body caps, timeouts, retries.
 //! - [`secrets`]    — DAV credentials from the environment or Secrets Manager, never shown.
@@ -22,6 +23,7 @@
 //! - [`app`]        — wires configuration to sources, indexes and stores once per process.
 
 pub mod app;
+pub mod cache;
 pub mod calendar;
 pub mod config;
 pub mod contacts;

@@ -71,9 +71,15 @@ pub const TIMING_WRITE_FAILURES: MetricDef =
 /// First requests served by a fresh container.
 pub const COLD_STARTS: MetricDef = MetricDef { name: "ColdStarts", unit: Unit::Count, dimensions: &["Capability"] };
 
+/// Data-function answers by the cache tier that answered (`l1`, `l2`, `validated`, `miss`;
+/// for `calendar.read` the slowest tier any calendar needed).
+pub const CACHE_RESULTS: MetricDef =
+    MetricDef { name: "CacheResults", unit: Unit::Count, dimensions: &["Capability", "Tier"] };
+
 /// Every metric the code emits.
 pub const CATALOGUE: &[MetricDef] = &[
     LATENCY,
+    CACHE_RESULTS,
     STEP_LATENCY,
     PARALLEL_SPEEDUP,
     MAX_IN_FLIGHT,

@@ -27,21 +27,27 @@ pub struct Reply {
 
 impl Reply {
     /// A reply whose cache tier is read from the response itself, so that every transport
-    /// reports it the same way: for `calendar.read`, the slowest tier any calendar needed; the
-    /// contact index always lives in the answering process's memory.
+    /// reports it the same way: for `calendar.read`, the slowest tier any calendar needed; for
+    /// `contacts.resolve`, the tier its response names (`l1` when it names none).
     pub fn new(capability: Capability, body: Value) -> Self {
-        let cache = match capability {
-            Capability::CalendarRead => {
-                let tiers: Vec<&str> = body
-                    .get("calendars")
-                    .and_then(Value::as_array)
-                    .map(|cals| cals.iter().filter_map(|c| c.get("cache").and_then(Value::as_str)).collect())
-                    .unwrap_or_default();
-                ["miss", "validated", "l2", "l1"].into_iter().find(|t| tiers.contains(t)).map(str::to_string)
-            }
-            Capability::ContactsResolve => Some("l1".to_string()),
-        };
+        let cache = tier_of(capability, &body);
         Reply { body, cache }
+    }
+}
+
+/// The cache tier a capability's response reports: for `calendar.read`, the slowest tier any
+/// calendar needed; for `contacts.resolve`, the tier it names (`l1` when it names none).
+pub fn tier_of(capability: Capability, body: &Value) -> Option<String> {
+    match capability {
+        Capability::CalendarRead => {
+            let tiers: Vec<&str> = body
+                .get("calendars")
+                .and_then(Value::as_array)
+                .map(|cals| cals.iter().filter_map(|c| c.get("cache").and_then(Value::as_str)).collect())
+                .unwrap_or_default();
+            ["miss", "validated", "l2", "l1"].into_iter().find(|t| tiers.contains(t)).map(str::to_string)
+        }
+        Capability::ContactsResolve => Some(body.get("cache").and_then(Value::as_str).unwrap_or("l1").to_string()),
     }
 }
 

@@ -147,6 +147,16 @@ async fn direct_invokes_answer_the_contract_and_fail_as_function_errors_on_our_s
     let errors: Vec<_> = lines.iter().filter(|l| l.get("Errors").is_some()).collect();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["ErrorCode"], "invalid_request");
+    // The answer's cache tier: the first read fetched (miss); a second one within the grace
+    // period is answered from memory (l1).
+    handle(&calendar, event(fixture("direct-calendar-read.json"))).await.unwrap();
+    let tiers: Vec<String> = metrics
+        .lines()
+        .iter()
+        .filter(|l| l.get("CacheResults").is_some())
+        .map(|l| format!("{}/{}", l["Capability"].as_str().unwrap(), l["Tier"].as_str().unwrap()))
+        .collect();
+    assert_eq!(tiers, ["calendar.read/miss", "calendar.read/l1"]);
 
     let (contacts, _) = function(FunctionKind::ContactsResolve).await;
     let out = handle(&contacts, event(fixture("direct-contacts-resolve.json"))).await.unwrap();

@@ -177,17 +177,72 @@ fn contacts_follow_the_address_books_sync_token() {
     server.make_addressbook("people", "People");
     server.put_item("people", "ann.vcf", &card("ann", "Ann Example", "ann@example.com"));
     let rt = runtime();
-    let caps = rt.block_on(Capabilities::from_config(&config(&dav_env(&server)))).unwrap();
+    let mut env = dav_env(&server);
+    env.push(("KENNY_CACHE_GRACE_MS".into(), "0".into()));
+    let caps = rt.block_on(Capabilities::from_config(&config(&env))).unwrap();
     let resolve = |q: &str| call(&caps, &rt, Capability::ContactsResolve, json!({"query": q})).unwrap();
 
-    assert_eq!(resolve("Ann")["resolved"]["name"], "Ann Example");
+    let ann = resolve("Ann");
+    assert_eq!(ann["resolved"]["name"], "Ann Example");
+    assert_eq!(ann["cache"], "validated", "the book's token was checked and had not moved");
     assert!(resolve("Quentin")["resolved"].is_null());
     let before = server.sync_token("people");
     server.put_item("people", "quentin.vcf", &card("quentin", "Quentin Blake", "quentin@example.com"));
     server.put_item("people", "ann.vcf", &card("ann", "Ann Example-Renamed", "ann.new@example.com"));
     assert_ne!(before, server.sync_token("people"), "the server's sync-token moves on a change");
-    assert_eq!(resolve("Quentin")["resolved"]["emails"], json!(["quentin@example.com"]));
-    assert_eq!(resolve("Ann")["resolved"]["emails"], json!(["ann.new@example.com"]));
+    let quentin = resolve("Quentin");
+    assert_eq!(quentin["resolved"]["emails"], json!(["quentin@example.com"]));
+    assert_eq!(quentin["cache"], "miss", "the token moved: the book was read again");
+    let ann = resolve("Ann");
+    assert_eq!(ann["resolved"]["emails"], json!(["ann.new@example.com"]));
+    assert_eq!(ann["cache"], "validated");
+}
+
+fn tiers(read: &Value) -> Vec<(String, String)> {
+    read["calendars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["cache"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// A cached calendar is served from memory within the grace period, validated by the account's
+/// listing (its sync-token) after it, and fetched again — that calendar only — when the server
+/// says it changed: the answer before the change came from the cache, the one after shows it.
+#[test]
+fn cached_calendars_are_validated_and_only_changed_ones_fetched_again() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.make_calendar("home", "Home");
+    server.put_item("work", "standup.ics", &event("standup", "20261201T140000Z", "Standup", ""));
+    server.put_item("home", "dinner.ics", &event("dinner", "20261201T230000Z", "Dinner", ""));
+    let rt = runtime();
+    let mut env = dav_env(&server);
+    env.push(("KENNY_CACHE_GRACE_MS".into(), "0".into()));
+    let caps = rt.block_on(Capabilities::from_config(&config(&env))).unwrap();
+    let pair = |a: &str, b: &str| vec![("home".to_string(), a.to_string()), ("work".to_string(), b.to_string())];
+
+    let first = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(tiers(&first), pair("miss", "miss"));
+    let second = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(tiers(&second), pair("validated", "validated"));
+    assert_eq!(first["events"], second["events"]);
+    assert_eq!(summaries(&second), vec!["Standup", "Dinner"]);
+
+    server.put_item("work", "standup.ics", &event("standup", "20261201T140000Z", "Standup (room 4)", ""));
+    let third = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(tiers(&third), pair("validated", "miss"), "only the changed calendar is fetched");
+    assert_eq!(summaries(&third), vec!["Standup (room 4)", "Dinner"]);
+    // Another window is another cache entry.
+    assert_eq!(tiers(&read(&caps, &rt, "2026-12-02", "2026-12-03")), pair("miss", "miss"));
+
+    // Within the grace period nothing is asked of the server.
+    let mut env = dav_env(&server);
+    env.push(("KENNY_CACHE_GRACE_MS".into(), "600000".into()));
+    let caps = rt.block_on(Capabilities::from_config(&config(&env))).unwrap();
+    assert_eq!(tiers(&read(&caps, &rt, "2026-12-01", "2026-12-02")), pair("miss", "miss"));
+    assert_eq!(tiers(&read(&caps, &rt, "2026-12-01", "2026-12-02")), pair("l1", "l1"));
 }
 
 /// A wrong password is `source_auth_failed` naming the source, never showing the password.

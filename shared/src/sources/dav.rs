@@ -58,6 +58,10 @@ fn unread(collection: &str, items: &Items) -> Vec<SkippedItem> {
 
 #[async_trait]
 impl CalendarSource for DavCalendars {
+    fn windowed(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         self.account.display().to_string()
     }
@@ -68,7 +72,12 @@ impl CalendarSource for DavCalendars {
             .collections()
             .await?
             .into_iter()
-            .map(|c| CalendarInfo { id: c.id, name: c.name, locator: c.url.to_string() })
+            .map(|c| CalendarInfo {
+                version: c.version().map(str::to_string),
+                id: c.id,
+                name: c.name,
+                locator: c.url.to_string(),
+            })
             .collect())
     }
 

@@ -49,12 +49,21 @@ impl FeedCalendar {
 
 #[async_trait]
 impl CalendarSource for FeedCalendar {
+    fn identity(&self) -> String {
+        self.target.url.to_string()
+    }
+
     fn describe(&self) -> String {
         self.target.display.clone()
     }
 
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
-        Ok(vec![CalendarInfo { id: self.id.clone(), name: self.id.clone(), locator: self.target.display.clone() }])
+        Ok(vec![CalendarInfo {
+            id: self.id.clone(),
+            name: self.id.clone(),
+            locator: self.target.display.clone(),
+            version: None,
+        }])
     }
 
     async fn fetch(&self, calendar: &CalendarInfo, _window: &Window) -> Result<Fetched, SourceError> {

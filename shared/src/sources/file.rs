@@ -46,6 +46,23 @@ struct Collection {
     path: PathBuf,
 }
 
+impl Collection {
+    /// A fingerprint of the collection's item files (names, sizes, modification times): it
+    /// changes when an item is added, removed or rewritten. Costs one `stat` per item.
+    fn fingerprint(&self, ext: &str) -> String {
+        use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+        let mut h = DefaultHasher::new();
+        for file in item_files(&self.path, ext).unwrap_or_default() {
+            file.hash(&mut h);
+            if let Ok(meta) = std::fs::metadata(&file) {
+                meta.len().hash(&mut h);
+                meta.modified().ok().hash(&mut h);
+            }
+        }
+        format!("{:016x}", h.finish())
+    }
+}
+
 fn source_id(root: &Path) -> String {
     format!("file://{}", root.display())
 }
@@ -180,7 +197,12 @@ impl CalendarSource for FileCalendars {
         let cols = blocking(&self.root, move || collections(&root, "ics")).await?;
         Ok(cols
             .into_iter()
-            .map(|c| CalendarInfo { id: c.id, name: c.name, locator: c.path.display().to_string() })
+            .map(|c| CalendarInfo {
+                version: Some(c.fingerprint("ics")),
+                id: c.id,
+                name: c.name,
+                locator: c.path.display().to_string(),
+            })
             .collect())
     }
 

@@ -115,10 +115,13 @@ pub struct CalendarInfo {
     pub name: String,
     /// Where the source finds it again (a path, a sample key); never shown to users.
     pub locator: String,
+    /// A token that changes whenever the calendar's content does (a DAV `sync-token`/`getctag`,
+    /// a fingerprint of the item files' sizes and times); `None` when the source has none.
+    pub version: Option<String>,
 }
 
 /// An item that could not be used, reported in the response rather than failing it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SkippedItem {
     /// The calendar or address book it belongs to.
     pub collection: String,
@@ -150,6 +153,15 @@ pub trait CalendarSource: Send + Sync + std::fmt::Debug {
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError>;
     /// The items of one calendar that may overlap `window` (a source may return more).
     async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError>;
+    /// Whether `fetch` depends on the window (a DAV time-range query) rather than returning the
+    /// whole calendar; caches key windowed reads by window.
+    fn windowed(&self) -> bool {
+        false
+    }
+    /// What identifies the source in cache keys (never shown; may hold a feed's secret path).
+    fn identity(&self) -> String {
+        self.describe()
+    }
 }
 
 /// What an address book load produced.

@@ -27,7 +27,12 @@ fn parsed() -> &'static [(CalendarInfo, Vec<Arc<ParsedCalendar>>)] {
             .calendars
             .iter()
             .map(|c| {
-                let info = CalendarInfo { id: c.id.clone(), name: c.name.clone(), locator: c.id.clone() };
+                let info = CalendarInfo {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    locator: c.id.clone(),
+                    version: Some("bundled".into()),
+                };
                 let items = c.items.iter().map(|(_, text)| Arc::new(crate::ical::parse(text))).collect();
                 (info, items)
             })

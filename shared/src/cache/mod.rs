@@ -1,0 +1,296 @@
+//! Calendar caching with server-validated freshness.
+//!
+//! - **L1**, per process (moka): what each calendar read fetched (parsed items), keyed by source,
+//!   calendar and — for sources that fetch by window (CalDAV) — the window; bounded by the number
+//!   of items held ([`CachePolicy::l1_max_items`]) and a TTL ([`CachePolicy::l1_ttl`], 30 s).
+//!   Sources' listings are kept for the grace period too.
+//! - **L2**, shared across containers ([`SharedCache`], DynamoDB when `KENNY_CACHE` is set): the
+//!   fetched item texts, compressed, with the version they were fetched at; a hit is re-parsed.
+//! - **Freshness**: within the grace period ([`CachePolicy::grace`]) an L1 entry is served without
+//!   any request (`l1`). After it, the source's listing is read again — for a DAV account one
+//!   PROPFIND that returns every calendar's `sync-token`/`getctag`; for files the items'
+//!   modification times; a feed revalidates itself with a conditional GET — and an entry whose
+//!   version is unchanged is served (`validated`); a changed calendar, and only that one, is
+//!   fetched again (`miss`).
+
+pub mod dynamo;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::error::ErrorCode;
+use crate::sources::{CacheTier, CalendarInfo, Fetched, SkippedItem};
+use crate::time::Window;
+
+/// What the shared cache (L2) holds for one calendar read: the item texts as fetched (re-parsed
+/// on a hit), what was skipped, and the source's version of the calendar then. No credentials:
+/// keys are hashes, and item texts are calendar data the reading functions may see anyway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedEntry {
+    /// The source's version when fetched (`None`: the source has none).
+    pub version: Option<String>,
+    /// When it was stored (milliseconds since the epoch).
+    pub stored_at_ms: i64,
+    /// Every item's label (file name or href) and iCalendar text.
+    pub items: Vec<(String, String)>,
+    /// Items that could not be read.
+    pub skipped: Vec<SkippedItem>,
+}
+
+/// Why the shared cache failed; a failing L2 is logged and skipped, never an answer's error.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The store refused or failed the request (after retries).
+    #[error("shared cache {table}: {message}")]
+    Store { table: String, message: String },
+    /// A stored entry could not be decoded (treated as a miss).
+    #[error("shared cache {table}: a stored entry is unreadable: {message}")]
+    Corrupt { table: String, message: String },
+    /// `KENNY_CACHE` names no store Kenny knows.
+    #[error("KENNY_CACHE={0:?}: expected dynamodb://TABLE")]
+    UnknownStore(String),
+}
+
+impl ErrorCode for CacheError {
+    fn code(&self) -> &'static str {
+        match self {
+            CacheError::UnknownStore(_) => "invalid_config",
+            _ => "cache_failed",
+        }
+    }
+    fn status(&self) -> u16 {
+        500
+    }
+}
+
+/// The shared cache (L2) port: DynamoDB in production ([`dynamo::DynamoCache`]), memory in tests.
+#[async_trait]
+pub trait SharedCache: Send + Sync + std::fmt::Debug {
+    /// The entry under `key`, if present and not expired.
+    async fn get(&self, key: &str) -> Result<Option<SharedEntry>, CacheError>;
+    /// Stores `entry` under `key` for `ttl`. An entry too large to store is skipped (logged),
+    /// never an error.
+    async fn put(&self, key: &str, entry: &SharedEntry, ttl: Duration) -> Result<(), CacheError>;
+}
+
+/// An in-memory [`SharedCache`] for tests (expiry is not modelled).
+#[derive(Debug, Default)]
+pub struct MemoryShared {
+    entries: std::sync::Mutex<std::collections::HashMap<String, SharedEntry>>,
+}
+
+#[async_trait]
+impl SharedCache for MemoryShared {
+    async fn get(&self, key: &str) -> Result<Option<SharedEntry>, CacheError> {
+        Ok(self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned())
+    }
+    async fn put(&self, key: &str, entry: &SharedEntry, _ttl: Duration) -> Result<(), CacheError> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.to_string(), entry.clone());
+        Ok(())
+    }
+}
+
+/// Default L1 time to live.
+pub const DEFAULT_L1_TTL: Duration = Duration::from_secs(30);
+/// Default grace period: how long an entry is served without asking the source.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
+/// Default L2 time to live.
+pub const DEFAULT_L2_TTL: Duration = Duration::from_secs(300);
+/// Default bound of L1, in parsed items (events or series).
+pub const DEFAULT_L1_MAX_ITEMS: u64 = 500_000;
+
+/// How caching behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// L1 entries live at most this long.
+    pub l1_ttl: Duration,
+    /// Entries younger than this are served without validation.
+    pub grace: Duration,
+    /// L2 entries live at most this long (DynamoDB TTL).
+    pub l2_ttl: Duration,
+    /// L1 holds at most this many parsed items.
+    pub l1_max_items: u64,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            l1_ttl: DEFAULT_L1_TTL,
+            grace: DEFAULT_GRACE,
+            l2_ttl: DEFAULT_L2_TTL,
+            l1_max_items: DEFAULT_L1_MAX_ITEMS,
+        }
+    }
+}
+
+/// One cached calendar read.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The source's version of the calendar when it was fetched (`None`: the source has none).
+    pub version: Option<String>,
+    /// What was fetched.
+    pub fetched: Fetched,
+    /// When it was last fetched or confirmed unchanged.
+    pub checked: Instant,
+}
+
+/// A listing kept for the grace period.
+#[derive(Debug, Clone)]
+struct Listing {
+    calendars: Arc<Vec<CalendarInfo>>,
+    at: Instant,
+}
+
+/// The per-process calendar cache.
+#[derive(Debug, Clone)]
+pub struct CalendarCache {
+    policy: CachePolicy,
+    entries: moka::future::Cache<String, Arc<Entry>>,
+    listings: moka::future::Cache<String, Listing>,
+}
+
+/// What the cache says about one calendar before reading it.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// Serve this (tier `l1` or `validated`).
+    Hit(Fetched),
+    /// Fetch it (an entry that is stale, absent, or unversioned past the grace period).
+    Miss,
+}
+
+impl CalendarCache {
+    /// An empty cache.
+    pub fn new(policy: CachePolicy) -> Self {
+        let entries = moka::future::Cache::builder()
+            .time_to_live(policy.l1_ttl)
+            .max_capacity(policy.l1_max_items)
+            .weigher(|_k: &String, e: &Arc<Entry>| u32::try_from(e.fetched.items.len() + 1).unwrap_or(u32::MAX))
+            .build();
+        let listings = moka::future::Cache::builder().time_to_live(policy.l1_ttl).max_capacity(1_000).build();
+        CalendarCache { policy, entries, listings }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &CachePolicy {
+        &self.policy
+    }
+
+    /// A source's listing: the kept one within the grace period (`true`: it came from memory),
+    /// else `list()`'s, which is kept.
+    pub async fn listing<E>(
+        &self,
+        source: &str,
+        list: impl std::future::Future<Output = Result<Vec<CalendarInfo>, E>>,
+    ) -> Result<(Arc<Vec<CalendarInfo>>, bool), E> {
+        if let Some(l) = self.listings.get(source).await {
+            if l.at.elapsed() < self.policy.grace {
+                return Ok((l.calendars, true));
+            }
+        }
+        let calendars = Arc::new(list.await?);
+        self.listings.insert(source.to_string(), Listing { calendars: calendars.clone(), at: Instant::now() }).await;
+        Ok((calendars, false))
+    }
+
+    /// The key of one calendar's read: source, calendar, and the window for windowed sources.
+    pub fn key(source: &str, calendar: &CalendarInfo, window: Option<&Window>) -> String {
+        match window {
+            Some(w) => format!("{source}\n{}\n{}/{}", calendar.locator, w.start.to_rfc3339(), w.end.to_rfc3339()),
+            None => format!("{source}\n{}", calendar.locator),
+        }
+    }
+
+    /// Looks `key` up for `calendar` as just listed (`listed_from_memory`: the listing itself
+    /// came from the grace-period copy, so no source request confirmed anything).
+    pub async fn lookup(&self, key: &str, calendar: &CalendarInfo, listed_from_memory: bool) -> Lookup {
+        let Some(entry) = self.entries.get(key).await else {
+            return Lookup::Miss;
+        };
+        let young = entry.checked.elapsed() < self.policy.grace;
+        let unversioned = calendar.version.is_none();
+        let same = !unversioned && entry.version == calendar.version;
+        let tier = match (same, listed_from_memory) {
+            (true, true) => CacheTier::L1,
+            (true, false) => CacheTier::Validated,
+            // A source without versions (a feed) validates itself when fetched.
+            (false, _) if unversioned && young => CacheTier::L1,
+            (false, _) => return Lookup::Miss,
+        };
+        if tier == CacheTier::Validated {
+            let refreshed = Entry { checked: Instant::now(), ..(*entry).clone() };
+            self.entries.insert(key.to_string(), Arc::new(refreshed)).await;
+        }
+        Lookup::Hit(Fetched { cache: tier, ..entry.fetched.clone() })
+    }
+
+    /// Keeps what was fetched for `calendar` at its listed version.
+    pub async fn store(&self, key: &str, calendar: &CalendarInfo, fetched: &Fetched) {
+        let entry = Entry { version: calendar.version.clone(), fetched: fetched.clone(), checked: Instant::now() };
+        self.entries.insert(key.to_string(), Arc::new(entry)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(version: Option<&str>) -> CalendarInfo {
+        CalendarInfo { id: "work".into(), name: "Work".into(), locator: "/cal/work/".into(), version: version.map(Into::into) }
+    }
+
+    fn fetched() -> Fetched {
+        Fetched { items: Vec::new(), skipped: Vec::new(), cache: CacheTier::Miss }
+    }
+
+    fn tier(l: Lookup) -> Option<CacheTier> {
+        match l {
+            Lookup::Hit(f) => Some(f.cache),
+            Lookup::Miss => None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn grace_validation_and_changes() {
+        let cache = CalendarCache::new(CachePolicy { grace: Duration::from_secs(2), ..CachePolicy::default() });
+        let v1 = info(Some("v1"));
+        assert_eq!(tier(cache.lookup("k", &v1, false).await), None, "empty");
+        cache.store("k", &v1, &fetched()).await;
+        // Listed from the grace-period copy: memory only.
+        assert_eq!(tier(cache.lookup("k", &v1, true).await), Some(CacheTier::L1));
+        // Listed afresh, same version: validated.
+        assert_eq!(tier(cache.lookup("k", &v1, false).await), Some(CacheTier::Validated));
+        // Listed afresh, another version: fetch again.
+        assert_eq!(tier(cache.lookup("k", &info(Some("v2")), false).await), None);
+        // Unversioned (a feed): memory within the grace period, then the source revalidates.
+        let feed = info(None);
+        cache.store("f", &feed, &fetched()).await;
+        assert_eq!(tier(cache.lookup("f", &feed, false).await), Some(CacheTier::L1));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert_eq!(tier(cache.lookup("f", &feed, false).await), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn listings_are_kept_for_the_grace_period_only() {
+        let cache = CalendarCache::new(CachePolicy { grace: Duration::from_secs(2), ..CachePolicy::default() });
+        let list = || async { Ok::<_, ()>(vec![info(Some("v1"))]) };
+        assert!(!cache.listing("s", list()).await.unwrap().1);
+        assert!(cache.listing("s", list()).await.unwrap().1);
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert!(!cache.listing("s", list()).await.unwrap().1);
+    }
+
+    #[test]
+    fn windowed_keys_differ_by_window_and_whole_keys_do_not() {
+        let tz = chrono_tz::UTC;
+        let a = Window::parse("2026-12-01", "2026-12-08", tz).unwrap();
+        let b = Window::parse("2026-12-08", "2026-12-15", tz).unwrap();
+        let i = info(None);
+        assert_ne!(CalendarCache::key("s", &i, Some(&a)), CalendarCache::key("s", &i, Some(&b)));
+        assert_eq!(CalendarCache::key("s", &i, None), CalendarCache::key("s", &i, None));
+        assert_ne!(CalendarCache::key("s1", &i, None), CalendarCache::key("s2", &i, None));
+    }
+}
