@@ -350,8 +350,9 @@ impl CalendarService {
         // Discover every source's calendars concurrently, then read every calendar concurrently.
         let per_source = self.source_timeout;
         let cache = &self.cache;
-        let listed = futures::future::join_all(self.sources.iter().map(|s| {
-            bounded(|| s.describe(), per_source, deadline, cache.listing(&s.identity(), s.calendars()))
+        let listed = futures::future::join_all(self.sources.iter().map(|s| async move {
+            let identity = s.identity();
+            bounded(|| s.describe(), per_source, deadline, cache.listing(&identity, s.calendars())).await
         }))
         .await;
         let mut jobs = Vec::new();
