@@ -124,9 +124,12 @@ impl Config {
         };
         let ranged = |key: &'static str, default: u64, min: u64, max: u64| match get(key) {
             None => Ok(default),
-            Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (min..=max).contains(ms)).ok_or_else(|| {
-                ConfigError::Value { key, message: format!("{v:?} is not a number of milliseconds from {min} to {max}") }
-            }),
+            Some(v) => {
+                v.trim().parse::<u64>().ok().filter(|ms| (min..=max).contains(ms)).ok_or_else(|| ConfigError::Value {
+                    key,
+                    message: format!("{v:?} is not a number of milliseconds from {min} to {max}"),
+                })
+            }
         };
         let millis = |key: &'static str, default: u64| ranged(key, default, 100, 900_000);
         let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);

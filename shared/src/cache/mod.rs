@@ -186,10 +186,10 @@ impl CalendarCache {
         source: &str,
         list: impl std::future::Future<Output = Result<Vec<CalendarInfo>, E>>,
     ) -> Result<(Arc<Vec<CalendarInfo>>, bool), E> {
-        if let Some(l) = self.listings.get(source).await {
-            if l.at.elapsed() < self.policy.grace {
-                return Ok((l.calendars, true));
-            }
+        if let Some(l) = self.listings.get(source).await
+            && l.at.elapsed() < self.policy.grace
+        {
+            return Ok((l.calendars, true));
         }
         let calendars = Arc::new(list.await?);
         self.listings.insert(source.to_string(), Listing { calendars: calendars.clone(), at: Instant::now() }).await;
@@ -239,7 +239,12 @@ mod tests {
     use super::*;
 
     fn info(version: Option<&str>) -> CalendarInfo {
-        CalendarInfo { id: "work".into(), name: "Work".into(), locator: "/cal/work/".into(), version: version.map(Into::into) }
+        CalendarInfo {
+            id: "work".into(),
+            name: "Work".into(),
+            locator: "/cal/work/".into(),
+            version: version.map(Into::into),
+        }
     }
 
     fn fetched() -> Fetched {
