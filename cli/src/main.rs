@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: TimingsCommand,
     },
+    /// Shared-cache (L2) commands.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
     /// Write a generated data set as a vdir tree (calendars/ and contacts/); the defaults write
     /// the bundled sample data.
     Sample {
@@ -140,6 +145,13 @@ enum TimingsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Create the DynamoDB table KENNY_CACHE=dynamodb://TABLE names, as template.yaml defines it
+    /// (for a local DynamoDB-compatible server; in AWS the stack creates it).
+    CreateTable,
+}
+
+#[derive(Debug, Subcommand)]
 enum PlanCommand {
     /// Run an explicit plan: a file (or - for stdin) holding a coordinate request with "plan",
     /// or just the plan's {"steps": [...]}.
@@ -203,6 +215,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Sample { dir, events, contacts, calendars, seed } => sample(dir, events, contacts, calendars, seed),
         Command::Timings { command: TimingsCommand::CreateTable } => create_table().await,
         Command::Timings { command: TimingsCommand::Show { since, out } } => show_timings(&since, out).await,
+        Command::Cache { command: CacheCommand::CreateTable } => create_cache_table().await,
         Command::Ask { question, now, tz, sequential, out } => {
             let mut req = json!({"question": question, "sequential": sequential});
             if let Some(n) = now {
@@ -363,6 +376,30 @@ async fn create_table() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(false) => {
+            println!("table {table} already exists");
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(ApiError::from_error(&e), false),
+    }
+}
+
+async fn create_cache_table() -> ExitCode {
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => return report(ApiError::from_error(&e), false),
+    };
+    let Some(table) = config.cache.as_deref().and_then(kenny::cache::dynamo::table_of) else {
+        let now = config.cache.map_or_else(|| "unset".to_string(), |c| format!("{c:?}"));
+        eprintln!("error: KENNY_CACHE must be dynamodb://TABLE (it is {now})");
+        return ExitCode::from(2);
+    };
+    match kenny::cache::dynamo::create_table(kenny::app::sdk_config().await, table).await {
+        Ok(kenny::cache::dynamo::TableCreated::Created { ttl }) => {
+            let ttl = if ttl { "TTL on expires_at" } else { "TTL not supported by this server" };
+            println!("created table {table} (keys pk S / sk N, on-demand, {ttl})");
+            ExitCode::SUCCESS
+        }
+        Ok(kenny::cache::dynamo::TableCreated::Existed) => {
             println!("table {table} already exists");
             ExitCode::SUCCESS
         }

@@ -516,12 +516,83 @@ fn resource_text(v: &Value) -> String {
     v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
 }
 
+/// The table a function's `dynamodb://${Table}` environment variable names, if it sets `var`.
+fn table_named_by(t: &Value, function: &str, var: &str) -> Option<String> {
+    let value = &resources(t)[function]["Properties"]["Environment"]["Variables"][var];
+    let text = sub_text(value).filter(|_| value.get("Fn::Sub").is_some())?;
+    let table = text.strip_prefix("dynamodb://${")?.strip_suffix('}')?;
+    Some(table.to_string())
+}
+
+/// The two DynamoDB tables: (timings, cache), found through the variables that name them.
+fn tables(t: &Value) -> (String, String) {
+    let timings = table_named_by(t, &function_for(t, "coordinate"), "KENNY_TIMINGS")
+        .expect("coordinate's KENNY_TIMINGS is !Sub dynamodb://${Table}");
+    let cache = table_named_by(t, &function_for(t, "calendar-read"), "KENNY_CACHE")
+        .expect("calendar-read's KENNY_CACHE is !Sub dynamodb://${Table}");
+    let all: BTreeSet<&str> = of_type(t, "AWS::DynamoDB::Table").into_iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        all,
+        BTreeSet::from([timings.as_str(), cache.as_str()]),
+        "two DynamoDB tables: the timings table and the cache table, distinct"
+    );
+    (timings, cache)
+}
+
+/// Guards the shared cache's table against the code (shared/src/cache/dynamo.rs): `pk` S and
+/// `sk` N keys, on-demand, TTL on `expires_at`, encrypted at rest; only calendar-read is told
+/// where it is (`KENNY_CACHE`), since only calendar.read caches through it.
+#[test]
+fn the_cache_table_matches_the_code() {
+    let t = template();
+    let (_, cache) = tables(&t);
+    let p = &resources(&t)[&cache]["Properties"];
+    let mut problems = Vec::new();
+    let attributes: BTreeMap<String, String> = strings(&p["AttributeDefinitions"])
+        .iter()
+        .map(|a| {
+            let field = |f: &str| a[f].as_str().unwrap_or_default().to_string();
+            (field("AttributeName"), field("AttributeType"))
+        })
+        .collect();
+    let want = BTreeMap::from([("pk".to_string(), "S".to_string()), ("sk".to_string(), "N".to_string())]);
+    if attributes != want {
+        problems.push(format!("{cache}: attributes {attributes:?}, expected {want:?}"));
+    }
+    let keys: Vec<(String, String)> = strings(&p["KeySchema"])
+        .iter()
+        .map(|k| {
+            (k["AttributeName"].as_str().unwrap_or_default().into(), k["KeyType"].as_str().unwrap_or_default().into())
+        })
+        .collect();
+    if keys != [("pk".to_string(), "HASH".to_string()), ("sk".to_string(), "RANGE".to_string())] {
+        problems.push(format!("{cache}: keys {keys:?}, expected pk HASH and sk RANGE"));
+    }
+    if p["BillingMode"] != "PAY_PER_REQUEST" {
+        problems.push(format!("{cache}: BillingMode {}, expected PAY_PER_REQUEST", p["BillingMode"]));
+    }
+    if p["TimeToLiveSpecification"] != json!({"AttributeName": "expires_at", "Enabled": true}) {
+        problems.push(format!("{cache}: TTL {}, expected on expires_at", p["TimeToLiveSpecification"]));
+    }
+    if p["SSESpecification"]["SSEEnabled"] != true {
+        problems.push(format!("{cache}: SSESpecification {}, expected SSEEnabled", p["SSESpecification"]));
+    }
+    for binary in ["coordinate", "contacts-resolve"] {
+        let id = function_for(&t, binary);
+        if !resources(&t)[&id]["Properties"]["Environment"]["Variables"]["KENNY_CACHE"].is_null() {
+            problems.push(format!("{id} is given KENNY_CACHE; only calendar-read uses the shared cache"));
+        }
+    }
+    assert_none(problems);
+}
+
 /// Guards least privilege: no statement uses a wildcard action or resource (logging comes from
 /// the managed basic-execution policy), no broader managed policy or SAM policy template is
-/// attached, coordinate may invoke only its two siblings and touch only the timings table, the
-/// other two functions get nothing beyond basic execution, and API Gateway's invoke permissions
-/// are tied to a source ARN. The one exception for the data functions: reading the DAV secret,
-/// granted by a conditional policy naming exactly that secret and only their two roles.
+/// attached, coordinate may invoke only its two siblings and touch only the timings table,
+/// calendar-read may only Query and BatchWriteItem the cache table, contacts-resolve gets nothing
+/// beyond basic execution, and API Gateway's invoke permissions are tied to a source ARN. The one
+/// other grant for the data functions: reading the DAV secret, given by a conditional policy
+/// naming exactly that secret and only their two roles.
 #[test]
 fn iam_grants_name_their_resources() {
     let t = template();
@@ -579,33 +650,50 @@ fn iam_grants_name_their_resources() {
         }
     }
 
-    let coordinate = function_for(&t, "coordinate");
-    let mut granted = BTreeSet::new();
-    for s in statements.iter().filter(|s| s.owner == coordinate) {
-        for action in strings(&s.body["Action"]) {
-            for resource in strings(&s.body["Resource"]) {
-                granted.insert((action.as_str().unwrap_or_default().to_string(), resource_text(&resource)));
+    let granted_to = |owner: &str| {
+        let mut granted = BTreeSet::new();
+        for s in statements.iter().filter(|s| s.owner == owner) {
+            if s.body["Effect"] != "Allow" {
+                continue;
+            }
+            for action in strings(&s.body["Action"]) {
+                for resource in strings(&s.body["Resource"]) {
+                    granted.insert((action.as_str().unwrap_or_default().to_string(), resource_text(&resource)));
+                }
             }
         }
-    }
-    let table = of_type(&t, "AWS::DynamoDB::Table");
-    assert_eq!(table.len(), 1, "one DynamoDB table (timings)");
-    let table = format!("GetAtt:{}.Arn", table[0].0);
+        granted
+    };
+    let (timings, cache) = tables(&t);
+    let (timings, cache) = (format!("GetAtt:{timings}.Arn"), format!("GetAtt:{cache}.Arn"));
+
+    let coordinate = function_for(&t, "coordinate");
     let mut want = BTreeSet::new();
     for sibling in ["calendar-read", "contacts-resolve"] {
         want.insert(("lambda:InvokeFunction".to_string(), format!("GetAtt:{}.Arn", function_for(&t, sibling))));
     }
     for action in ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"] {
-        want.insert((action.to_string(), table.clone()));
+        want.insert((action.to_string(), timings.clone()));
     }
+    let granted = granted_to(&coordinate);
     if granted != want {
         problems.push(format!("{coordinate} is granted {granted:?}, expected exactly {want:?}"));
     }
-    for sibling in ["calendar-read", "contacts-resolve"] {
-        let id = function_for(&t, sibling);
-        if statements.iter().any(|s| s.owner == id) {
-            problems.push(format!("{id} has statements beyond its basic execution role"));
-        }
+
+    let calendar_read = function_for(&t, "calendar-read");
+    let want: BTreeSet<(String, String)> =
+        ["dynamodb:Query", "dynamodb:BatchWriteItem"].iter().map(|a| (a.to_string(), cache.clone())).collect();
+    let granted = granted_to(&calendar_read);
+    if granted != want {
+        problems.push(format!("{calendar_read} is granted {granted:?}, expected exactly {want:?}"));
+    }
+    if statements.iter().any(|s| s.owner == calendar_read && s.body["Effect"] != "Allow") {
+        problems.push(format!("{calendar_read}: only Allow statements are expected"));
+    }
+
+    let contacts = function_for(&t, "contacts-resolve");
+    if statements.iter().any(|s| s.owner == contacts) {
+        problems.push(format!("{contacts} has statements beyond its basic execution role"));
     }
     let secret_policies: Vec<_> = of_type(&t, "AWS::IAM::Policy");
     for (id, policy) in &secret_policies {
