@@ -5,7 +5,13 @@
 //! 1. 5 calendars × 2,000 generated events and 2,000 contacts;
 //! 2. how it scales with the number of calendars: 1, 5 and 20 calendars of 200 events each.
 //!
-//! Prints markdown tables: client-observed latency, and the `calendar.read` and
+//! 3. the cache tiers: the same question on the 5 × 2,000 data set cold (nothing cached), again at
+//!    once (`l1`), after the grace period (`validated`), in a fresh `calendar-read` process over
+//!    the shared DynamoDB cache in moto (`l2`), and after a change on the server (`miss` for the
+//!    changed calendar).
+//!
+//! Parts 1 and 2 run with the caches off (`KENNY_CACHE_TTL_MS=0`, no L2), so they measure reading
+//! the sources. Prints markdown tables: client-observed latency, and the `calendar.read` and
 //! `contacts.resolve` step durations, median and p95. Seeding Radicale (over HTTP, about 25 ms of
 //! Radicale's time per event) is not measured.
 
@@ -13,7 +19,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use kenny::sample::{SampleSpec, generate, write_vdir};
-use kenny_tests::{DAV_PASSWORD, Radicale, invoke, radicale, run_function, watch_with, workspace};
+use kenny_tests::{DAV_PASSWORD, Radicale, invoke, moto, radicale, run_function, watch_with, workspace};
 use serde_json::{Value, json};
 
 const QUESTION: &str = "what meetings do I have with Sarah and Tom next week?";
@@ -50,6 +56,13 @@ fn dav_env(server: &Radicale) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// No caching: parts 1 and 2 measure the sources themselves.
+fn uncached(mut env: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    env.push(("KENNY_CACHE_TTL_MS", "0".into()));
+    env.push(("KENNY_CACHE_GRACE_MS", "0".into()));
+    env
+}
+
 struct Row {
     client: Vec<f64>,
     calendar: Vec<f64>,
@@ -69,9 +82,8 @@ fn step_ms(timings: &Value, capability: &str) -> Vec<f64> {
 
 /// Runs the question `runs` times (after 2 warm-up runs) with the functions configured by `env`.
 fn measure(env: &[(&'static str, String)], runs: usize) -> Row {
-    let dir = tempfile::tempdir().expect("temporary folder");
     let mut env = env.to_vec();
-    env.push(("KENNY_TIMINGS", format!("file://{}/timings.jsonl", dir.path().display())));
+    env.push(("KENNY_TIMINGS", kenny_tests::bench_timings()));
     let w = watch_with(&env, 4, true);
     let release = workspace().join("target/release");
     let mut children: Vec<_> = ["coordinate", "calendar-read", "contacts-resolve", "contacts-resolve"]
@@ -115,16 +127,105 @@ fn print_row(label: &str, calendars: usize, events: usize, row: &Row) {
     );
 }
 
-fn compare(spec: &SampleSpec, runs: usize) {
+fn compare(spec: &SampleSpec, runs: usize) -> (tempfile::TempDir, Radicale) {
     let data = vdir(spec);
     let server = radicale();
     let seeded = server.seed_vdir(data.path());
     eprintln!("seeded {} items into Radicale in {:.0?}", seeded.items(), seeded.elapsed);
-    let files = measure(&file_env(data.path()), runs);
-    let dav = measure(&dav_env(&server), runs);
+    let files = measure(&uncached(file_env(data.path())), runs);
+    let dav = measure(&uncached(dav_env(&server)), runs);
     assert_eq!(files.events, dav.events, "both sources give the same answer");
     print_row("files", spec.calendars, spec.events, &files);
     print_row("CalDAV/CardDAV (Radicale)", spec.calendars, spec.events, &dav);
+    (data, server)
+}
+
+/// Part 3: one question through each cache tier, `runs` times (each run on another week, so
+/// "cold" is cold for both caches).
+fn tiers(server: &Radicale, runs: usize) {
+    let grace_ms = 1_000u64;
+    let moto = moto();
+    let table = "kenny-cache-bench";
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    rt.block_on(async {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(moto.url())
+            .test_credentials()
+            .load()
+            .await;
+        kenny::cache::dynamo::create_table(&sdk, table).await.expect("the cache table");
+    });
+    let mut env = dav_env(server);
+    env.push(("KENNY_CACHE", format!("dynamodb://{table}")));
+    env.push(("AWS_ENDPOINT_URL_DYNAMODB", moto.url()));
+    env.push(("KENNY_CACHE_GRACE_MS", grace_ms.to_string()));
+    env.push(("KENNY_TIMINGS", kenny_tests::bench_timings()));
+    let w = watch_with(&env, 4, true);
+    let release = workspace().join("target/release");
+    let start = |f: &str| run_function(&w, &release.join(f), f, &env);
+    let mut children = vec![start("coordinate"), start("contacts-resolve"), start("contacts-resolve")];
+    let mut calendar = start("calendar-read");
+    let labels = ["cold (miss)", "l1", "validated", "l2 (fresh process)", "after a change"];
+    let mut rows: Vec<(Vec<f64>, Vec<f64>, std::collections::BTreeSet<String>)> =
+        labels.iter().map(|_| (Vec::new(), Vec::new(), Default::default())).collect();
+    let day0 = chrono::NaiveDate::from_ymd_opt(2026, 1, 8).expect("a date");
+    for i in 0..runs {
+        let now = format!("{}T10:00:00-05:00", day0 + chrono::Days::new(7 * i as u64));
+        let ask = json!({"question": QUESTION, "now": now, "timezone": "America/New_York"});
+        for (k, _) in labels.iter().enumerate() {
+            match k {
+                2 => std::thread::sleep(std::time::Duration::from_millis(grace_ms + 100)),
+                3 => {
+                    let _ = calendar.kill();
+                    let _ = calendar.wait();
+                    calendar = start("calendar-read");
+                }
+                4 => {
+                    let uid = format!("bench-change-{i}");
+                    let ics = format!(
+                        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:bench\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T150000Z\r\nDURATION:PT1H\r\nSUMMARY:Change\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+                    );
+                    server.put_item("work", &format!("{uid}.ics"), &ics);
+                    std::thread::sleep(std::time::Duration::from_millis(grace_ms + 100));
+                }
+                _ => {}
+            }
+            let started = Instant::now();
+            let (status, _, body) = invoke(&w, "coordinate", &ask);
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            assert_eq!((status, &body["degraded"]), (200, &json!(false)), "{body}\n{}", w.output());
+            let step =
+                body["timings"]["steps"].as_array().into_iter().flatten().find(|s| s["capability"] == "calendar.read");
+            if let Some(step) = step {
+                rows[k].1.push(step["duration_ms"].as_f64().unwrap_or(f64::NAN));
+                rows[k].2.insert(step["cache"].as_str().unwrap_or("?").to_string());
+            }
+            if i > 0 {
+                rows[k].0.push(ms); // the first round also starts processes and connections
+            }
+        }
+    }
+    let _ = calendar.kill();
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    println!("\n| tier | runs | client p50 | client p95 | calendar.read p50 | calendar.read p95 | tier reported |");
+    println!("|---|---|---|---|---|---|---|");
+    for (label, (client, cal, seen)) in labels.iter().zip(rows.iter_mut()) {
+        client.sort_by(f64::total_cmp);
+        cal.sort_by(f64::total_cmp);
+        println!(
+            "| {label} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
+            client.len(),
+            percentile(client, 50.0),
+            percentile(client, 95.0),
+            percentile(cal, 50.0),
+            percentile(cal, 95.0),
+            seen.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
 }
 
 fn main() {
@@ -134,8 +235,12 @@ fn main() {
         "| sources | calendars | generated events | answer events | client p50 | client p95 | calendar.read p50 | calendar.read p95 | contacts.resolve p50 | contacts.resolve p95 |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    compare(&SampleSpec { events: 10_000, contacts: 2_000, calendars: 5, seed: 2026 }, runs);
+    let (_data, big) = compare(&SampleSpec { events: 10_000, contacts: 2_000, calendars: 5, seed: 2026 }, runs);
     for n in [1, 5, 20] {
         compare(&SampleSpec { events: 200 * n, contacts: 200, calendars: n, seed: 2026 }, runs);
     }
+    println!(
+        "\nCache tiers, 5 calendars × 2,000 events on Radicale, L2 in moto ({runs} rounds; client figures skip the first):"
+    );
+    tiers(&big, runs);
 }

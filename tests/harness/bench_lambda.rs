@@ -21,8 +21,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let env = vec![("KENNY_TIMINGS", format!("file://{}/timings.jsonl", dir.path().display()))];
+    let env = vec![("KENNY_TIMINGS", kenny_tests::bench_timings())];
     let w = watch_with(&env, 4, true);
     let release = workspace().join("target/release");
     // Two contacts-resolve processes: the plan resolves two people at once.

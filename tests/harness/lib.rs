@@ -373,3 +373,11 @@ pub fn warm_up(watch: &Server) {
         let _ = invoke(watch, function, &payload);
     }
 }
+
+/// Where the benchmark drivers append their timing records (`target/bench/timings.jsonl`), so
+/// that `scripts/bench` can run `kenny report` on them afterwards.
+pub fn bench_timings() -> String {
+    let dir = workspace().join("target/bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    format!("file://{}/timings.jsonl", dir.display())
+}

@@ -540,8 +540,8 @@ fn tables(t: &Value) -> (String, String) {
 }
 
 /// Guards the shared cache's table against the code (shared/src/cache/dynamo.rs): `pk` S and
-/// `sk` N keys, on-demand, TTL on `expires_at`, encrypted at rest; only calendar-read is told
-/// where it is (`KENNY_CACHE`), since only calendar.read caches through it.
+/// `sk` N keys, on-demand, TTL on `expires_at`, encrypted at rest; only the functions that read
+/// calendars (calendar-read, and warm, which fills it) are told where it is (`KENNY_CACHE`).
 #[test]
 fn the_cache_table_matches_the_code() {
     let t = template();
@@ -580,7 +580,7 @@ fn the_cache_table_matches_the_code() {
     for binary in ["coordinate", "contacts-resolve"] {
         let id = function_for(&t, binary);
         if !resources(&t)[&id]["Properties"]["Environment"]["Variables"]["KENNY_CACHE"].is_null() {
-            problems.push(format!("{id} is given KENNY_CACHE; only calendar-read uses the shared cache"));
+            problems.push(format!("{id} is given KENNY_CACHE; only calendar-read and warm use the shared cache"));
         }
     }
     assert_none(problems);
@@ -691,6 +691,15 @@ fn iam_grants_name_their_resources() {
         problems.push(format!("{calendar_read}: only Allow statements are expected"));
     }
 
+    let warm = function_for(&t, "warm");
+    let mut want: BTreeSet<(String, String)> =
+        ["dynamodb:Query", "dynamodb:BatchWriteItem"].iter().map(|a| (a.to_string(), cache.clone())).collect();
+    want.insert(("dynamodb:Query".to_string(), timings.clone()));
+    let granted = granted_to(&warm);
+    if granted != want {
+        problems.push(format!("{warm} is granted {granted:?}, expected exactly {want:?}"));
+    }
+
     let contacts = function_for(&t, "contacts-resolve");
     if statements.iter().any(|s| s.owner == contacts) {
         problems.push(format!("{contacts} has statements beyond its basic execution role"));
@@ -702,8 +711,11 @@ fn iam_grants_name_their_resources() {
         }
         let mut roles: Vec<String> = strings(&policy["Properties"]["Roles"]).iter().map(resource_text).collect();
         roles.sort();
-        let want_roles: Vec<String> =
-            ["calendar-read", "contacts-resolve"].iter().map(|b| format!("Ref:{}Role", function_for(&t, b))).collect();
+        let mut want_roles: Vec<String> = ["calendar-read", "contacts-resolve", "warm"]
+            .iter()
+            .map(|b| format!("Ref:{}Role", function_for(&t, b)))
+            .collect();
+        want_roles.sort();
         if roles != want_roles {
             problems.push(format!("{id}: attached to {roles:?}, expected exactly {want_roles:?}"));
         }
@@ -788,4 +800,21 @@ fn cfn_lint_accepts_the_template() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Predictive warming is never on by default: the warm function's schedule is `DISABLED` unless
+/// the stack is deployed with `EnableWarming=true`.
+#[test]
+fn warming_is_off_by_default() {
+    let t = template();
+    assert_eq!(t["Parameters"]["EnableWarming"]["Default"], "false");
+    let warm = function_for(&t, "warm");
+    let events = t["Resources"][warm.as_str()]["Properties"]["Events"].as_object().expect("the warm function's events");
+    assert_eq!(events.len(), 1, "{events:?}");
+    let schedule = events.values().next().unwrap();
+    assert_eq!(schedule["Type"], "Schedule");
+    let state = &schedule["Properties"]["State"]["Fn::If"];
+    assert_eq!(state[0], "WarmingEnabled");
+    assert_eq!((state[1].as_str(), state[2].as_str()), (Some("ENABLED"), Some("DISABLED")));
+    assert_eq!(t["Conditions"]["WarmingEnabled"]["Fn::Equals"][1], "true");
 }

@@ -1,0 +1,141 @@
+//! Every cache tier against the real parts: calendars on Radicale, the shared cache (L2) in a
+//! DynamoDB-compatible server (moto). Two calendar services stand for two Lambda containers: the
+//! second starts with an empty L1 and answers from L2; a change on the server is fetched again,
+//! only for the changed calendar; the warmer, fed a recorded pattern, fills L2 for the window
+//! people ask for before anyone asks.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use kenny::app::Capabilities;
+use kenny::cache::dynamo::DynamoCache;
+use kenny::cache::{CachePolicy, SharedCache};
+use kenny::calendar::CalendarService;
+use kenny::plan::Capability;
+use kenny::secrets::Credentials;
+use kenny::sources::{Network, calendar_source};
+use kenny::timing::{MemoryStore, RecordKind, TimingRecord, TimingStore as _};
+use kenny::warm::Warmer;
+use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, moto, radicale};
+use serde_json::{Value, json};
+
+const NY: chrono_tz::Tz = chrono_tz::America::New_York;
+
+fn event(uid: &str, start: &str, summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kenny tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// One "container": a calendar service on the Radicale account with its own L1 over `shared`.
+fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -> Arc<Capabilities> {
+    let secret = format!("{{\"hosts\": {{\"127.0.0.1\": {{\"password\": \"{DAV_PASSWORD}\"}}}}}}");
+    let net = Network {
+        http: kenny::http::Http::shared(kenny::http::HttpOptions { allow_private: true, ..Default::default() })
+            .unwrap(),
+        credentials: Arc::new(Credentials::from_secret_string(&secret).unwrap()),
+    };
+    let _ = DAV_USER;
+    let source = calendar_source(&server.caldav_source(), &net).unwrap();
+    let policy = CachePolicy { grace, ..CachePolicy::default() };
+    let service = CalendarService::new(vec![source], NY, Duration::from_secs(20), policy, Some(shared));
+    Arc::new(Capabilities { calendar: Some(service), contacts: None })
+}
+
+async fn read(caps: &Capabilities, start: &str, end: &str) -> Value {
+    let params = json!({"start": start, "end": end, "timezone": "America/New_York"});
+    caps.invoke(Capability::CalendarRead, params, None).await.unwrap().body
+}
+
+fn tiers(read: &Value) -> Vec<(String, String)> {
+    read["calendars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["cache"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn pair(home: &str, work: &str) -> Vec<(String, String)> {
+    vec![("home".into(), home.into()), ("work".into(), work.into())]
+}
+
+fn summaries(read: &Value) -> Vec<String> {
+    read["events"].as_array().unwrap().iter().map(|e| e["summary"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.make_calendar("home", "Home");
+    server.put_item("work", "review.ics", &event("review", "20261201T150000Z", "Budget review"));
+    server.put_item("home", "dentist.ics", &event("dentist", "20261202T180000Z", "Dentist"));
+    let moto = moto();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(moto.url())
+            .test_credentials()
+            .load()
+            .await;
+        kenny::cache::dynamo::create_table(&sdk, "kenny-cache-it").await.unwrap();
+        let shared: Arc<dyn SharedCache> = Arc::new(DynamoCache::new(&sdk, "kenny-cache-it"));
+        let (start, end) = ("2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00");
+
+        // Container A, no grace period: miss, then validated by the account's listing.
+        let a = container(&server, shared.clone(), Duration::ZERO);
+        assert_eq!(tiers(&read(&a, start, end).await), pair("miss", "miss"));
+        let validated = read(&a, start, end).await;
+        assert_eq!(tiers(&validated), pair("validated", "validated"));
+        // Container B, empty L1: the shared cache answers.
+        let b = container(&server, shared.clone(), Duration::ZERO);
+        let from_l2 = read(&b, start, end).await;
+        assert_eq!(tiers(&from_l2), pair("l2", "l2"));
+        assert_eq!(from_l2["events"], validated["events"]);
+        // Within a grace period, memory answers without asking the server.
+        let c = container(&server, shared.clone(), Duration::from_secs(600));
+        assert_eq!(tiers(&read(&c, start, end).await), pair("l2", "l2"));
+        assert_eq!(tiers(&read(&c, start, end).await), pair("l1", "l1"));
+        // A change on the server: the answer before came from cache, the next one shows it and
+        // only the changed calendar was fetched again.
+        server.put_item("work", "review.ics", &event("review", "20261201T150000Z", "Budget review (moved)"));
+        let after = read(&b, start, end).await;
+        assert_eq!(tiers(&after), pair("validated", "miss"));
+        assert_eq!(summaries(&after), vec!["Budget review (moved)", "Dentist"]);
+        // And a third container sees the new version through L2.
+        let d = container(&server, shared.clone(), Duration::ZERO);
+        let d_read = read(&d, start, end).await;
+        assert_eq!(tiers(&d_read), pair("l2", "l2"));
+        assert_eq!(summaries(&d_read), vec!["Budget review (moved)", "Dentist"]);
+
+        // Warming: evenings ask about tomorrow; at 19:55 the warmer reads tomorrow into L2.
+        let timings = Arc::new(MemoryStore::default());
+        for day in 21..=26 {
+            let at = DateTime::parse_from_rfc3339(&format!("2026-11-{day}T20:10:00-05:00")).unwrap();
+            let r = TimingRecord {
+                request_id: format!("r{day}"),
+                kind: RecordKind::Request,
+                capability: "coordinate".into(),
+                at: at.with_timezone(&Utc),
+                status: "ok".into(),
+                window_kind: Some("tomorrow".into()),
+                ..TimingRecord::default()
+            };
+            timings.write(&[r]).await.unwrap();
+        }
+        let warmer = Warmer::new(container(&server, shared.clone(), Duration::ZERO), timings, NY);
+        let now = DateTime::parse_from_rfc3339("2026-11-30T19:55:00-05:00").unwrap().with_timezone(&Utc);
+        let report = serde_json::to_value(warmer.run(now).await.unwrap()).unwrap();
+        assert_eq!(report["picked"][0]["kind"], "tomorrow", "{report}");
+        assert_eq!(report["reads"][0]["window"]["start"], "2026-12-01T00:00:00-05:00", "{report}");
+        // A fresh container asking about tomorrow at 20:10 is answered from what was warmed.
+        let e = container(&server, shared.clone(), Duration::ZERO);
+        let tomorrow = read(&e, "2026-12-01T00:00:00-05:00", "2026-12-02T00:00:00-05:00").await;
+        assert_eq!(tiers(&tomorrow), pair("l2", "l2"));
+        assert_eq!(summaries(&tomorrow), vec!["Budget review (moved)"]);
+    });
+}
