@@ -347,7 +347,7 @@ pub fn report(r: &kenny::report::Report) -> String {
         o.shapes,
         o.verdict,
         if r.ab.unpaired_requests > 0 {
-            format!("; {} requests unpaired", r.ab.unpaired_requests)
+            format!("; unpaired requests: {}", r.ab.unpaired_requests)
         } else {
             String::new()
         }
