@@ -140,6 +140,7 @@ pub struct Reading {
 /// Reads the window a request asks for (at most [`MAX_RECORDS`] records, the newest) and builds
 /// its report. When records were left out, the report covers only the time its records span and
 /// says so (`truncated`, `requested_since`).
+#[tracing::instrument(skip(store))]
 pub async fn read(
     store: &dyn TimingStore,
     request: &ReportRequest,
