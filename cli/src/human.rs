@@ -196,3 +196,187 @@ pub fn timings(records: &[kenny::timing::TimingRecord]) -> String {
     }
     out
 }
+
+fn ms(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "-".into())
+}
+
+fn codes(map: &std::collections::BTreeMap<String, usize>) -> String {
+    if map.is_empty() {
+        return "-".into();
+    }
+    map.iter().map(|(c, n)| format!("{c}×{n}")).collect::<Vec<_>>().join(", ")
+}
+
+fn latency_rows(out: &mut String, rows: &[kenny::report::LatencyRow], with_transport: bool) {
+    let _ = writeln!(
+        out,
+        "  {:<18}{} {:>6} {:>10} {:>10} {:>10} {:>8}  errors",
+        "capability",
+        if with_transport { format!(" {:<11}", "transport") } else { String::new() },
+        "count",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "success"
+    );
+    for r in rows {
+        let transport =
+            if with_transport { format!(" {:<11}", r.transport.as_deref().unwrap_or("-")) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "  {:<18}{transport} {:>6} {:>10} {:>10} {:>10} {:>8}  {}",
+            r.capability,
+            r.count,
+            ms(r.p50_ms),
+            ms(r.p95_ms),
+            ms(r.p99_ms),
+            pct(r.success_rate),
+            codes(&r.errors_by_code)
+        );
+    }
+}
+
+/// The performance report as aligned tables, one section after another.
+pub fn report(r: &kenny::report::Report) -> String {
+    use kenny::report::{AB_MARGIN, AB_MIN_PAIRS, TREND_MIN_COUNT, TREND_THRESHOLD};
+    let mut out = String::new();
+    let when = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let _ = writeln!(
+        out,
+        "Kenny report {} → {}: {} requests, {} timing records",
+        when(&r.since),
+        when(&r.until),
+        r.requests,
+        r.records
+    );
+    if r.truncated {
+        let _ = writeln!(
+            out,
+            "  (more than {} records since {}: only the newest were read, so this covers from {})",
+            r.rules.max_records,
+            when(&r.requested_since),
+            when(&r.since)
+        );
+    }
+
+    out.push_str("\nLatency and outcome per capability (nearest-rank percentiles; success = ok / (all − skipped), degraded is not a success)\n");
+    latency_rows(&mut out, &r.capabilities, false);
+    out.push_str("\nPer step kind (capability and transport)\n");
+    if r.step_kinds.is_empty() {
+        out.push_str("  (no steps)\n");
+    }
+    latency_rows(&mut out, &r.step_kinds, true);
+
+    out.push_str("\nCache tiers (steps that reported one; hit = l1 + l2 + validated)\n");
+    let tiers: Vec<&str> = r.cache.overall.tiers.iter().map(|t| t.tier.as_str()).collect();
+    let _ = write!(out, "  {:<18} {:>6} {:>8}", "capability", "steps", "hit");
+    for t in &tiers {
+        let _ = write!(out, " {t:>15}");
+    }
+    out.push('\n');
+    for b in std::iter::once(&r.cache.overall).chain(&r.cache.by_capability) {
+        let _ = write!(out, "  {:<18} {:>6} {:>8}", b.capability, b.steps, pct(b.hit_ratio));
+        for t in &tiers {
+            let cell = b
+                .tiers
+                .iter()
+                .find(|x| x.tier == *t)
+                .map(|x| format!("{} ({})", x.count, pct(x.ratio)))
+                .unwrap_or_else(|| "0 (-)".into());
+            let _ = write!(out, " {cell:>15}");
+        }
+        out.push('\n');
+    }
+
+    let s = &r.speedup;
+    let _ = writeln!(
+        out,
+        "\nParallel speedup (sum of steps / total) over {} concurrent requests ({} sequential left out): p50 {} · p90 {} · max {}",
+        s.count,
+        s.sequential_excluded,
+        s.p50.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into()),
+        s.p90.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into()),
+        s.max.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into()),
+    );
+    let widest = s.histogram.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    for b in &s.histogram {
+        let range = match b.to {
+            Some(to) => format!("{:.2} – {to:.2}", b.from),
+            None => format!("≥ {:.2}", b.from),
+        };
+        let bar = "█".repeat((b.count * 40).div_ceil(widest));
+        let _ = writeln!(out, "  {range:<13} {:>6}  {bar}", b.count);
+    }
+
+    let _ = writeln!(
+        out,
+        "\nA/B: sequential vs concurrent runs of the same plan shape (status ok; median totals; ratio = sequential / concurrent)"
+    );
+    if r.ab.pairs.is_empty() {
+        out.push_str("  (no plan shape has both sequential and concurrent requests; run some with --sequential)\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "  {:<48} {:>5} {:>10} {:>5} {:>10} {:>7}",
+            "plan shape", "seq n", "seq ms", "con n", "con ms", "ratio"
+        );
+        for p in &r.ab.pairs {
+            let _ = writeln!(
+                out,
+                "  {:<48} {:>5} {:>10} {:>5} {:>10} {:>7}",
+                p.plan_shape,
+                p.sequential.count,
+                ms(p.sequential.median_total_ms),
+                p.concurrent.count,
+                ms(p.concurrent.median_total_ms),
+                p.ratio.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into())
+            );
+        }
+    }
+    let o = &r.ab.overall;
+    let _ = writeln!(
+        out,
+        "  overall: {} over {} pairs in {} shapes → {} (a verdict needs ≥ {AB_MIN_PAIRS} pairs and a ratio beyond 1 ± {AB_MARGIN}){}",
+        o.ratio.map(|v| format!("ratio {v:.3}")).unwrap_or_else(|| "no ratio".into()),
+        o.pairs,
+        o.shapes,
+        o.verdict,
+        if r.ab.unpaired_requests > 0 {
+            format!("; unpaired requests: {}", r.ab.unpaired_requests)
+        } else {
+            String::new()
+        }
+    );
+
+    let _ = writeln!(
+        out,
+        "\nTrend: later half of the window vs the earlier half (median; > +{:.0} % declining, < −{:.0} % improving; fewer than {TREND_MIN_COUNT} records in a half: insufficient data; sequential runs left out)",
+        TREND_THRESHOLD * 100.0,
+        TREND_THRESHOLD * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "  {:<18} {:>9} {:>10} {:>9} {:>10} {:>8}  verdict",
+        "capability", "earlier n", "p50 ms", "later n", "p50 ms", "change"
+    );
+    for t in &r.trends {
+        let change = t.change.map(|c| format!("{:+.1}%", c * 100.0)).unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "  {:<18} {:>9} {:>10} {:>9} {:>10} {:>8}  {}",
+            t.capability,
+            t.earlier.count,
+            ms(t.earlier.p50_ms),
+            t.later.count,
+            ms(t.later.p50_ms),
+            change,
+            t.verdict
+        );
+    }
+    out
+}

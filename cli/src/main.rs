@@ -2,6 +2,7 @@
 //! so this is the embedded default. Exit 0 on success, 2 on bad input, 1 on other failures;
 //! `--json` prints exactly the capability's response (or error body) on stdout.
 
+mod chart;
 mod human;
 
 use std::io::Read as _;
@@ -54,6 +55,20 @@ enum Command {
     Plan {
         #[command(subcommand)]
         command: PlanCommand,
+    },
+    /// The performance report of a recent window of timing records: latency percentiles,
+    /// outcomes and errors per capability and step kind, cache tiers, parallel speedup, the
+    /// sequential/concurrent A/B result and trends; plus an SVG chart of latency over time.
+    Report {
+        /// How far back: e.g. 90m, 24h, 7d (at most 31 days).
+        #[arg(long, default_value = kenny::report::DEFAULT_SINCE)]
+        since: String,
+        /// Where to write the SVG chart. Default: kenny-report.svg in the working directory;
+        /// with --json, a chart is written only when this is given.
+        #[arg(long)]
+        chart: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        out: Output,
     },
     /// Timing-record commands.
     Timings {
@@ -216,6 +231,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Timings { command: TimingsCommand::CreateTable } => create_table().await,
         Command::Timings { command: TimingsCommand::Show { since, out } } => show_timings(&since, out).await,
         Command::Cache { command: CacheCommand::CreateTable } => create_cache_table().await,
+        Command::Report { since, chart, out } => performance_report(since, chart, out).await,
         Command::Ask { question, now, tz, sequential, out } => {
             let mut req = json!({"question": question, "sequential": sequential});
             if let Some(n) = now {
@@ -320,15 +336,51 @@ async fn coordinate(req: Value, out: Output) -> ExitCode {
 
 /// `30m`, `6h`, `2d` → a duration (at most 400 days).
 fn parse_since(since: &str) -> Option<chrono::Duration> {
-    let s = since.trim();
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = n.parse().ok().filter(|n| (1..=400 * 24 * 60).contains(n))?;
-    match unit {
-        "m" | "min" => chrono::Duration::try_minutes(n),
-        "h" => chrono::Duration::try_hours(n),
-        "d" => chrono::Duration::try_days(n).filter(|_| n <= 400),
-        _ => None,
+    kenny::report::parse_duration(since).filter(|d| *d <= chrono::Duration::days(400))
+}
+
+/// The chart goes to `--chart`, else to `kenny-report.svg` — except under `--json`, where only
+/// an explicit `--chart` writes one (the JSON is the machine form; a file appearing beside it
+/// would surprise a script).
+const DEFAULT_CHART: &str = "kenny-report.svg";
+
+async fn performance_report(since: String, chart: Option<std::path::PathBuf>, out: Output) -> ExitCode {
+    let request = kenny::report::ReportRequest { since: Some(since) };
+    // Bad input is exit 2 before any store is opened.
+    if let Err(e) = kenny::report::window(&request, chrono::Utc::now()) {
+        return report(ApiError::from_error(&e), out.json);
     }
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => return report(ApiError::from_error(&e), out.json),
+    };
+    let store = match kenny::timing::open_store(&config.timings).await {
+        Ok(s) => s,
+        Err(e) => return report(ApiError::from_error(&e), out.json),
+    };
+    let reading = match kenny::report::read(store.as_ref(), &request, chrono::Utc::now()).await {
+        Ok(r) => r,
+        Err(e) => return report(ApiError::from_error(&e), out.json),
+    };
+    let chart = chart.or_else(|| (!out.json).then(|| DEFAULT_CHART.into()));
+    if let Some(path) = &chart {
+        let written = chart::render(&reading.report, &reading.records)
+            .and_then(|svg| std::fs::write(path, svg).map_err(Into::into));
+        if let Err(e) = written {
+            let message = format!("writing the chart {}: {e}", path.display());
+            return report(ApiError::new("chart_failed", 500, message), out.json);
+        }
+    }
+    if out.json {
+        println!("{}", serde_json::to_string_pretty(&reading.report).unwrap_or_default());
+    } else {
+        print!("{}", human::report(&reading.report));
+        if let Some(path) = chart {
+            let shown = std::path::absolute(&path).unwrap_or(path);
+            println!("\nChart: {}", shown.display());
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 async fn show_timings(since: &str, out: Output) -> ExitCode {

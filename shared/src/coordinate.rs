@@ -232,6 +232,11 @@ impl Coordinator {
         Coordinator { sibling, timings, metrics, default_tz, limits, cold: AtomicBool::new(true) }
     }
 
+    /// The store this coordinator records into; the report (`GET /report`) reads it back.
+    pub fn timings(&self) -> &Arc<dyn TimingStore> {
+        &self.timings
+    }
+
     /// Answers one request. `request_id` is the Lambda request id (or a fresh UUID);
     /// `deadline`, when known, bounds every step. Durations are measured on tokio's clock, so
     /// tests can drive them with paused time.
@@ -288,7 +293,8 @@ impl Coordinator {
             steps: exec.steps.clone(),
         };
         let cold_start = self.cold.swap(false, Ordering::Relaxed);
-        let records = timing_records(&timings, &exec, at, cold_start, degraded, window_kind);
+        let shape = plan_shape(&valid, window_kind.as_deref());
+        let records = timing_records(&timings, &exec, at, cold_start, degraded, window_kind, shape);
         let write_failed = match self.timings.write(&records).await {
             Ok(()) => false,
             Err(e) => {
@@ -555,6 +561,48 @@ pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
     Plan { steps }
 }
 
+/// The plan's shape, the report's key for pairing sequential and concurrent runs of the same
+/// kind of request: the steps grouped by dependency level (a step without dependencies is level
+/// 0, any other one more than its deepest dependency), each level its capabilities in name order
+/// with a count (`contacts.resolve*2`, joined by `+`), levels joined by `>`, then `@` and the
+/// window kind when the request was a question. Made only of capability names, counts and the
+/// fixed window-kind vocabulary: never step ids, names or params.
+pub fn plan_shape(plan: &ValidPlan, window_kind: Option<&str>) -> String {
+    let n = plan.steps.len();
+    let mut level = vec![None::<usize>; n];
+    // Validated acyclic: each pass settles at least one more step.
+    for _ in 0..n {
+        for i in 0..n {
+            if level[i].is_none() {
+                let deps: Option<Vec<usize>> = plan.steps[i].deps.iter().map(|&d| level[d]).collect();
+                level[i] = deps.map(|d| d.into_iter().max().map_or(0, |m| m + 1));
+            }
+        }
+    }
+    let depth = level.iter().flatten().max().map_or(0, |m| m + 1);
+    let mut levels = vec![std::collections::BTreeMap::<&str, usize>::new(); depth];
+    for (i, step) in plan.steps.iter().enumerate() {
+        if let Some(l) = level[i] {
+            *levels[l].entry(step.capability.name()).or_default() += 1;
+        }
+    }
+    let mut shape = levels
+        .iter()
+        .map(|caps| {
+            caps.iter()
+                .map(|(c, k)| if *k == 1 { (*c).to_string() } else { format!("{c}*{k}") })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect::<Vec<_>>()
+        .join(">");
+    if let Some(kind) = window_kind {
+        shape.push('@');
+        shape.push_str(kind);
+    }
+    shape
+}
+
 /// The kind of window a question asked for, for the timing record: a fixed vocabulary, never
 /// the question's own words.
 /// The kind of window a question asked for, as timing records keep it (never its words).
@@ -640,6 +688,7 @@ fn timing_records(
     cold_start: bool,
     degraded: bool,
     window_kind: Option<String>,
+    plan_shape: String,
 ) -> Vec<TimingRecord> {
     let mut out = Vec::with_capacity(t.steps.len() + 1);
     out.push(TimingRecord {
@@ -661,6 +710,7 @@ fn timing_records(
         max_in_flight: Some(t.max_in_flight),
         sequential: Some(t.sequential),
         window_kind,
+        plan_shape: Some(plan_shape),
     });
     for (i, s) in t.steps.iter().enumerate() {
         out.push(TimingRecord {
@@ -680,4 +730,52 @@ fn timing_records(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(steps: &[(&str, &str, &[&str])]) -> ValidPlan {
+        Plan {
+            steps: steps
+                .iter()
+                .map(|(id, cap, deps)| Step {
+                    id: id.to_string(),
+                    capability: cap.to_string(),
+                    params: json!({}),
+                    depends_on: deps.iter().map(|d| d.to_string()).collect(),
+                })
+                .collect(),
+        }
+        .validate()
+        .unwrap()
+    }
+
+    #[test]
+    fn plan_shapes_are_capabilities_by_level_and_the_window_kind_only() {
+        let question = plan(&[
+            ("sarah", "contacts.resolve", &[]),
+            ("tom", "contacts.resolve", &[]),
+            ("calendar", "calendar.read", &["sarah", "tom"]),
+        ]);
+        assert_eq!(plan_shape(&question, Some("next_week")), "contacts.resolve*2>calendar.read@next_week");
+        assert_eq!(plan_shape(&question, None), "contacts.resolve*2>calendar.read");
+        // The same shape whatever the ids, the order, and which step waits for which.
+        let renamed = plan(&[
+            ("read", "calendar.read", &["b", "a"]),
+            ("a", "contacts.resolve", &[]),
+            ("b", "contacts.resolve", &[]),
+        ]);
+        assert_eq!(plan_shape(&renamed, Some("next_week")), plan_shape(&question, Some("next_week")));
+        assert_eq!(plan_shape(&plan(&[("c", "calendar.read", &[])]), Some("tomorrow")), "calendar.read@tomorrow");
+        // A chain and a mixed level.
+        let chain = plan(&[
+            ("p", "contacts.resolve", &[]),
+            ("q", "calendar.read", &[]),
+            ("r", "calendar.read", &["p"]),
+            ("s", "contacts.resolve", &["r"]),
+        ]);
+        assert_eq!(plan_shape(&chain, None), "calendar.read+contacts.resolve>calendar.read>contacts.resolve");
+    }
 }

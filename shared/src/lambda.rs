@@ -8,6 +8,9 @@
 //! and whose `errorMessage` is the same `{"error": …}` body, so Lambda's own Errors metric,
 //! retries and destinations see them. HTTP events always answer an HTTP response with the
 //! error's status (400, 404, 413, 502, 504…) and a JSON body.
+//!
+//! `coordinate` also serves the performance report: `GET /report?since=24h` over HTTP, or
+//! `{"report": {"since": "24h"}}` by direct invoke (see [`crate::report`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,6 +72,8 @@ enum Route {
     Coordinate {
         needs: Option<&'static str>,
     },
+    /// The performance report of `coordinate`'s timing records (`GET /report`).
+    Report,
 }
 
 /// What a function builds once per container.
@@ -143,16 +148,30 @@ impl FunctionState {
             }
             (FunctionKind::Coordinate, "POST", "/ask") => Some(Route::Coordinate { needs: Some("question") }),
             (FunctionKind::Coordinate, "POST", "/plan") => Some(Route::Coordinate { needs: Some("plan") }),
+            (FunctionKind::Coordinate, "GET", "/report") => Some(Route::Report),
             _ => None,
         }
     }
 
-    fn direct_route(&self) -> Route {
-        match self.kind {
-            FunctionKind::CalendarRead => Route::Capability(Capability::CalendarRead),
-            FunctionKind::ContactsResolve => Route::Capability(Capability::ContactsResolve),
-            FunctionKind::Coordinate => Route::Coordinate { needs: None },
-        }
+    /// The route of a direct invoke and the request it carries: a capability's request, or, for
+    /// `coordinate`, `{"report": {...}}` alone.
+    fn direct_route(&self, payload: Value) -> Result<(Route, Value), ApiError> {
+        Ok(match self.kind {
+            FunctionKind::CalendarRead => (Route::Capability(Capability::CalendarRead), payload),
+            FunctionKind::ContactsResolve => (Route::Capability(Capability::ContactsResolve), payload),
+            FunctionKind::Coordinate => match payload {
+                Value::Object(mut fields) if fields.contains_key("report") => {
+                    if let Some(other) = fields.keys().find(|k| *k != "report") {
+                        return Err(ApiError::invalid(
+                            Some(other.as_str()),
+                            "a report request is {\"report\": {\"since\"?: DURATION}} and nothing else",
+                        ));
+                    }
+                    (Route::Report, fields.remove("report").unwrap_or_default())
+                }
+                other => (Route::Coordinate { needs: None }, other),
+            },
+        })
     }
 
     async fn run(
@@ -192,6 +211,17 @@ impl FunctionState {
                 }
                 let resp = coordinator.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
                 serde_json::to_value(&resp).map_err(|e| ApiError::internal(e.to_string()))
+            }
+            Route::Report => {
+                let coordinator = self.coordinator.as_ref().ok_or_else(|| not_served("report"))?;
+                let req: crate::report::ReportRequest = parse_request(body)?;
+                let read = crate::report::read(coordinator.timings().as_ref(), &req, chrono::Utc::now());
+                let reading = match deadline {
+                    Some(d) => tokio::time::timeout_at(d, read).await.map_err(|_| timeout("report"))?,
+                    None => read.await,
+                }
+                .map_err(|e| ApiError::from_error(&e))?;
+                serde_json::to_value(&reading.report).map_err(|e| ApiError::internal(e.to_string()))
             }
         }
     }
@@ -297,7 +327,10 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
         let result = if size > MAX_BODY_BYTES {
             Err(too_large(size))
         } else {
-            state.run(state.direct_route(), payload, &ctx.request_id, deadline).await
+            match state.direct_route(payload) {
+                Ok((route, body)) => state.run(route, body, &ctx.request_id, deadline).await,
+                Err(e) => Err(e),
+            }
         };
         state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, result.as_ref().err(), result.as_ref().ok());
         match result {
@@ -312,6 +345,18 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
     }
     .instrument(span)
     .await
+}
+
+/// A GET route's query string as a JSON request object of strings; a parameter given twice
+/// is `invalid_request` (unknown ones are refused when the object is parsed).
+fn query_request(query: &aws_lambda_events::query_map::QueryMap) -> Result<Value, ApiError> {
+    let mut out = serde_json::Map::new();
+    for (key, value) in query.iter() {
+        if out.insert(key.to_string(), Value::String(value.to_string())).is_some() {
+            return Err(ApiError::invalid(Some(key), format!("the query parameter {key:?} is given more than once")));
+        }
+    }
+    Ok(Value::Object(out))
 }
 
 /// Answers an HTTP API event: `(status, body, error)`.
@@ -340,6 +385,16 @@ async fn http(
         );
         return fail(e);
     };
+    if route == Route::Report {
+        // A GET: the request is the query string; a body is ignored.
+        return match query_request(&req.query_string_parameters) {
+            Ok(body) => match state.run(route, body, request_id, deadline).await {
+                Ok(v) => (200, v, None),
+                Err(e) => fail(e),
+            },
+            Err(e) => fail(e),
+        };
+    }
     let raw = req.body.unwrap_or_default();
     if raw.len() > MAX_BODY_BYTES * 4 / 3 + 4 {
         return fail(too_large(raw.len()));

@@ -13,6 +13,7 @@
 //! - [`lambda`]     — the Lambda edge: direct invokes and API Gateway v2 events, statuses, function errors.
 //! - [`metrics`]    — CloudWatch Embedded Metric Format lines and the catalogue of metric names.
 //! - [`timing`]     — timing records and the `TimingStore` port with its JSONL and in-memory stores.
+//! - [`report`]     — the performance report: percentiles, errors, cache tiers, speedup, A/B and trends from timing records.
 //! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file, sample, DAV and feed adapters.
 //! - [`cache`]      — L1 (per process) and L2 (shared) calendar caches with server-validated freshness.
 //! - [`dav`]        — CalDAV/CardDAV: discovery, listing, reports, and bounded multistatus XML.
@@ -37,6 +38,7 @@ pub mod lambda;
 pub mod metrics;
 pub mod plan;
 pub mod question;
+pub mod report;
 pub mod retry;
 pub mod sample;
 pub mod secrets;

@@ -165,3 +165,82 @@ async fn direct_invokes_answer_the_contract_and_fail_as_function_errors_on_our_s
     let out = handle(&coordinate, event(fixture("direct-ask.json"))).await.unwrap();
     assert_eq!(out["answer"]["window"]["start"], "2026-11-30T00:00:00-05:00");
 }
+
+fn event_with_id(payload: Value, id: &str) -> LambdaEvent<Value> {
+    let mut e = event(payload);
+    e.context.request_id = id.into();
+    e
+}
+
+fn report_event(query: Value) -> Value {
+    let mut e = fixture("apigw-v2-report.json");
+    e["queryStringParameters"] = query;
+    e
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_is_served_by_coordinate_over_http_and_direct_invoke() {
+    let (coordinate, _) = function(FunctionKind::Coordinate).await;
+    // The same question twice, once sequential: one A/B pair.
+    let ask = fixture("apigw-v2-ask.json");
+    let mut sequential = ask.clone();
+    let mut body: Value = serde_json::from_str(ask["body"].as_str().unwrap()).unwrap();
+    body["sequential"] = json!(true);
+    sequential["body"] = Value::String(body.to_string());
+    for (id, e) in [("r1", ask), ("r2", sequential)] {
+        let (s, b) = http(&handle(&coordinate, event_with_id(e, id)).await.unwrap());
+        assert_eq!(s, 200, "{b}");
+    }
+
+    let (s, r) = http(&handle(&coordinate, event(fixture("apigw-v2-report.json"))).await.unwrap());
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (r["requests"].as_u64(), r["records"].as_u64(), r["truncated"].as_bool()),
+        (Some(2), Some(8), Some(false))
+    );
+    let capabilities: Vec<&str> =
+        r["capabilities"].as_array().unwrap().iter().map(|c| c["capability"].as_str().unwrap()).collect();
+    assert_eq!(capabilities, ["coordinate", "calendar.read", "contacts.resolve"]);
+    assert_eq!(r["capabilities"][2]["count"], 4);
+    let pair = &r["ab"]["pairs"][0];
+    assert_eq!(pair["plan_shape"], "contacts.resolve*2>calendar.read@next_week");
+    assert_eq!((pair["sequential"]["count"].as_u64(), pair["concurrent"]["count"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(r["rules"]["trend_min_count"], kenny::report::TREND_MIN_COUNT);
+
+    // Direct invoke: {"report": {...}} alone; the default window is 24h.
+    let direct = handle(&coordinate, event(json!({"report": {"since": "90m"}}))).await.unwrap();
+    assert_eq!(direct["requests"], 2, "{direct}");
+    let direct = handle(&coordinate, event(json!({"report": {}}))).await.unwrap();
+    assert_eq!(direct["requests"], 2, "{direct}");
+
+    let cases = [
+        (json!({"since": "soon"}), 400, "invalid_request", Some("since")),
+        (json!({"since": "32d"}), 400, "window_too_large", Some("since")),
+        (json!({"since": "1h", "limit": "5"}), 400, "invalid_request", Some("limit")),
+    ];
+    for (query, status, code, field) in cases {
+        let (s, b) = http(&handle(&coordinate, event(report_event(query.clone()))).await.unwrap());
+        assert_eq!(
+            (s, b["error"]["code"].as_str(), b["error"]["field"].as_str()),
+            (status, Some(code), field),
+            "{query}"
+        );
+    }
+    let out = handle(&coordinate, event(json!({"report": {}, "question": "hi"}))).await.unwrap();
+    assert_eq!(
+        (out["error"]["code"].as_str(), out["error"]["field"].as_str()),
+        (Some("invalid_request"), Some("question"))
+    );
+    let out = handle(&coordinate, event(json!({"report": {"since": "1y"}}))).await.unwrap();
+    assert_eq!(out["error"]["field"], "since");
+
+    // Only GET, and only on coordinate.
+    let mut post = fixture("apigw-v2-report.json");
+    post["routeKey"] = json!("POST /report");
+    post["requestContext"]["http"]["method"] = json!("POST");
+    let (s, _) = http(&handle(&coordinate, event(post)).await.unwrap());
+    assert_eq!(s, 404);
+    let (calendar, _) = function(FunctionKind::CalendarRead).await;
+    let (s, b) = http(&handle(&calendar, event(fixture("apigw-v2-report.json"))).await.unwrap());
+    assert_eq!((s, b["error"]["code"].as_str()), (404, Some("not_found")));
+}

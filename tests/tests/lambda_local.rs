@@ -1,6 +1,6 @@
 //! The real serverless path, locally: the three functions under `cargo lambda watch` (its
 //! runtime and Invoke API), `coordinate` invoking its siblings through that Invoke API, and
-//! timing records in a DynamoDB-compatible server (moto). Every server is started on a free
+//! timing records in a DynamoDB-compatible server (moto), read back by the report. Every server is started on a free
 //! loopback port and stopped by the test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -130,6 +130,28 @@ fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dyn
     let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["answer"], cli["answer"]);
 
+    // The report: API Gateway's GET /report event, answered by coordinate from Queries on the
+    // table. Five coordinate requests reached Lambda: the question three times concurrently
+    // (invoke, two HTTP events), once sequentially, and one explicit plan.
+    let (status, fe, out) = invoke(&w, "coordinate", &fixture("apigw-v2-report.json"));
+    assert_eq!((status, fe, out["statusCode"].as_i64()), (200, None, Some(200)), "{out}\n{}", w.output());
+    let report: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!((report["requests"].as_u64(), report["truncated"].as_bool()), (Some(5), Some(false)), "{report}");
+    assert!(report["step_kinds"].as_array().unwrap().iter().all(|k| k["transport"] == "lambda"), "{report}");
+    let pairs = report["ab"]["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{}", report["ab"]);
+    assert_eq!(pairs[0]["plan_shape"], "contacts.resolve*2>calendar.read@next_week");
+    assert_eq!(
+        (pairs[0]["sequential"]["count"].as_u64(), pairs[0]["concurrent"]["count"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert_eq!(report["ab"]["unpaired_requests"], 1, "the plan has a shape of its own");
+    // The same by direct invoke, and bad input as the contract's error body.
+    let (status, _, direct) = invoke(&w, "coordinate", &json!({"report": {"since": "1h"}}));
+    assert_eq!((status, direct["requests"].as_u64()), (200, Some(5)), "{direct}");
+    let (_, _, bad) = invoke(&w, "coordinate", &json!({"report": {"since": "60d"}}));
+    assert_eq!(bad["error"]["code"], "window_too_large", "{bad}");
+
     // Direct invoke with bad input: the contract's error body, not a crash.
     let (status, fe, out) = invoke(&w, "calendar-read", &json!({"start": "2026-12-07", "end": "2026-11-30"}));
     assert_eq!((status, fe, out["error"]["code"].as_str()), (200, None, Some("invalid_request")));
@@ -196,4 +218,49 @@ fn a_stalled_sibling_is_cut_off_and_the_answer_arrives_degraded() {
         );
     }
     assert!(held.lock().unwrap().len() >= 3, "the stalled endpoint was really called");
+}
+
+#[test]
+fn the_report_reads_the_newest_whole_requests_from_dynamodb_with_queries() {
+    use kenny::timing::{RecordKind, TimingRecord, keep_newest};
+    let moto = moto();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = store(&moto, "kenny-timings-recent").await;
+        assert!(store.create_table().await.unwrap());
+        let now = chrono::Utc::now();
+        // 12 requests of 3 records, one every 3 hours: over two or three UTC days and all shards.
+        let mut all = Vec::new();
+        for i in 0..12 {
+            let request = TimingRecord {
+                request_id: format!("req-{i:02}"),
+                kind: RecordKind::Request,
+                capability: "coordinate".into(),
+                at: now - chrono::Duration::hours(3 * i + 1),
+                duration_ms: 1.0,
+                status: "ok".into(),
+                ..TimingRecord::default()
+            };
+            let steps = (0..2).map(|s| TimingRecord {
+                kind: RecordKind::Step,
+                step: Some(s),
+                capability: "calendar.read".into(),
+                ..request.clone()
+            });
+            let records: Vec<TimingRecord> = std::iter::once(request.clone()).chain(steps).collect();
+            store.write(&records).await.unwrap();
+            all.extend(records);
+        }
+        let since = now - chrono::Duration::days(3);
+        let (got, truncated) = store.query_recent(since, now, 1000).await.unwrap();
+        assert!(!truncated);
+        assert_eq!(got, keep_newest(all.clone(), 1000).0, "everything, oldest first");
+        assert_eq!(got.len(), 36);
+        // Room for 8 records: the two newest requests; the third would be cut in two.
+        let (got, truncated) = store.query_recent(since, now, 8).await.unwrap();
+        assert!(truncated);
+        let ids: Vec<&str> = got.iter().map(|r| r.request_id.as_str()).collect();
+        assert_eq!(ids, ["req-01", "req-01", "req-01", "req-00", "req-00", "req-00"]);
+        assert_eq!(got, keep_newest(all, 8).0);
+    });
 }

@@ -386,8 +386,9 @@ fn decide(v: &Value, conditions: &BTreeMap<String, bool>) -> Option<Value> {
 
 /// Guards issue point 5's "no route without authorization": every HTTP API route requires
 /// AWS_IAM, or JWT through the JWT authorizer, whichever way the JWT condition goes; the JWT
-/// authorizer exists only when both JwtIssuer and JwtAudience are given; and the four routes
-/// reach the right functions.
+/// authorizer exists only when both JwtIssuer and JwtAudience are given; the five routes reach
+/// the right functions; and each route has the Lambda permission for exactly its method and
+/// path (without it API Gateway cannot invoke the function, and the route answers 500).
 #[test]
 fn every_route_requires_authorization() {
     let t = template();
@@ -466,6 +467,7 @@ fn every_route_requires_authorization() {
     let want: BTreeMap<String, String> = [
         ("POST /ask", "coordinate"),
         ("POST /plan", "coordinate"),
+        ("GET /report", "coordinate"),
         ("POST /calendar/read", "calendar-read"),
         ("POST /contacts/resolve", "contacts-resolve"),
     ]
@@ -474,6 +476,26 @@ fn every_route_requires_authorization() {
     .collect();
     if reached != want {
         problems.push(format!("routes reach {reached:?}, expected {want:?}"));
+    }
+
+    // Each route's invoke permission: `…/${HttpApi}/*/METHOD/path` for the function it reaches.
+    let mut permitted = BTreeMap::new();
+    for (id, permission) in of_type(&t, "AWS::Lambda::Permission") {
+        let p = &permission["Properties"];
+        if p["Principal"] != "apigateway.amazonaws.com" {
+            continue;
+        }
+        let arn = sub_text(&p["SourceArn"]).unwrap_or_default();
+        let function = p["FunctionName"]["Ref"].as_str().unwrap_or_default().to_string();
+        match arn.split_once("${HttpApi}/*/").and_then(|(_, route)| route.split_once('/')) {
+            Some((method, path)) => {
+                permitted.insert(format!("{method} /{path}"), function);
+            }
+            None => problems.push(format!("{id}: SourceArn {arn:?} does not name one route of HttpApi")),
+        }
+    }
+    if permitted != want {
+        problems.push(format!("invoke permissions cover {permitted:?}, expected {want:?}"));
     }
     assert_none(problems);
 }

@@ -180,9 +180,23 @@ impl DynamoStore {
     }
 
     async fn query_partition(&self, pk: String, from: &str, to: &str) -> Result<Vec<TimingRecord>, TimingError> {
+        self.query_partition_ordered(pk, from, to, None).await
+    }
+
+    /// One partition's records in `[from, to]`: all of them in sort-key order, or, with `newest`,
+    /// newest first and about that many (pages stop once they hold enough; the last page may
+    /// hold more).
+    async fn query_partition_ordered(
+        &self,
+        pk: String,
+        from: &str,
+        to: &str,
+        newest: Option<usize>,
+    ) -> Result<Vec<TimingRecord>, TimingError> {
         let mut out = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
+            let page_limit = newest.map(|n| i32::try_from(n.saturating_sub(out.len()).clamp(1, 1000)).unwrap_or(1000));
             let page = self
                 .client
                 .query()
@@ -191,6 +205,8 @@ impl DynamoStore {
                 .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
                 .expression_attribute_values(":from", AttributeValue::S(from.to_string()))
                 .expression_attribute_values(":to", AttributeValue::S(to.to_string()))
+                .set_scan_index_forward(newest.map(|_| false))
+                .set_limit(page_limit)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -199,6 +215,9 @@ impl DynamoStore {
                 let r: TimingRecord =
                     serde_dynamo::from_item(item).map_err(|e| self.err(format!("decoding a record: {e}"), 0))?;
                 out.push(r);
+            }
+            if newest.is_some_and(|n| out.len() >= n) {
+                return Ok(out);
             }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -266,6 +285,42 @@ impl TimingStore for DynamoStore {
         }
         out.sort_by(|a, b| (a.at, &a.request_id, a.step).cmp(&(b.at, &b.request_id, b.step)));
         Ok(out)
+    }
+
+    /// Newest first, one UTC day at a time: each day's shards are queried concurrently in
+    /// descending sort-key order for at most the records still wanted (plus one, to know whether
+    /// older ones exist), and the walk stops as soon as enough are held. Every shard's newest `n`
+    /// include the day's newest `n`, and days do not overlap in time, so what is kept is exactly
+    /// the window's newest records. Still one Query per (day, shard) and never a Scan.
+    async fn query_recent(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<TimingRecord>, bool), TimingError> {
+        if until <= since {
+            return Ok((Vec::new(), false));
+        }
+        let (from, to) = (instant(since), instant(until));
+        let first = since.date_naive();
+        let mut day = until.date_naive();
+        let mut out = Vec::new();
+        let mut days = 0;
+        while day >= first && out.len() <= limit && days < 400 {
+            let want = limit + 1 - out.len();
+            let name = day.format("%Y-%m-%d").to_string();
+            let shards = (0..SHARDS)
+                .map(|shard| self.query_partition_ordered(format!("{name}#{shard}"), &from, &to, Some(want)));
+            for records in futures::future::join_all(shards).await {
+                out.extend(records?.into_iter().filter(|r| r.at >= since && r.at < until));
+            }
+            days += 1;
+            match day.pred_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+        }
+        Ok(super::keep_newest(out, limit))
     }
 }
 

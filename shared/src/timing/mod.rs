@@ -66,6 +66,11 @@ pub struct TimingRecord {
     /// Request only: the kind of window a question asked for (`next_week`, `tomorrow`, …), never its text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_kind: Option<String>,
+    /// Request only: the plan's shape — capabilities per dependency level and the window kind
+    /// (`contacts.resolve*2>calendar.read@next_week`), never ids or params — so the report can
+    /// pair sequential and concurrent runs of the same kind of request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_shape: Option<String>,
 }
 
 /// Whether a record describes a request or a step.
@@ -115,6 +120,33 @@ pub trait TimingStore: Send + Sync + std::fmt::Debug {
     async fn write(&self, records: &[TimingRecord]) -> Result<(), TimingError>;
     /// Records whose request started in `[since, until)`.
     async fn query(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<TimingRecord>, TimingError>;
+
+    /// The newest records of `[since, until)`, at most `limit` of them and only whole requests,
+    /// oldest first, and whether older ones were left out — so a report's work is bounded. A
+    /// store that can read newest-first without reading everything should override this.
+    async fn query_recent(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<TimingRecord>, bool), TimingError> {
+        Ok(keep_newest(self.query(since, until).await?, limit))
+    }
+}
+
+/// Keeps the newest `limit` records (by the DynamoDB sort key: start, request id, step), drops
+/// a request cut in two by that limit, and returns them oldest first with whether any were
+/// dropped.
+pub fn keep_newest(mut records: Vec<TimingRecord>, limit: usize) -> (Vec<TimingRecord>, bool) {
+    records.sort_by_cached_key(|r| std::cmp::Reverse(dynamo::sort_key(r)));
+    let truncated = records.len() > limit;
+    if truncated {
+        let cut = records[limit].request_id.clone();
+        records.truncate(limit);
+        records.retain(|r| r.request_id != cut);
+    }
+    records.reverse();
+    (records, truncated)
 }
 
 /// Appends one JSON line per record to a local file (created with its folders on first write).
@@ -259,6 +291,30 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(got, vec![record("b", "2026-01-02T00:00:00Z")]);
+    }
+
+    fn step_of(r: &TimingRecord, i: usize) -> TimingRecord {
+        TimingRecord { kind: RecordKind::Step, step: Some(i), capability: "calendar.read".into(), ..r.clone() }
+    }
+
+    #[test]
+    fn keep_newest_keeps_whole_requests_oldest_first() {
+        let a = record("a", "2026-01-01T00:00:00Z");
+        let b = record("b", "2026-01-02T00:00:00Z");
+        let c = record("c", "2026-01-03T00:00:00Z");
+        let all = vec![c.clone(), step_of(&c, 0), a.clone(), step_of(&a, 0), b.clone(), step_of(&b, 0), step_of(&b, 1)];
+        let (kept, truncated) = keep_newest(all.clone(), 100);
+        assert!(!truncated);
+        assert_eq!(kept.iter().map(|r| r.request_id.as_str()).collect::<Vec<_>>(), ["a", "a", "b", "b", "b", "c", "c"]);
+        // 4 newest records would split b (3 records): b is dropped whole.
+        let (kept, truncated) = keep_newest(all.clone(), 4);
+        assert!(truncated);
+        assert_eq!(kept, vec![c.clone(), step_of(&c, 0)]);
+        let (kept, truncated) = keep_newest(all.clone(), 5);
+        assert!(truncated);
+        assert_eq!(kept.iter().map(|r| r.request_id.as_str()).collect::<Vec<_>>(), ["b", "b", "b", "c", "c"]);
+        assert_eq!(keep_newest(all, 0), (Vec::new(), true));
+        assert_eq!(keep_newest(Vec::new(), 0), (Vec::new(), false));
     }
 
     #[tokio::test]
