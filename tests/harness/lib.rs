@@ -363,12 +363,14 @@ pub fn create_secret(server: &Server, name: &str, value: &str) -> String {
 
 /// Invokes each function of `watch` once (results ignored), so that any compile `cargo lambda
 /// watch` still does on a function's first invoke happens here, under the harness's generous
-/// invoke timeout, and not inside a coordinate step's timeout.
+/// invoke timeout, and not inside a coordinate step's timeout. Each payload is answered without
+/// reading a source or writing a timing record.
 pub fn warm_up(watch: &Server) {
     for (function, payload) in [
-        ("calendar-read", serde_json::json!({"start": "2026-12-01", "end": "2026-12-02"})),
-        ("contacts-resolve", serde_json::json!({"query": "warm-up"})),
-        ("coordinate", serde_json::json!({"plan": {"steps": []}})),
+        ("calendar-read", serde_json::json!({"warm_up": true})),
+        ("contacts-resolve", serde_json::json!({"warm_up": true})),
+        // Refused as invalid before any plan runs: no timing record is written.
+        ("coordinate", serde_json::json!({"warm_up": true})),
     ] {
         let _ = invoke(watch, function, &payload);
     }

@@ -137,7 +137,8 @@ fn feeds_use_conditional_get_and_accept_gzip() {
             .header("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT"),
         Reply::new(304, "", ""),
     ]));
-    let (rt, caps) = caps(&feed(&server), &[]);
+    // No grace period: the second read asks the feed again (a conditional GET).
+    let (rt, caps) = caps(&feed(&server), &[("KENNY_CACHE_GRACE_MS", "0")]);
     let params = json!({"start": WINDOW.0, "end": WINDOW.1});
     let first = rt.block_on(caps.invoke(Capability::CalendarRead, params.clone(), None)).unwrap().body;
     let second = rt.block_on(caps.invoke(Capability::CalendarRead, params, None)).unwrap().body;

@@ -68,6 +68,7 @@ fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dyn
     assert!(again.stdout.contains("already exists"), "{}", again.stdout);
 
     let w = watch(&env, 4);
+    kenny_tests::warm_up(&w);
     let (status, function_error, lambda) = invoke(&w, "coordinate", &ask());
     assert_eq!((status, function_error), (200, None), "{lambda}\n{}", w.output());
     let cli = kenny(dir.path(), &["ask", QUESTION, "--now", NOW, "--tz", TZ, "--json"], &[]).json();
@@ -165,6 +166,7 @@ fn a_failing_sibling_gives_a_degraded_answer_naming_the_step() {
         ("KENNY_TIMINGS", format!("file://{}/t.jsonl", dir.path().display())),
     ];
     let w = watch(&env, 4);
+    kenny_tests::warm_up(&w);
     // The sibling's own failure comes back from watch as a function error.
     let (status, _, direct) = invoke(&w, "calendar-read", &fixture("direct-calendar-read.json"));
     assert_ne!(status, 200, "{direct}");
