@@ -79,8 +79,18 @@ pub fn radicale() -> Radicale {
     );
     std::fs::write(&config, text).expect("Radicale config file");
     let port = free_port();
-    let mut cmd = Command::new(bin);
-    cmd.env_remove("RADICALE_CONFIG")
+    // Radicale runs under a small shell that stops it when this test process is gone, so that a
+    // server kept in a `static` (never dropped) does not outlive the tests.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(
+            r#""$0" "$@" & child=$!
+trap 'kill $child 2>/dev/null' EXIT TERM INT
+while kill -0 "$KENNY_TEST_PARENT" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done"#,
+        )
+        .arg(bin)
+        .env("KENNY_TEST_PARENT", std::process::id().to_string())
+        .env_remove("RADICALE_CONFIG")
         .arg("--config")
         .arg(&config)
         .arg("--hosts")
