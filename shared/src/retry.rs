@@ -30,6 +30,60 @@ impl Backoff {
     }
 }
 
+/// Why a DynamoDB `BatchWriteItem` gave up: what went wrong, and how many requests were left
+/// unwritten.
+#[derive(Debug)]
+pub(crate) struct BatchWriteFailure {
+    pub message: String,
+    pub unwritten: usize,
+}
+
+/// Sends one `BatchWriteItem` (at most 25 requests) to `table`, retrying its UnprocessedItems and
+/// throttling or server errors with full-jitter `backoff`, at most `backoff.max_attempts` times.
+/// Both DynamoDB stores (timings and the shared cache) write through it.
+pub(crate) async fn batch_write(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    mut requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+    backoff: &Backoff,
+) -> Result<(), BatchWriteFailure> {
+    let mut attempt = 0;
+    loop {
+        let sent = client.batch_write_item().request_items(table, requests.clone()).send().await;
+        let last = attempt + 1 >= backoff.max_attempts;
+        match sent {
+            Ok(out) => {
+                requests = out.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
+                if requests.is_empty() {
+                    return Ok(());
+                }
+                if last {
+                    return Err(BatchWriteFailure {
+                        message: format!("{} items still unprocessed after {} attempts", requests.len(), attempt + 1),
+                        unwritten: requests.len(),
+                    });
+                }
+            }
+            Err(e) => {
+                let retryable = e.as_service_error().is_none_or(|s| {
+                    s.is_provisioned_throughput_exceeded_exception()
+                        || s.is_request_limit_exceeded()
+                        || s.is_internal_server_error()
+                        || s.is_throttling_exception()
+                });
+                if !retryable || last {
+                    return Err(BatchWriteFailure {
+                        message: format!("BatchWriteItem: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)),
+                        unwritten: requests.len(),
+                    });
+                }
+            }
+        }
+        tokio::time::sleep(backoff.delay(attempt)).await;
+        attempt += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -354,7 +354,7 @@ impl DynamoCache {
     /// Writes `items` (at most [`BATCH`]) with BatchWriteItem, retrying UnprocessedItems and
     /// throttling with full-jitter backoff, a bounded number of times.
     async fn write_batch(&self, items: Vec<Item>) -> Result<(), CacheError> {
-        let mut requests = items
+        let requests = items
             .into_iter()
             .map(|item| {
                 PutRequest::builder()
@@ -364,39 +364,9 @@ impl DynamoCache {
                     .map_err(|e| self.store_err(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut attempt = 0;
-        loop {
-            let sent = self.client.batch_write_item().request_items(self.table.clone(), requests.clone()).send().await;
-            let last = attempt + 1 >= self.backoff.max_attempts;
-            match sent {
-                Ok(out) => {
-                    requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
-                    if requests.is_empty() {
-                        return Ok(());
-                    }
-                    if last {
-                        return Err(self.store_err(format!(
-                            "{} chunks still unprocessed after {} attempts",
-                            requests.len(),
-                            attempt + 1
-                        )));
-                    }
-                }
-                Err(e) => {
-                    let retryable = e.as_service_error().is_none_or(|s| {
-                        s.is_provisioned_throughput_exceeded_exception()
-                            || s.is_request_limit_exceeded()
-                            || s.is_internal_server_error()
-                            || s.is_throttling_exception()
-                    });
-                    if !retryable || last {
-                        return Err(self.store_err(format!("BatchWriteItem: {}", DisplayErrorContext(&e))));
-                    }
-                }
-            }
-            tokio::time::sleep(self.backoff.delay(attempt)).await;
-            attempt += 1;
-        }
+        crate::retry::batch_write(&self.client, &self.table, requests, &self.backoff)
+            .await
+            .map_err(|f| self.store_err(format!("{} ({} chunks unwritten)", f.message, f.unwritten)))
     }
 }
 

@@ -141,42 +141,10 @@ impl DynamoStore {
         Ok(item)
     }
 
-    async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), TimingError> {
-        let mut attempt = 0;
-        loop {
-            let sent = self.client.batch_write_item().request_items(self.table.clone(), requests.clone()).send().await;
-            let last = attempt + 1 >= self.backoff.max_attempts;
-            match sent {
-                Ok(out) => {
-                    requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
-                    if requests.is_empty() {
-                        return Ok(());
-                    }
-                    if last {
-                        return Err(self.err(
-                            format!("{} items still unprocessed after {} attempts", requests.len(), attempt + 1),
-                            requests.len(),
-                        ));
-                    }
-                }
-                Err(e) => {
-                    let retryable = e.as_service_error().is_none_or(|s| {
-                        s.is_provisioned_throughput_exceeded_exception()
-                            || s.is_request_limit_exceeded()
-                            || s.is_internal_server_error()
-                            || s.is_throttling_exception()
-                    });
-                    if !retryable || last {
-                        return Err(self.err(
-                            format!("BatchWriteItem: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)),
-                            requests.len(),
-                        ));
-                    }
-                }
-            }
-            tokio::time::sleep(self.backoff.delay(attempt)).await;
-            attempt += 1;
-        }
+    async fn write_batch(&self, requests: Vec<WriteRequest>) -> Result<(), TimingError> {
+        crate::retry::batch_write(&self.client, &self.table, requests, &self.backoff)
+            .await
+            .map_err(|f| self.err(f.message, f.unwritten))
     }
 
     async fn query_partition(&self, pk: String, from: &str, to: &str) -> Result<Vec<TimingRecord>, TimingError> {
