@@ -158,40 +158,35 @@ impl ContactService {
         let _one_refresh = self.refresh.lock().await;
         let snap = self.snapshot.read().await.clone();
         let mark_checked = || *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+        // Per directory: its new part when it changed or came back, `None` when it stays as is.
         let checks = futures::future::join_all(self.directories.iter().zip(&snap.parts).map(|(dir, part)| async move {
             match part {
-                Part::Failed(_) => true,
-                Part::Loaded { version: None, .. } => false,
+                Part::Failed(_) => Some(load_part(dir, self.timeout).await),
+                Part::Loaded { version: None, .. } => None,
                 Part::Loaded { version: Some(v), .. } => {
-                    match tokio::time::timeout(self.timeout, dir.version()).await {
-                        Ok(Ok(now)) => now.as_deref() != Some(v.as_str()),
+                    match tokio::time::timeout(self.timeout, dir.reload_if_changed(v)).await {
+                        Ok(Ok(reloaded)) => {
+                            reloaded.map(|l| Part::Loaded { version: l.version, contacts: l.contacts })
+                        }
+                        // The directory keeps its last good contacts.
                         Ok(Err(e)) => {
                             warn!(code = e.code(), error = %e, "contact source check failed; answering from the last index");
-                            false
+                            None
                         }
                         Err(_) => {
                             warn!("contact source check timed out; answering from the last index");
-                            false
+                            None
                         }
                     }
                 }
             }
         }))
         .await;
-        if !checks.iter().any(|&stale| stale) {
+        if checks.iter().all(Option::is_none) {
             mark_checked();
             return (snap, CacheTier::Validated);
         }
-        let reloads = self.directories.iter().zip(&snap.parts).zip(&checks).map(|((dir, part), &stale)| async move {
-            if stale { load_part(dir, self.timeout).await } else { part.clone() }
-        });
-        let mut parts = futures::future::join_all(reloads).await;
-        // A directory that failed to reload keeps its last good contacts.
-        for (new, old) in parts.iter_mut().zip(&snap.parts) {
-            if matches!(new, Part::Failed(_)) && matches!(old, Part::Loaded { .. }) {
-                *new = old.clone();
-            }
-        }
+        let parts = checks.into_iter().zip(&snap.parts).map(|(new, old)| new.unwrap_or_else(|| old.clone())).collect();
         let fresh = Arc::new(snapshot(parts));
         *self.snapshot.write().await = fresh.clone();
         mark_checked();

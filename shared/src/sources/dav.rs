@@ -155,7 +155,22 @@ impl ContactDirectory for DavContacts {
     }
 
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
+        self.load_from(self.account.collections().await?).await
+    }
+
+    async fn reload_if_changed(&self, known: &str) -> Result<Option<LoadedContacts>, SourceError> {
         let collections = self.account.collections().await?;
+        if account_version(&collections) == known {
+            return Ok(None);
+        }
+        self.load_from(collections).await.map(Some)
+    }
+}
+
+impl DavContacts {
+    /// The contacts of `collections` (just listed): books whose token moved are read again, the
+    /// others come from memory.
+    async fn load_from(&self, collections: Vec<Collection>) -> Result<LoadedContacts, SourceError> {
         let mut books = self.books.lock().await;
         books.retain(|url, _| collections.iter().any(|c| c.url.as_str() == url));
         let stale: Vec<&Collection> = collections
@@ -183,9 +198,5 @@ impl ContactDirectory for DavContacts {
             }
         }
         Ok(out)
-    }
-
-    async fn version(&self) -> Result<Option<String>, SourceError> {
-        Ok(Some(account_version(&self.account.collections().await?)))
     }
 }

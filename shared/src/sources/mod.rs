@@ -187,9 +187,12 @@ pub trait ContactDirectory: Send + Sync + std::fmt::Debug {
     /// Every contact it holds.
     async fn load(&self) -> Result<LoadedContacts, SourceError>;
 
-    /// A cheap token that changes whenever the contacts do; `None` for directories that never
-    /// change once loaded (files and the sample are read once per process).
-    async fn version(&self) -> Result<Option<String>, SourceError> {
+    /// The contacts again if they changed since `known` (the version an earlier load returned),
+    /// else `None` — after one cheap check, and with the listing of that check reused for the
+    /// reload. Directories whose loads carry no version (files, the sample: read once per
+    /// process) are never asked.
+    async fn reload_if_changed(&self, known: &str) -> Result<Option<LoadedContacts>, SourceError> {
+        let _ = known;
         Ok(None)
     }
 }
