@@ -21,7 +21,7 @@ use crate::cache::{CachePolicy, CalendarCache, SharedCache};
 use crate::coordinate::WindowOut;
 use crate::error::{ApiError, ErrorCode};
 use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
-use crate::sources::{CacheTier, CalendarInfo, CalendarSource, SkippedItem, SourceError};
+use crate::sources::{CacheTier, CalendarInfo, CalendarSource, Delta, Earlier, SkippedItem, SourceError};
 use crate::text::{contains_words, fold};
 use crate::time::{TimeError, Window, format_instant, parse_zone};
 
@@ -120,6 +120,9 @@ pub struct CalendarOut {
     pub events: usize,
     /// Which cache tier answered.
     pub cache: String,
+    /// Present when the calendar changed and only the changes were fetched (CalDAV sync-collection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<Delta>,
     /// Why this calendar could not be read; the others still answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
@@ -385,6 +388,7 @@ impl CalendarService {
                         name: source.describe(),
                         events: 0,
                         cache: CacheTier::Miss.name().into(),
+                        delta: None,
                         error: Some(err),
                     });
                 }
@@ -399,8 +403,17 @@ impl CalendarService {
                 async move {
                     let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
                     let what = || format!("{} calendar {}", source.describe(), info.id);
-                    let fetch = bounded(what, per_source, deadline, source.fetch(&info, &opts.window));
-                    let fetched = cache.get_or_fetch(&key, &info, from_memory, fetch).await;
+                    let (src, cal, window) = (&source, &info, &opts.window);
+                    let fetch = move |earlier: Option<Earlier>| async move {
+                        let read = async {
+                            match &earlier {
+                                Some(e) => src.refetch(cal, window, e).await,
+                                None => src.fetch(cal, window).await,
+                            }
+                        };
+                        bounded(what, per_source, deadline, read).await
+                    };
+                    let fetched = cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
                     let expanded = match fetched {
                         Ok(f) => tokio::task::spawn_blocking(move || {
                             let mut occurrences = Vec::new();
@@ -417,7 +430,7 @@ impl CalendarService {
                                         .filter(|o| filters.matches(o)),
                                 );
                             }
-                            Ok((occurrences, truncated, f.skipped, f.cache))
+                            Ok((occurrences, truncated, f.skipped, f.cache, f.delta))
                         })
                         .await
                         .unwrap_or_else(|e| Err(ApiError::internal(e.to_string()))),
@@ -435,7 +448,7 @@ impl CalendarService {
         let mut any_ok = self.sources.is_empty();
         for (info, result) in results {
             match result {
-                Ok((occs, cut, skip, cache)) => {
+                Ok((occs, cut, skip, cache, delta)) => {
                     any_ok = true;
                     truncated |= cut;
                     skipped.extend(skip.into_iter().map(SkippedOut::from));
@@ -444,6 +457,7 @@ impl CalendarService {
                         name: info.name.clone(),
                         events: occs.len(),
                         cache: cache.name().into(),
+                        delta,
                         error: None,
                     });
                     events.extend(occs.into_iter().map(|o| (o.start.to_utc(tz).timestamp(), event_out(o, &info, tz))));
@@ -455,6 +469,7 @@ impl CalendarService {
                         name: info.name,
                         events: 0,
                         cache: CacheTier::Miss.name().into(),
+                        delta: None,
                         error: Some(err),
                     });
                 }

@@ -250,7 +250,7 @@ impl Radicale {
     /// Deletes `/kenny/<collection>/<file_name>`.
     pub fn delete_item(&self, collection: &str, file_name: &str) {
         let url = format!("{}{}", self.collection_url(collection), segment(file_name));
-        self.request("DELETE", &url, &[], "").expect_status(&[200, 204], &format!("DELETE {url}"));
+        off_runtime(|| self.request("DELETE", &url, &[], "").expect_status(&[200, 204], &format!("DELETE {url}")));
     }
 
     /// The collection's `sync-token` (PROPFIND Depth 0).

@@ -1,7 +1,7 @@
 //! Every cache tier against the real parts: calendars on Radicale, the shared cache (L2) in a
 //! DynamoDB-compatible server (moto). Two calendar services stand for two Lambda containers: the
 //! second starts with an empty L1 and answers from L2; a change on the server is fetched again,
-//! only for the changed calendar; the warmer, fed a recorded pattern, fills L2 for the window
+//! only for the changed calendar and as a `sync-collection` delta; the warmer, fed a recorded pattern, fills L2 for the window
 //! people ask for before anyone asks.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -15,7 +15,7 @@ use kenny::cache::{CachePolicy, SharedCache};
 use kenny::calendar::CalendarService;
 use kenny::plan::Capability;
 use kenny::secrets::Credentials;
-use kenny::sources::{Network, calendar_source};
+use kenny::sources::{Delta, Earlier, Fetched, Network, calendar_source};
 use kenny::timing::{MemoryStore, RecordKind, TimingRecord, TimingStore as _};
 use kenny::warm::Warmer;
 use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, moto, radicale};
@@ -55,6 +55,17 @@ fn tiers(read: &Value) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .map(|c| (c["id"].as_str().unwrap().to_string(), c["cache"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The calendars whose read was a delta, with it.
+fn deltas(read: &Value) -> Vec<(String, Value)> {
+    read["calendars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.get("delta").is_some())
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["delta"].clone()))
         .collect()
 }
 
@@ -106,6 +117,8 @@ fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
         let after = read(&b, start, end).await;
         assert_eq!(tiers(&after), pair("validated", "miss"));
         assert_eq!(summaries(&after), vec!["Budget review (moved)", "Dentist"]);
+        // … and as a delta: the server's sync-collection report named the one changed item.
+        assert_eq!(deltas(&after), vec![("work".to_string(), json!({"changed": 1, "removed": 0}))]);
         // And a third container sees the new version through L2.
         let d = container(&server, shared.clone(), Duration::ZERO);
         let d_read = read(&d, start, end).await;
@@ -137,5 +150,73 @@ fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
         let tomorrow = read(&e, "2026-12-01T00:00:00-05:00", "2026-12-02T00:00:00-05:00").await;
         assert_eq!(tiers(&tomorrow), pair("l2", "l2"));
         assert_eq!(summaries(&tomorrow), vec!["Budget review (moved)"]);
+
+        // A new item and a removed one reach container B as one delta.
+        server.put_item("work", "standup.ics", &event("standup", "20261203T140000Z", "Standup"));
+        server.delete_item("work", "review.ics");
+        let after = read(&b, start, end).await;
+        assert_eq!(summaries(&after), vec!["Dentist", "Standup"]);
+        assert_eq!(deltas(&after), vec![("work".to_string(), json!({"changed": 1, "removed": 1}))]);
+    });
+}
+
+/// The source alone: a delta read gives the same items as reading the window whole, and a token
+/// the server refuses falls back to the whole read.
+#[test]
+fn a_sync_collection_delta_equals_a_whole_read_and_a_refused_token_falls_back() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.put_item("work", "a.ics", &event("a", "20261201T150000Z", "A"));
+    server.put_item("work", "b.ics", &event("b", "20261202T150000Z", "B"));
+    server.put_item("work", "far.ics", &event("far", "20270601T150000Z", "Far away"));
+    let net = Network {
+        http: kenny::http::Http::shared(kenny::http::HttpOptions { allow_private: true, ..Default::default() })
+            .unwrap(),
+        credentials: Arc::new(Credentials::from_secret_string(DAV_PASSWORD).unwrap()),
+    };
+    let source = calendar_source(&server.caldav_source(), &net).unwrap();
+    let window = kenny::time::Window::parse("2026-11-30T00:00:00Z", "2026-12-07T00:00:00Z", NY).unwrap();
+    let sorted = |f: &Fetched| {
+        let mut t = f.texts.clone();
+        t.sort();
+        t
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let info = source.calendars().await.unwrap().remove(0);
+        assert!(info.version.as_deref().unwrap().starts_with("sync "), "{info:?}");
+        let first = source.fetch(&info, &window).await.unwrap();
+        assert_eq!(first.texts.len(), 2, "the far event is outside the window");
+        let earlier = |f: &Fetched, version: Option<String>| Earlier {
+            version,
+            fetched: Fetched { texts: Vec::new(), ..f.clone() },
+            texts: Arc::new(f.texts.clone()),
+        };
+        let at_first = earlier(&first, info.version.clone());
+
+        server.put_item("work", "a.ics", &event("a", "20261201T160000Z", "A moved"));
+        server.put_item("work", "c.ics", &event("c", "20261203T150000Z", "C"));
+        server.delete_item("work", "b.ics");
+        let now = source.calendars().await.unwrap().remove(0);
+        assert_ne!(now.version, info.version);
+        let delta = source.refetch(&now, &window, &at_first).await.unwrap();
+        assert_eq!(delta.delta, Some(Delta { changed: 2, removed: 1 }));
+        let whole = source.fetch(&now, &window).await.unwrap();
+        assert_eq!(sorted(&delta), sorted(&whole));
+        assert_eq!(delta.items.len(), delta.texts.len());
+
+        // Nothing changed since: an empty delta keeps everything.
+        let again = source.refetch(&now, &window, &earlier(&delta, now.version.clone())).await.unwrap();
+        assert_eq!(again.delta, Some(Delta { changed: 0, removed: 0 }));
+        assert_eq!(sorted(&again), sorted(&whole));
+
+        // A token this server never issued: the whole window is read instead.
+        let bogus = earlier(&first, Some("sync http://radicale.org/ns/sync/0000".into()));
+        let fallback = source.refetch(&now, &window, &bogus).await.unwrap();
+        assert_eq!(fallback.delta, None);
+        assert_eq!(sorted(&fallback), sorted(&whole));
+        // A ctag cannot ask for a delta at all.
+        let ctag = earlier(&first, Some("ctag \"1\"".into()));
+        assert_eq!(source.refetch(&now, &window, &ctag).await.unwrap().delta, None);
     });
 }

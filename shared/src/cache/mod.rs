@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::error::ErrorCode;
-use crate::sources::{CacheTier, CalendarInfo, Fetched, SkippedItem};
+use crate::sources::{CacheTier, CalendarInfo, Earlier, Fetched, SkippedItem};
 use crate::time::Window;
 
 /// What the shared cache (L2) holds for one calendar read: the item texts as fetched (re-parsed
@@ -132,8 +132,10 @@ impl Default for CachePolicy {
 pub struct Entry {
     /// The source's version of the calendar when it was fetched (`None`: the source has none).
     pub version: Option<String>,
-    /// What was fetched.
+    /// What was fetched (without texts).
     pub fetched: Fetched,
+    /// The item texts, for sources that read changes alone (else empty).
+    pub texts: Arc<Vec<(String, String)>>,
     /// When it was last fetched or confirmed unchanged.
     pub checked: Instant,
 }
@@ -162,8 +164,10 @@ pub const SHARED_TIMEOUT: Duration = Duration::from_millis(1_500);
 pub enum Lookup {
     /// Serve this (tier `l1` or `validated`).
     Hit(Fetched),
-    /// Fetch it (an entry that is stale, absent, or unversioned past the grace period).
+    /// Fetch it (an entry that is absent, or unversioned past the grace period).
     Miss,
+    /// The calendar changed since this entry was read: fetch it again, from this if the source can.
+    Changed(Earlier),
 }
 
 impl CalendarCache {
@@ -184,29 +188,37 @@ impl CalendarCache {
     }
 
     /// One calendar's read through the tiers: L1 (with validation), then L2 (an entry fetched at
-    /// the version the source lists now), then `fetch`, whose result is kept in both.
-    pub async fn get_or_fetch(
+    /// the version the source lists now), then `fetch`, whose result is kept in both. `fetch` is
+    /// handed the stale L1 entry of a calendar that changed, for sources that read changes alone;
+    /// `keep_texts` keeps item texts in L1 for them.
+    pub async fn get_or_fetch<F>(
         &self,
         key: &str,
         calendar: &CalendarInfo,
         listed_from_memory: bool,
-        fetch: impl std::future::Future<Output = Result<Fetched, crate::sources::SourceError>>,
-    ) -> Result<Fetched, crate::sources::SourceError> {
-        if let Lookup::Hit(f) = self.lookup(key, calendar, listed_from_memory).await {
+        keep_texts: bool,
+        fetch: impl FnOnce(Option<Earlier>) -> F,
+    ) -> Result<Fetched, crate::sources::SourceError>
+    where
+        F: std::future::Future<Output = Result<Fetched, crate::sources::SourceError>>,
+    {
+        let earlier = match self.lookup(key, calendar, listed_from_memory).await {
+            Lookup::Hit(f) => return Ok(f),
+            Lookup::Changed(earlier) => Some(earlier),
+            Lookup::Miss => None,
+        };
+        if let Some((f, texts)) = self.shared_entry(key, calendar).await {
+            self.store(key, calendar, &f, if keep_texts { texts } else { Vec::new() }).await;
             return Ok(f);
         }
-        if let Some(f) = self.shared_entry(key, calendar).await {
-            self.store(key, calendar, &f).await;
-            return Ok(f);
-        }
-        let mut fetched = fetch.await?;
+        let mut fetched = fetch(earlier.filter(|_| keep_texts)).await?;
         let texts = std::mem::take(&mut fetched.texts);
-        self.store(key, calendar, &fetched).await;
-        self.share(key, calendar, &fetched, texts).await;
+        self.share(key, calendar, &fetched, &texts).await;
+        self.store(key, calendar, &fetched, if keep_texts { texts } else { Vec::new() }).await;
         Ok(fetched)
     }
 
-    async fn shared_entry(&self, key: &str, calendar: &CalendarInfo) -> Option<Fetched> {
+    async fn shared_entry(&self, key: &str, calendar: &CalendarInfo) -> Option<(Fetched, Vec<(String, String)>)> {
         let shared = self.shared.as_ref()?;
         let entry = match tokio::time::timeout(SHARED_TIMEOUT, shared.get(key)).await {
             Ok(Ok(Some(e))) => e,
@@ -236,13 +248,13 @@ impl CalendarCache {
                 .iter()
                 .map(|(label, text)| crate::sources::parse_calendar_item(&id, label, text).0)
                 .collect();
-            Fetched { items, skipped: entry.skipped, cache: CacheTier::L2, texts: Vec::new() }
+            (Fetched { items, skipped: entry.skipped, cache: CacheTier::L2, ..Fetched::default() }, entry.items)
         })
         .await;
         parsed.ok()
     }
 
-    async fn share(&self, key: &str, calendar: &CalendarInfo, fetched: &Fetched, texts: Vec<(String, String)>) {
+    async fn share(&self, key: &str, calendar: &CalendarInfo, fetched: &Fetched, texts: &[(String, String)]) {
         let Some(shared) = &self.shared else { return };
         if texts.len() != fetched.items.len() {
             return; // the source keeps no texts (the bundled sample): nothing to share
@@ -250,7 +262,7 @@ impl CalendarCache {
         let entry = SharedEntry {
             version: calendar.version.clone(),
             stored_at_ms: chrono::Utc::now().timestamp_millis(),
-            items: texts,
+            items: texts.to_vec(),
             skipped: fetched.skipped.clone(),
         };
         match tokio::time::timeout(SHARED_TIMEOUT, shared.put(key, &entry, self.policy.l2_ttl)).await {
@@ -305,7 +317,14 @@ impl CalendarCache {
             (true, false) => CacheTier::Validated,
             // A source without versions (a feed) validates itself when fetched.
             (false, _) if unversioned && young => CacheTier::L1,
-            (false, _) => return Lookup::Miss,
+            (false, _) if unversioned => return Lookup::Miss,
+            (false, _) => {
+                return Lookup::Changed(Earlier {
+                    version: entry.version.clone(),
+                    fetched: entry.fetched.clone(),
+                    texts: entry.texts.clone(),
+                });
+            }
         };
         if tier == CacheTier::Validated {
             let refreshed = Entry { checked: Instant::now(), ..(*entry).clone() };
@@ -314,13 +333,15 @@ impl CalendarCache {
         Lookup::Hit(Fetched { cache: tier, ..entry.fetched.clone() })
     }
 
-    /// Keeps what was fetched for `calendar` at its listed version (without its texts).
-    pub async fn store(&self, key: &str, calendar: &CalendarInfo, fetched: &Fetched) {
+    /// Keeps what was fetched for `calendar` at its listed version, with `texts` (empty unless the
+    /// source reads changes alone).
+    pub async fn store(&self, key: &str, calendar: &CalendarInfo, fetched: &Fetched, texts: Vec<(String, String)>) {
         if self.policy.l1_ttl.is_zero() {
             return;
         }
         let fetched = Fetched { texts: Vec::new(), ..fetched.clone() };
-        let entry = Entry { version: calendar.version.clone(), fetched, checked: Instant::now() };
+        let entry =
+            Entry { version: calendar.version.clone(), fetched, texts: Arc::new(texts), checked: Instant::now() };
         self.entries.insert(key.to_string(), Arc::new(entry)).await;
     }
 }
@@ -345,7 +366,7 @@ mod tests {
     fn tier(l: Lookup) -> Option<CacheTier> {
         match l {
             Lookup::Hit(f) => Some(f.cache),
-            Lookup::Miss => None,
+            Lookup::Miss | Lookup::Changed(_) => None,
         }
     }
 
@@ -354,16 +375,19 @@ mod tests {
         let cache = CalendarCache::new(CachePolicy { grace: Duration::from_secs(2), ..CachePolicy::default() });
         let v1 = info(Some("v1"));
         assert_eq!(tier(cache.lookup("k", &v1, false).await), None, "empty");
-        cache.store("k", &v1, &fetched()).await;
+        cache.store("k", &v1, &fetched(), Vec::new()).await;
         // Listed from the grace-period copy: memory only.
         assert_eq!(tier(cache.lookup("k", &v1, true).await), Some(CacheTier::L1));
         // Listed afresh, same version: validated.
         assert_eq!(tier(cache.lookup("k", &v1, false).await), Some(CacheTier::Validated));
-        // Listed afresh, another version: fetch again.
-        assert_eq!(tier(cache.lookup("k", &info(Some("v2")), false).await), None);
+        // Listed afresh, another version: fetch again, handed what was read at v1.
+        match cache.lookup("k", &info(Some("v2")), false).await {
+            Lookup::Changed(earlier) => assert_eq!(earlier.version.as_deref(), Some("v1")),
+            other => panic!("expected Changed, got {other:?}"),
+        }
         // Unversioned (a feed): memory within the grace period, then the source revalidates.
         let feed = info(None);
-        cache.store("f", &feed, &fetched()).await;
+        cache.store("f", &feed, &fetched(), Vec::new()).await;
         assert_eq!(tier(cache.lookup("f", &feed, false).await), Some(CacheTier::L1));
         tokio::time::advance(Duration::from_secs(3)).await;
         assert_eq!(tier(cache.lookup("f", &feed, false).await), None);

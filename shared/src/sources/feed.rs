@@ -86,7 +86,7 @@ impl CalendarSource for FeedCalendar {
                     items: vec![c.parsed.clone()],
                     skipped: c.skipped.clone(),
                     cache: CacheTier::Validated,
-                    texts: Vec::new(),
+                    ..Fetched::default()
                 });
             }
             (200..=299, _) => {}
@@ -108,6 +108,12 @@ impl CalendarSource for FeedCalendar {
             parsed: parsed.clone(),
             skipped: skipped.clone(),
         });
-        Ok(Fetched { items: vec![parsed], skipped, cache: CacheTier::Miss, texts: vec![(String::new(), kept)] })
+        Ok(Fetched {
+            items: vec![parsed],
+            skipped,
+            cache: CacheTier::Miss,
+            texts: vec![(String::new(), kept)],
+            delta: None,
+        })
     }
 }

@@ -146,6 +146,28 @@ pub struct Fetched {
     /// Every item's label and text as read, in `items` order, for the shared cache; empty when
     /// the source does not keep them (then nothing is shared).
     pub texts: Vec<(String, String)>,
+    /// Set when the read fetched only what changed since an earlier read (CalDAV sync-collection).
+    pub delta: Option<Delta>,
+}
+
+/// What a delta read fetched: items changed (or added) and items removed since the earlier read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Delta {
+    /// Items fetched again because they changed or are new.
+    pub changed: usize,
+    /// Items the server reported as removed.
+    pub removed: usize,
+}
+
+/// An earlier read of the same calendar and window, handed to [`CalendarSource::refetch`].
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    /// The calendar's version it was read at.
+    pub version: Option<String>,
+    /// What was read (items and skipped items).
+    pub fetched: Fetched,
+    /// Every item's label and text, in `fetched.items` order.
+    pub texts: Arc<Vec<(String, String)>>,
 }
 
 /// A place calendars come from.
@@ -165,6 +187,22 @@ pub trait CalendarSource: Send + Sync + std::fmt::Debug {
     /// What identifies the source in cache keys (never shown; may hold a feed's secret path).
     fn identity(&self) -> String {
         self.describe()
+    }
+    /// Whether [`CalendarSource::refetch`] can use an earlier read (then caches keep the item
+    /// texts beside the parsed items).
+    fn incremental(&self) -> bool {
+        false
+    }
+    /// The calendar again after its version changed, given an earlier read of the same window;
+    /// a source that can ask for the changes alone (CalDAV `sync-collection`) overrides this.
+    async fn refetch(
+        &self,
+        calendar: &CalendarInfo,
+        window: &Window,
+        earlier: &Earlier,
+    ) -> Result<Fetched, SourceError> {
+        let _ = earlier;
+        self.fetch(calendar, window).await
     }
 }
 
