@@ -149,6 +149,14 @@ enum TimingsCommand {
     /// Create the DynamoDB table KENNY_TIMINGS=dynamodb://TABLE names, as template.yaml defines
     /// it (for a local DynamoDB-compatible server; in AWS the stack creates it).
     CreateTable,
+    /// Write back the timing records a failed write logged ("timing records not written" lines
+    /// of a log file, text or JSON format) into KENNY_TIMINGS, skipping those already stored.
+    Replay {
+        /// The log file (e.g. a CloudWatch Logs export of the coordinate function).
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        out: Output,
+    },
     /// Show the timing records of a recent window, read from KENNY_TIMINGS (a Query in DynamoDB).
     Show {
         /// How far back: e.g. 30m, 6h, 2d.
@@ -230,6 +238,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Sample { dir, events, contacts, calendars, seed } => sample(dir, events, contacts, calendars, seed),
         Command::Timings { command: TimingsCommand::CreateTable } => create_table().await,
         Command::Timings { command: TimingsCommand::Show { since, out } } => show_timings(&since, out).await,
+        Command::Timings { command: TimingsCommand::Replay { file, out } } => replay_timings(&file, out).await,
         Command::Cache { command: CacheCommand::CreateTable } => create_cache_table().await,
         Command::Report { since, chart, out } => performance_report(since, chart, out).await,
         Command::Ask { question, now, tz, sequential, out } => {
@@ -350,13 +359,9 @@ async fn performance_report(since: String, chart: Option<std::path::PathBuf>, ou
     if let Err(e) = kenny::report::window(&request, chrono::Utc::now()) {
         return report(ApiError::from_error(&e), out.json);
     }
-    let config = match Config::load() {
-        Ok(c) => c,
-        Err(e) => return report(ApiError::from_error(&e), out.json),
-    };
-    let store = match kenny::timing::open_store(&config.timings).await {
+    let store = match timings_store().await {
         Ok(s) => s,
-        Err(e) => return report(ApiError::from_error(&e), out.json),
+        Err(e) => return report(e, out.json),
     };
     let reading = match kenny::report::read(store.as_ref(), &request, chrono::Utc::now()).await {
         Ok(r) => r,
@@ -383,6 +388,12 @@ async fn performance_report(since: String, chart: Option<std::path::PathBuf>, ou
     ExitCode::SUCCESS
 }
 
+/// The timing store `KENNY_TIMINGS` names.
+async fn timings_store() -> Result<std::sync::Arc<dyn kenny::timing::TimingStore>, ApiError> {
+    let config = Config::load().map_err(|e| ApiError::from_error(&e))?;
+    kenny::timing::open_store(&config.timings).await.map_err(|e| ApiError::from_error(&e))
+}
+
 async fn show_timings(since: &str, out: Output) -> ExitCode {
     let Some(back) = parse_since(since) else {
         return report(
@@ -390,13 +401,9 @@ async fn show_timings(since: &str, out: Output) -> ExitCode {
             out.json,
         );
     };
-    let config = match Config::load() {
-        Ok(c) => c,
-        Err(e) => return report(ApiError::from_error(&e), out.json),
-    };
-    let store = match kenny::timing::open_store(&config.timings).await {
+    let store = match timings_store().await {
         Ok(s) => s,
-        Err(e) => return report(ApiError::from_error(&e), out.json),
+        Err(e) => return report(e, out.json),
     };
     let now = chrono::Utc::now();
     match store.query(now - back, now + chrono::Duration::minutes(1)).await {
@@ -405,6 +412,45 @@ async fn show_timings(since: &str, out: Output) -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&records).unwrap_or_default());
             } else {
                 print!("{}", human::timings(&records));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(ApiError::from_error(&e), out.json),
+    }
+}
+
+async fn replay_timings(file: &std::path::Path, out: Output) -> ExitCode {
+    use kenny::timing::replay;
+    let read = std::fs::metadata(file).and_then(|m| {
+        if m.len() > replay::MAX_LOG_BYTES {
+            Err(std::io::Error::other(format!("larger than {} bytes", replay::MAX_LOG_BYTES)))
+        } else {
+            std::fs::read(file)
+        }
+    });
+    let log = match read {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => return report(ApiError::invalid(Some("file"), format!("{}: {e}", file.display())), out.json),
+    };
+    let store = match timings_store().await {
+        Ok(s) => s,
+        Err(e) => return report(e, out.json),
+    };
+    match replay::replay(store.as_ref(), replay::records_in_log(&log)).await {
+        Ok(summary) => {
+            if out.json {
+                println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+            } else {
+                println!(
+                    "{} records found, {} already stored, {} written{}",
+                    summary.found,
+                    summary.already_stored,
+                    summary.written,
+                    match summary.unreadable_lines {
+                        0 => String::new(),
+                        n => format!(" ({n} lines could not be read)"),
+                    }
+                );
             }
             ExitCode::SUCCESS
         }

@@ -225,7 +225,11 @@ impl Capabilities {
     pub async fn load(config: &Config, which: &[Capability]) -> Result<Self, AppError> {
         let net = network(config, which).await?;
         let calendar = if which.contains(&Capability::CalendarRead) {
-            let sources = config.calendars.iter().map(|u| calendar_source(u, &net)).collect::<Result<Vec<_>, _>>()?;
+            let sources = config
+                .calendars
+                .iter()
+                .map(|u| calendar_source(u, &net).map(|s| config.faults.wrap_calendars(s)))
+                .collect::<Result<Vec<_>, _>>()?;
             let shared = match &config.cache {
                 Some(url) => Some(crate::cache::dynamo::open_shared(url).await?),
                 None => None,
@@ -235,8 +239,11 @@ impl Capabilities {
             None
         };
         let contacts = if which.contains(&Capability::ContactsResolve) {
-            let directories =
-                config.contacts.iter().map(|u| contact_directory(u, &net)).collect::<Result<Vec<_>, _>>()?;
+            let directories = config
+                .contacts
+                .iter()
+                .map(|u| contact_directory(u, &net).map(|d| config.faults.wrap_contacts(d)))
+                .collect::<Result<Vec<_>, _>>()?;
             Some(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
         } else {
             None
@@ -323,7 +330,7 @@ impl App {
         let caps = Arc::new(Capabilities::from_config(&config).await?);
         let timings = crate::timing::open_store(&config.timings).await?;
         let coordinator = Coordinator::new(
-            Arc::new(InProcess::new(caps.clone())),
+            config.faults.wrap_sibling(Arc::new(InProcess::new(caps.clone()))),
             timings,
             Arc::new(crate::metrics::Discard),
             config.timezone,

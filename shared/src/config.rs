@@ -16,7 +16,7 @@ pub const SAMPLE_CONTACTS: &str = "sample:contacts";
 /// Default longest duration of one coordinate step, ms.
 pub const DEFAULT_STEP_TIMEOUT_MS: u64 = 10_000;
 /// The keys Kenny reads; anything else in `kenny.toml` is a mistake worth reporting.
-pub const KEYS: [&str; 16] = [
+pub const KEYS: [&str; 17] = [
     "KENNY_CALENDARS",
     "KENNY_CONTACTS",
     "KENNY_TIMEZONE",
@@ -33,6 +33,7 @@ pub const KEYS: [&str; 16] = [
     "KENNY_CACHE_TTL_MS",
     "KENNY_CACHE_GRACE_MS",
     "KENNY_CACHE_L2_TTL_MS",
+    "KENNY_FAULTS",
 ];
 /// Default longest time one network source (a calendar, an address book) may take per read.
 pub const DEFAULT_SOURCE_TIMEOUT_MS: u64 = 8_000;
@@ -88,6 +89,8 @@ pub struct Config {
     pub allow_private_sources: bool,
     /// Cache lifetimes (L1 TTL, grace period, L2 TTL).
     pub cache_policy: crate::cache::CachePolicy,
+    /// Faults to inject (`KENNY_FAULTS`; none unless set).
+    pub faults: crate::faults::Faults,
 }
 
 impl Config {
@@ -157,7 +160,10 @@ impl Config {
                 });
             }
         };
+        let faults = crate::faults::Faults::parse(&get("KENNY_FAULTS").unwrap_or_default())
+            .map_err(|e| ConfigError::Value { key: "KENNY_FAULTS", message: e.to_string() })?;
         Ok(Config {
+            faults,
             step_timeout: std::time::Duration::from_millis(step_timeout),
             source_timeout: std::time::Duration::from_millis(source_timeout),
             dav_password: get("KENNY_DAV_PASSWORD").map(Secret::new),

@@ -300,7 +300,7 @@ impl Coordinator {
             Err(e) => {
                 // The user's answer does not depend on the record; the line below can be replayed.
                 let line = serde_json::to_string(&records).unwrap_or_default();
-                warn!(code = e.code(), error = %e, records = %line, "timing records not written");
+                warn!(code = e.code(), error = %e, records = %line, "{}", crate::timing::replay::NOT_WRITTEN);
                 true
             }
         };
@@ -434,6 +434,11 @@ impl Coordinator {
             let ok = match result {
                 Ok(reply) => {
                     exec.steps[i].status = "ok".into();
+                    // A calendar that could not be read makes the answer partial, though the step answered.
+                    for (code, message) in failed_parts(&reply.body) {
+                        exec.error_codes[i].get_or_insert_with(|| code.clone());
+                        exec.errors.push(StepErrorOut { step: plan.steps[i].id.clone(), code, message });
+                    }
                     exec.steps[i].cache = reply.cache;
                     named_outputs.insert(plan.steps[i].id.clone(), reply.body.clone());
                     exec.outputs[i] = Some(reply.body);
@@ -450,6 +455,22 @@ impl Coordinator {
         }
         exec
     }
+}
+
+/// The parts of a step's reply that failed: each calendar of a `calendar.read` reply that carries
+/// an error, as (code, message).
+fn failed_parts(body: &Value) -> Vec<(String, String)> {
+    let Some(calendars) = body.get("calendars").and_then(Value::as_array) else { return Vec::new() };
+    calendars
+        .iter()
+        .filter_map(|c| {
+            let e = c.get("error")?;
+            let code = e.get("code").and_then(Value::as_str).unwrap_or("source_failed").to_string();
+            let id = c.get("id").and_then(Value::as_str).unwrap_or("?");
+            let message = e.get("message").and_then(Value::as_str).unwrap_or("");
+            Some((code, format!("calendar {id}: {message}")))
+        })
+        .collect()
 }
 
 impl Execution {

@@ -112,7 +112,7 @@ impl FunctionState {
                 );
                 let timings = crate::timing::open_store(&config.timings).await?;
                 let coordinator = Coordinator::new(
-                    Arc::new(sibling),
+                    config.faults.wrap_sibling(Arc::new(sibling)),
                     timings,
                     metrics.clone(),
                     config.timezone,

@@ -8,6 +8,7 @@
 //! - [`question`]   — plain English → the facts a plan needs (people, window, topic).
 //! - [`plan`]       — plans as DAGs: validation, `$ref` resolution, the plan for a question.
 //! - [`retry`]      — full-jitter exponential backoff shared by every retry loop.
+//! - [`faults`]     — fault injection (`KENNY_FAULTS`, off by default) for siblings and sources.
 //! - [`sibling`]    — the `Sibling` port (how `coordinate` calls a capability) and its in-process transport.
 //! - [`coordinate`] — runs a plan concurrently, measures it, and builds the answer.
 //! - [`lambda`]     — the Lambda edge: direct invokes and API Gateway v2 events, statuses, function errors.
@@ -32,6 +33,7 @@ pub mod contacts;
 pub mod coordinate;
 pub mod dav;
 pub mod error;
+pub mod faults;
 pub mod http;
 pub mod ical;
 pub mod lambda;

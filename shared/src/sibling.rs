@@ -122,7 +122,7 @@ impl LambdaInvoke {
         }
     }
 
-    async fn attempt(&self, function: &str, payload: &[u8]) -> Result<Value, Failure> {
+    async fn attempt(&self, capability: Capability, function: &str, payload: &[u8]) -> Result<Value, Failure> {
         let sent = self
             .client
             .invoke()
@@ -136,14 +136,9 @@ impl LambdaInvoke {
                 let body = out.payload().map(|b| b.as_ref()).unwrap_or_default();
                 if out.function_error().is_some() {
                     // Real Lambda: 200 with X-Amz-Function-Error and {"errorType","errorMessage"}.
-                    return Err(Failure::Final(function_error(function, body)));
+                    return Err(Failure::Final(function_error(capability, body)));
                 }
-                let value: Value = serde_json::from_slice(body)
-                    .map_err(|e| Failure::Final(bad_reply(function, &format!("the reply is not JSON: {e}"))))?;
-                match serde_json::from_value::<ErrorBody>(value.clone()) {
-                    Ok(err) => Err(Failure::Final(with_status(err.error))),
-                    Err(_) => Ok(value),
-                }
+                parse_reply(capability, body).map_err(Failure::Final)
             }
             Err(SdkError::ServiceError(e)) => {
                 let status = e.raw().status().as_u16();
@@ -192,8 +187,26 @@ fn with_status(mut e: ApiError) -> ApiError {
     e
 }
 
-fn bad_reply(function: &str, why: &str) -> ApiError {
-    ApiError::new("sibling_bad_reply", 502, format!("{function}: {why}"))
+fn bad_reply(capability: Capability, why: &str) -> ApiError {
+    ApiError::new("sibling_bad_reply", 502, format!("{capability}: {why}"))
+}
+
+/// Reads a sibling's reply payload: its own error body becomes that error; anything but JSON
+/// of the capability's response shape is `sibling_bad_reply` (never a silently empty answer).
+pub fn parse_reply(capability: Capability, payload: &[u8]) -> Result<Value, ApiError> {
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|e| bad_reply(capability, &format!("the reply is not JSON: {e}")))?;
+    if let Ok(err) = serde_json::from_value::<ErrorBody>(value.clone()) {
+        return Err(with_status(err.error));
+    }
+    let list = match capability {
+        Capability::CalendarRead => "events",
+        Capability::ContactsResolve => "candidates",
+    };
+    if !value.get(list).is_some_and(Value::is_array) {
+        return Err(bad_reply(capability, &format!("the reply has no \"{list}\" list")));
+    }
+    Ok(value)
 }
 
 /// `{"errorType", "errorMessage"}`, whose message is our own error body when our handler
@@ -217,8 +230,8 @@ fn parse_function_error(body: &[u8]) -> Option<ApiError> {
     })
 }
 
-fn function_error(function: &str, body: &[u8]) -> ApiError {
-    parse_function_error(body).unwrap_or_else(|| bad_reply(function, "the function failed without an error body"))
+fn function_error(capability: Capability, body: &[u8]) -> ApiError {
+    parse_function_error(body).unwrap_or_else(|| bad_reply(capability, "the function failed without an error body"))
 }
 
 #[async_trait]
@@ -229,7 +242,7 @@ impl Sibling for LambdaInvoke {
         let payload = serde_json::to_vec(&params).map_err(|e| ApiError::internal(e.to_string()))?;
         let mut retry = 0;
         loop {
-            match self.attempt(&function, &payload).await {
+            match self.attempt(capability, &function, &payload).await {
                 Ok(body) => return Ok(Reply::new(capability, body)),
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Transient(e)) if retry + 1 >= self.backoff.max_attempts => return Err(e),

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use kenny::sample::{SampleSpec, generate, write_vdir};
-use kenny_tests::{DAV_PASSWORD, Radicale, invoke, moto, radicale, run_function, watch_with, workspace};
+use kenny_tests::{DAV_PASSWORD, Functions, Radicale, invoke, moto, radicale, run_function, watch_with, workspace};
 use serde_json::{Value, json};
 
 const QUESTION: &str = "what meetings do I have with Sarah and Tom next week?";
@@ -85,11 +85,7 @@ fn measure(env: &[(&'static str, String)], runs: usize) -> Row {
     let mut env = env.to_vec();
     env.push(("KENNY_TIMINGS", kenny_tests::bench_timings()));
     let w = watch_with(&env, 4, true);
-    let release = workspace().join("target/release");
-    let mut children: Vec<_> = ["coordinate", "calendar-read", "contacts-resolve", "contacts-resolve"]
-        .iter()
-        .map(|f| run_function(&w, &release.join(f), f, &env))
-        .collect();
+    let _functions = Functions::start(&w, &[("coordinate", 1), ("calendar-read", 1), ("contacts-resolve", 2)], &env);
     let ask = json!({"question": QUESTION, "now": "2026-11-27T10:00:00-05:00", "timezone": "America/New_York"});
     let mut row = Row { client: Vec::new(), calendar: Vec::new(), contacts: Vec::new(), events: 0 };
     for i in 0..runs + 2 {
@@ -103,10 +99,6 @@ fn measure(env: &[(&'static str, String)], runs: usize) -> Row {
             row.contacts.extend(step_ms(&body["timings"], "contacts.resolve"));
             row.events = body["answer"]["events"].as_array().map_or(0, Vec::len);
         }
-    }
-    for c in &mut children {
-        let _ = c.kill();
-        let _ = c.wait();
     }
     for v in [&mut row.client, &mut row.calendar, &mut row.contacts] {
         v.sort_by(f64::total_cmp);
@@ -150,12 +142,7 @@ fn tiers(server: &Radicale, runs: usize) {
     let table = "kenny-cache-bench";
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     rt.block_on(async {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(moto.url())
-            .test_credentials()
-            .load()
-            .await;
+        let sdk = kenny_tests::aws_at(&moto.url()).await;
         kenny::cache::dynamo::create_table(&sdk, table).await.expect("the cache table");
     });
     let mut env = dav_env(server);
@@ -166,7 +153,7 @@ fn tiers(server: &Radicale, runs: usize) {
     let w = watch_with(&env, 4, true);
     let release = workspace().join("target/release");
     let start = |f: &str| run_function(&w, &release.join(f), f, &env);
-    let mut children = vec![start("coordinate"), start("contacts-resolve"), start("contacts-resolve")];
+    let _functions = Functions::start(&w, &[("coordinate", 1), ("contacts-resolve", 2)], &env);
     let mut calendar = start("calendar-read");
     let labels = ["cold (miss)", "l1", "validated", "l2 (fresh process)", "after a change"];
     let mut rows: Vec<(Vec<f64>, Vec<f64>, std::collections::BTreeSet<String>)> =
@@ -209,10 +196,7 @@ fn tiers(server: &Radicale, runs: usize) {
         }
     }
     let _ = calendar.kill();
-    for c in &mut children {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
+    let _ = calendar.wait();
     println!("\n| tier | runs | client p50 | client p95 | calendar.read p50 | calendar.read p95 | tier reported |");
     println!("|---|---|---|---|---|---|---|");
     for (label, (client, cal, seen)) in labels.iter().zip(rows.iter_mut()) {

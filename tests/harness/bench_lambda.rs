@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use kenny_tests::{invoke, run_function, watch_with, workspace};
+use kenny_tests::{Functions, invoke, watch_with};
 use serde_json::json;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -23,12 +23,8 @@ fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     let env = vec![("KENNY_TIMINGS", kenny_tests::bench_timings())];
     let w = watch_with(&env, 4, true);
-    let release = workspace().join("target/release");
     // Two contacts-resolve processes: the plan resolves two people at once.
-    let mut children: Vec<_> = ["coordinate", "calendar-read", "contacts-resolve", "contacts-resolve"]
-        .iter()
-        .map(|f| run_function(&w, &release.join(f), f, &env))
-        .collect();
+    let _functions = Functions::start(&w, &[("coordinate", 1), ("calendar-read", 1), ("contacts-resolve", 2)], &env);
     let ask = |sequential: bool| {
         json!({"question": "what meetings do I have with Sarah and Tom next week?",
                "now": "2026-11-27T10:00:00-05:00", "timezone": "America/New_York", "sequential": sequential})
@@ -71,9 +67,5 @@ fn main() {
             percentile(&overhead, 50.0),
             percentile(&overhead, 95.0),
         );
-    }
-    for c in &mut children {
-        let _ = c.kill();
-        let _ = c.wait();
     }
 }

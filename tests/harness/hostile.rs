@@ -95,6 +95,22 @@ pub enum Mode {
     },
     /// Request N gets reply N; the last reply answers every later request. For discovery flows.
     Script(Vec<Reply>),
+    /// Each reply computed from the request: for protocols whose answer echoes the request (a
+    /// DynamoDB BatchWriteItem's UnprocessedItems).
+    Respond(Responder),
+}
+
+/// `(request number, head, body) → reply`.
+pub type Respond = dyn Fn(usize, &str, &[u8]) -> Reply + Send + Sync;
+
+/// A [`Respond`] function, shareable across connections.
+#[derive(Clone)]
+pub struct Responder(pub Arc<Respond>);
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Responder(..)")
+    }
 }
 
 /// A running misbehaving server; stops accepting and closes stalled connections when dropped.
@@ -223,6 +239,10 @@ fn answer(stream: &mut TcpStream, shared: &Shared, n: usize, head_only: bool) ->
             Some(reply) => reply.clone(),
             None => Reply::new(500, "text/plain", "empty script"),
         },
+        Mode::Respond(Responder(respond)) => {
+            let (head, body) = shared.log.lock().unwrap_or_else(PoisonError::into_inner)[n].clone();
+            respond(n, &head, &body)
+        }
         Mode::Huge { content_type, bytes } => return huge(stream, shared, content_type, *bytes, head_only),
         Mode::Stall => {
             while !shared.stop.load(Ordering::SeqCst) {

@@ -7,10 +7,11 @@
 //! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
 
 pub mod hostile;
+pub mod load;
 pub mod radicale;
 
 pub use hostile::{
-    Hostile, Mode, Reply, billion_laughs_multistatus, deeply_nested_xml, hostile, malformed_multistatus,
+    Hostile, Mode, Reply, Responder, billion_laughs_multistatus, deeply_nested_xml, hostile, malformed_multistatus,
     xxe_multistatus,
 };
 pub use radicale::{
@@ -266,10 +267,18 @@ pub fn watch_with(env: &[(&str, String)], concurrency: usize, release: bool) -> 
             cmd.env_remove(k);
         }
     }
+    // An env file rather than `--env-var`, which splits values at commas (source lists).
+    let dir = workspace().join("target/watch-env");
+    std::fs::create_dir_all(&dir).expect("target/watch-env");
+    let file = dir.join(format!("{port}.env"));
+    let mut text = String::new();
     for (k, v) in &vars {
+        assert!(!v.contains('\'') && !v.contains('\n'), "{k}: the env file quotes values in '…'");
         cmd.env(k, v);
-        cmd.arg("--env-var").arg(format!("{k}={v}"));
+        text.push_str(&format!("{k}='{v}'\n"));
     }
+    std::fs::write(&file, text).expect("the watch env file");
+    cmd.arg("--env-file").arg(&file);
     Server::start(cmd, port, "cargo-lambda-watch", std::time::Duration::from_secs(120))
 }
 
@@ -304,7 +313,17 @@ pub fn run_function(watch: &Server, binary: &Path, function: &str, env: &[(&str,
 /// Invokes `function` through the Lambda Invoke API of `watch` (RequestResponse), as any SDK
 /// would: `(HTTP status, X-Amz-Function-Error header, body as JSON — or as a string if it is not)`.
 pub fn invoke(watch: &Server, function: &str, payload: &serde_json::Value) -> (u16, Option<String>, serde_json::Value) {
-    let url = format!("{}/2015-03-31/functions/{function}/invocations", watch.url());
+    invoke_url(&watch.url(), function, payload)
+        .unwrap_or_else(|e| panic!("invoking {function}: {e}\n{}", watch.output()))
+}
+
+/// [`invoke`] at a watch's base URL, from any thread; `Err` when no HTTP answer came.
+pub fn invoke_url(
+    base: &str,
+    function: &str,
+    payload: &serde_json::Value,
+) -> Result<(u16, Option<String>, serde_json::Value), String> {
+    let url = format!("{base}/2015-03-31/functions/{function}/invocations");
     static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
     let client = CLIENT.get_or_init(|| {
         // Generous: should watch still compile a function on its first invoke, that is not a failure.
@@ -313,16 +332,12 @@ pub fn invoke(watch: &Server, function: &str, payload: &serde_json::Value) -> (u
             .build()
             .expect("an HTTP client")
     });
-    let resp = client
-        .post(&url)
-        .json(payload)
-        .send()
-        .unwrap_or_else(|e| panic!("invoking {function}: {e}\n{}", watch.output()));
+    let resp = client.post(&url).json(payload).send().map_err(|e| e.to_string())?;
     let status = resp.status().as_u16();
     let function_error = resp.headers().get("x-amz-function-error").and_then(|v| v.to_str().ok()).map(str::to_string);
     let text = resp.text().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-    (status, function_error, body)
+    Ok((status, function_error, body))
 }
 
 /// The `Authorization: Basic …` value for `user` and `password`, to check logs never hold it.
@@ -382,4 +397,44 @@ pub fn bench_timings() -> String {
     let dir = workspace().join("target/bench");
     std::fs::create_dir_all(&dir).expect("target/bench");
     format!("file://{}/timings.jsonl", dir.display())
+}
+
+/// The AWS SDK configuration of a local test endpoint (moto, or a misbehaving server): fixed
+/// region and test credentials.
+pub async fn aws_at(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .test_credentials()
+        .load()
+        .await
+}
+
+/// Prebuilt release function processes serving a `watch_with(.., release = true)` server, stopped
+/// when dropped: `count` processes of each named function (one process serves one invocation at a
+/// time, as in Lambda).
+#[derive(Debug)]
+pub struct Functions(Vec<std::process::Child>);
+
+impl Functions {
+    /// Starts `count` processes of each function in `counts` from `target/release`.
+    pub fn start(watch: &Server, counts: &[(&str, usize)], env: &[(&str, String)]) -> Functions {
+        let release = workspace().join("target/release");
+        let mut children = Vec::new();
+        for (function, count) in counts {
+            for _ in 0..*count {
+                children.push(run_function(watch, &release.join(function), function, env));
+            }
+        }
+        Functions(children)
+    }
+}
+
+impl Drop for Functions {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }

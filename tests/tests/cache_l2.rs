@@ -18,12 +18,7 @@ use kenny_tests::{LOCAL_AWS, Server, kenny, moto};
 const TTL: Duration = Duration::from_secs(300);
 
 async fn sdk(moto: &Server) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(moto.url())
-        .test_credentials()
-        .load()
-        .await
+    kenny_tests::aws_at(&moto.url()).await
 }
 
 /// A cache on a fresh table of its own, and a raw client for looking at the table.

@@ -37,13 +37,7 @@ fn assert_concurrent_lambda_steps(t: &Value) {
 }
 
 async fn store(moto: &Server, table: &str) -> kenny::timing::dynamo::DynamoStore {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(moto.url())
-        .test_credentials()
-        .load()
-        .await;
-    kenny::timing::dynamo::DynamoStore::new(&sdk, table)
+    kenny::timing::dynamo::DynamoStore::new(&kenny_tests::aws_at(&moto.url()).await, table)
 }
 
 async fn records(moto: &Server, table: &str, request_id: &str) -> Vec<kenny::timing::TimingRecord> {

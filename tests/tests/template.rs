@@ -840,3 +840,25 @@ fn warming_is_off_by_default() {
     assert_eq!((state[1].as_str(), state[2].as_str()), (Some("ENABLED"), Some("DISABLED")));
     assert_eq!(t["Conditions"]["WarmingEnabled"]["Fn::Equals"][1], "true");
 }
+
+/// Fault injection is for tests and drills: no function in the template sets `KENNY_FAULTS`, and
+/// no global default does, so a deployed stack never injects faults unless someone adds it.
+#[test]
+fn fault_injection_is_never_configured_by_the_template() {
+    let t = template();
+    let mut problems = Vec::new();
+    let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
+    if globals.get("KENNY_FAULTS").is_some() {
+        problems.push("Globals set KENNY_FAULTS".to_string());
+    }
+    for (id, f) in of_type(&t, "AWS::Serverless::Function").into_iter().chain(of_type(&t, "AWS::Lambda::Function")) {
+        if f["Properties"]["Environment"]["Variables"].get("KENNY_FAULTS").is_some() {
+            problems.push(format!("{id} sets KENNY_FAULTS"));
+        }
+    }
+    assert!(
+        !std::fs::read_to_string(template_path()).unwrap().contains("KENNY_FAULTS"),
+        "template.yaml names KENNY_FAULTS"
+    );
+    assert_none(problems);
+}

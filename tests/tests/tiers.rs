@@ -87,12 +87,7 @@ fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
     let moto = moto();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(moto.url())
-            .test_credentials()
-            .load()
-            .await;
+        let sdk = kenny_tests::aws_at(&moto.url()).await;
         kenny::cache::dynamo::create_table(&sdk, "kenny-cache-it").await.unwrap();
         let shared: Arc<dyn SharedCache> = Arc::new(DynamoCache::new(&sdk, "kenny-cache-it"));
         let (start, end) = ("2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00");

@@ -66,6 +66,7 @@ impl ErrorCode for SourceError {
             SourceError::Http { error } => error.code(),
             SourceError::Status { status: 401 | 403, .. } => "source_auth_failed",
             SourceError::Status { status: 404 | 410, .. } => "source_not_found",
+            SourceError::Status { status: 429, .. } => "source_throttled",
             SourceError::Status { status: 500.., .. } => "source_unreachable",
             SourceError::Status { .. } | SourceError::BadReply { .. } => "source_bad_reply",
             SourceError::Timeout { .. } => "timeout",

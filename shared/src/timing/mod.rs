@@ -6,6 +6,7 @@
 //! (a client may name a step after a person); steps are identified by their index in the plan.
 
 pub mod dynamo;
+pub mod replay;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -74,7 +75,7 @@ pub struct TimingRecord {
 }
 
 /// Whether a record describes a request or a step.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// The whole coordinate request.
@@ -225,9 +226,10 @@ impl MemoryStore {
 impl TimingStore for MemoryStore {
     async fn write(&self, records: &[TimingRecord]) -> Result<(), TimingError> {
         if let Ok(mut r) = self.records.lock() {
-            // Idempotent per request id, as the DynamoDB store will be.
-            let id = records.first().map(|x| x.request_id.clone());
-            r.retain(|x| Some(&x.request_id) != id.as_ref());
+            // Idempotent per record (request id, kind, step), as the DynamoDB store's Puts are.
+            let same =
+                |a: &TimingRecord, b: &TimingRecord| (&a.request_id, a.kind, a.step) == (&b.request_id, b.kind, b.step);
+            r.retain(|x| !records.iter().any(|n| same(x, n)));
             r.extend_from_slice(records);
         }
         Ok(())

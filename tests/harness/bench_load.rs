@@ -1,0 +1,61 @@
+//! `scripts/bench load`: 200 questions at once (or the number given), through the local Lambda
+//! path — `cargo lambda watch --only-lambda-apis` serving prebuilt release binaries, 8
+//! coordinate, 8 calendar-read and 16 contacts-resolve processes (the concurrency a deployed
+//! stack would scale to) — and in one process; timing records go to moto. Prints throughput,
+//! client p50/p99, errors and peak memory: the README's load figures.
+
+use std::sync::Arc;
+
+use kenny_tests::load::{in_process, own_peak_memory, peak_memory, through_lambda};
+use kenny_tests::{Functions, LOCAL_AWS, invoke, moto, watch_with};
+
+const TABLE: &str = "kenny-load-bench";
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200);
+    let moto = moto();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let sdk = rt.block_on(kenny_tests::aws_at(&moto.url()));
+    let store = Arc::new(kenny::timing::dynamo::DynamoStore::new(&sdk, TABLE));
+    rt.block_on(store.create_table()).expect("the timings table");
+    let mut env: Vec<(&str, String)> = LOCAL_AWS.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    env.push(("AWS_ENDPOINT_URL_DYNAMODB", moto.url()));
+    env.push(("KENNY_TIMINGS", format!("dynamodb://{TABLE}")));
+    env.push(("RUST_LOG", "warn".into()));
+
+    println!("| path | questions | errors | throughput | client p50 | client p99 |");
+    println!("|---|---|---|---|---|---|");
+    let memory = {
+        let w = watch_with(&env, 32, true);
+        let functions = [("coordinate", 8), ("calendar-read", 8), ("contacts-resolve", 16)];
+        let _running = Functions::start(&w, &functions, &env);
+        for _ in 0..16 {
+            let (status, _, body) = invoke(&w, "coordinate", &kenny_tests::load::question(false));
+            assert_eq!(status, 200, "{body}\n{}", w.output());
+        }
+        let run = through_lambda(&w, n);
+        println!("{}", run.row("cargo lambda watch, release, 8/8/16 processes"));
+        peak_memory(&["coordinate", "calendar-read", "contacts-resolve"])
+    };
+
+    let process = rt.block_on(async {
+        let config = kenny::config::Config::from_parts(|_| None, None).expect("the default configuration");
+        let caps = Arc::new(kenny::app::Capabilities::from_config(&config).await.expect("the sample data"));
+        let coordinator = Arc::new(kenny::coordinate::Coordinator::new(
+            Arc::new(kenny::sibling::InProcess::new(caps)),
+            store,
+            Arc::new(kenny::metrics::Discard),
+            config.timezone,
+            kenny::coordinate::Limits::from_config(&config),
+        ));
+        in_process(coordinator.clone(), 16).await; // warm
+        in_process(coordinator, n).await
+    });
+    println!("{}", process.row("in process (release)"));
+    let peak = memory.iter().map(|m| m.2).fold(0.0, f64::max);
+    println!(
+        "\nfunction processes: {}, highest peak RSS {peak:.0} MiB; in-process peak RSS {:.0} MiB",
+        memory.len(),
+        own_peak_memory()
+    );
+}
