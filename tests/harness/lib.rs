@@ -419,11 +419,15 @@ pub struct Functions(Vec<std::process::Child>);
 impl Functions {
     /// Starts `count` processes of each function in `counts` from `target/release`.
     pub fn start(watch: &Server, counts: &[(&str, usize)], env: &[(&str, String)]) -> Functions {
-        let release = workspace().join("target/release");
+        Self::start_in(watch, &workspace().join("target/release"), counts, env)
+    }
+
+    /// [`Functions::start`] with the binaries in `dir` (e.g. the debug ones [`binaries`] built).
+    pub fn start_in(watch: &Server, dir: &Path, counts: &[(&str, usize)], env: &[(&str, String)]) -> Functions {
         let mut children = Vec::new();
         for (function, count) in counts {
             for _ in 0..*count {
-                children.push(run_function(watch, &release.join(function), function, env));
+                children.push(run_function(watch, &dir.join(function), function, env));
             }
         }
         Functions(children)
