@@ -6,7 +6,9 @@
 //! since the case started (all threads: the hang-guard thread, tokio's, the fake server's), and
 //! `cap` puts a hard ceiling on the whole process (4 × the case's bound, at least 512 MiB), so a
 //! regression fails by an allocation error instead of taking a shared machine's memory. Cases
-//! share those counters, so one `#[test]` runs them one after another.
+//! share those counters, so one `#[test]` runs them one after another. Inputs are built before
+//! a case starts; a case that consumes its input (a Lambda event) frees it only after the
+//! refusal being measured, since freeing it earlier would hide later allocations.
 //! `HOSTILE_CASE=name` runs only the cases whose name contains `name`.
 //!
 //! Case names are stable (SECURITY.md cites them); the table printed at the end gives each
