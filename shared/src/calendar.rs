@@ -37,6 +37,9 @@ pub const MAX_ATTENDEE_FILTERS: usize = 20;
 pub const MAX_FILTER_CHARS: usize = 256;
 /// Calendars read at once.
 pub const READ_CONCURRENCY: usize = 8;
+/// Largest estimated JSON size of a response's events; events past it are cut (`truncated`).
+/// Lambda refuses responses over 6 MB, and one event may carry up to 100,000 attendees.
+pub const MAX_EVENTS_BYTES: usize = 5 * 1024 * 1024;
 
 /// A `calendar.read` request.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -283,9 +286,13 @@ impl Filters {
                 return false;
             }
         }
-        self.people
-            .iter()
-            .all(|alts| o.organizer.iter().chain(o.attendees.iter()).any(|a| alts.iter().any(|n| person_matches(n, a))))
+        self.people.iter().all(|alts| {
+            o.organizer
+                .as_deref()
+                .into_iter()
+                .chain(o.attendees.iter())
+                .any(|a| alts.iter().any(|n| person_matches(n, a)))
+        })
     }
 }
 
@@ -442,7 +449,8 @@ impl CalendarService {
             .collect();
         let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
 
-        let mut events: Vec<(i64, EventOut)> = Vec::new();
+        // Occurrences share their event's data until the cut: only returned events are copied.
+        let mut events: Vec<(i64, Arc<str>, Occurrence)> = Vec::new();
         let mut truncated = false;
         let mut skipped = Vec::new();
         let mut any_ok = self.sources.is_empty();
@@ -460,7 +468,8 @@ impl CalendarService {
                         delta,
                         error: None,
                     });
-                    events.extend(occs.into_iter().map(|o| (o.start.to_utc(tz).timestamp(), event_out(o, &info, tz))));
+                    let calendar: Arc<str> = Arc::from(info.id.as_str());
+                    events.extend(occs.into_iter().map(|o| (o.start.to_utc(tz).timestamp(), calendar.clone(), o)));
                 }
                 Err(err) => {
                     first_error.get_or_insert(err.clone());
@@ -478,17 +487,27 @@ impl CalendarService {
         if let Some(err) = first_error.filter(|_| !any_ok) {
             return Err(CalendarError::AllFailed(err));
         }
-        events.sort_by(|a, b| (a.0, &a.1.uid, &a.1.calendar).cmp(&(b.0, &b.1.uid, &b.1.calendar)));
+        events.sort_by(|a, b| (a.0, &a.2.uid, &a.1).cmp(&(b.0, &b.2.uid, &b.1)));
         out_calendars.sort_by(|a, b| a.id.cmp(&b.id));
-        if events.len() > limit {
+        let total = events.len();
+        let mut out = Vec::with_capacity(total.min(limit));
+        let mut bytes = 0usize;
+        for (_, calendar, o) in events.into_iter().take(limit) {
+            let e = event_out(o, &calendar, tz);
+            bytes = bytes.saturating_add(json_size(&e));
+            if bytes > MAX_EVENTS_BYTES {
+                break;
+            }
+            out.push(e);
+        }
+        if out.len() < total {
             truncated = true;
-            events.truncate(limit);
             for c in &mut out_calendars {
-                c.events = events.iter().filter(|(_, e)| e.calendar == c.id).count();
+                c.events = out.iter().filter(|e| e.calendar == c.id).count();
             }
         }
         Ok(ReadResponse {
-            events: events.into_iter().map(|(_, e)| e).collect(),
+            events: out,
             calendars: out_calendars,
             truncated,
             window: WindowOut { start: format_instant(window.start, tz), end: format_instant(window.end, tz) },
@@ -504,22 +523,40 @@ fn when_out(w: When, tz: Tz) -> String {
     }
 }
 
-fn person_out(a: Attendee) -> PersonOut {
-    PersonOut { email: a.email, name: a.name }
+fn person_out(a: &Attendee) -> PersonOut {
+    PersonOut { email: a.email.clone(), name: a.name.clone() }
 }
 
-fn event_out(o: Occurrence, info: &CalendarInfo, tz: Tz) -> EventOut {
+fn event_out(o: Occurrence, calendar: &str, tz: Tz) -> EventOut {
     EventOut {
-        uid: o.uid,
-        calendar: info.id.clone(),
-        summary: o.summary.unwrap_or_default(),
+        uid: o.uid.to_string(),
+        calendar: calendar.to_string(),
+        summary: o.summary.as_deref().unwrap_or_default().to_string(),
         all_day: matches!(o.start, When::Date(_)),
         start: when_out(o.start, tz),
         end: when_out(o.end, tz),
         recurrence_id: o.recurrence_id.map(|r| when_out(r, tz)),
-        location: o.location,
-        organizer: o.organizer.map(person_out),
-        attendees: o.attendees.into_iter().map(person_out).collect(),
-        status: o.status,
+        location: o.location.as_deref().map(str::to_string),
+        organizer: o.organizer.as_deref().map(person_out),
+        attendees: o.attendees.iter().map(person_out).collect(),
+        status: o.status.as_deref().map(str::to_string),
     }
+}
+
+/// About how many bytes `e` takes as JSON (its texts plus a fixed cost per field), for
+/// [`MAX_EVENTS_BYTES`]; escapes are not counted.
+fn json_size(e: &EventOut) -> usize {
+    let text = |s: &Option<String>| s.as_ref().map_or(4, |s| s.len() + 2);
+    let person = |p: &PersonOut| p.email.len() + text(&p.name) + 24;
+    e.uid.len()
+        + e.calendar.len()
+        + e.summary.len()
+        + e.start.len()
+        + e.end.len()
+        + text(&e.recurrence_id)
+        + text(&e.location)
+        + text(&e.status)
+        + e.organizer.as_ref().map_or(4, person)
+        + e.attendees.iter().map(person).sum::<usize>()
+        + 160
 }

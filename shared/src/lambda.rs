@@ -270,7 +270,11 @@ fn timeout(what: &str) -> ApiError {
 }
 
 fn too_large(len: usize) -> ApiError {
-    ApiError::new("too_large", 413, format!("the request body is {len} bytes; at most {MAX_BODY_BYTES} are accepted"))
+    ApiError::new(
+        "too_large",
+        413,
+        format!("the request body is at least {len} bytes; at most {MAX_BODY_BYTES} are accepted"),
+    )
 }
 
 /// The deadline as tokio's clock sees it, less the reserve for answering. A deadline more than a
@@ -283,6 +287,31 @@ fn deadline(deadline_epoch_ms: u64) -> Option<tokio::time::Instant> {
     }
     let left = Duration::from_millis(deadline_epoch_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_RESERVE);
     Some(tokio::time::Instant::now() + left)
+}
+
+/// The length of `value` as JSON text, counted without writing the text (a 100 MB payload is
+/// not copied to be measured); counting stops once it passes `limit`.
+fn json_len(value: &Value, limit: usize) -> usize {
+    struct Counter {
+        bytes: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.bytes = self.bytes.saturating_add(buf.len());
+            if self.bytes > self.limit {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { bytes: 0, limit };
+    // An error only means the count passed the limit.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.bytes
 }
 
 /// True for an API Gateway HTTP API (v2) event.
@@ -323,7 +352,7 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
             state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, err.as_ref(), answer);
             return Ok(http_response(status, &body));
         }
-        let size = json_body(&payload).len();
+        let size = json_len(&payload, MAX_BODY_BYTES);
         let result = if size > MAX_BODY_BYTES {
             Err(too_large(size))
         } else {
@@ -423,6 +452,15 @@ async fn http(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_len_counts_without_writing_and_stops_past_the_limit() {
+        let v = serde_json::json!({"a": "b\n", "n": [1, 2]});
+        assert_eq!(json_len(&v, 1000), json_body(&v).len());
+        let big = serde_json::json!({"text": "x".repeat(10_000)});
+        let n = json_len(&big, 100);
+        assert!(n > 100 && n <= json_body(&big).len(), "{n}");
+    }
 
     #[test]
     fn deadlines_in_the_distant_past_are_no_deadline() {

@@ -24,6 +24,7 @@
 //! - [`sample`]     — the deterministic sample data set (the embedded default) and its generator.
 //! - [`warm`]       — predictive warming: which windows people will ask for, read into the shared cache.
 //! - [`app`]        — wires configuration to sources, indexes and stores once per process.
+//! - [`fuzzing`]    — fuzz/property-test entry points per input format, asserting Kenny's invariants.
 
 pub mod app;
 pub mod cache;
@@ -34,6 +35,7 @@ pub mod coordinate;
 pub mod dav;
 pub mod error;
 pub mod faults;
+pub mod fuzzing;
 pub mod http;
 pub mod ical;
 pub mod lambda;

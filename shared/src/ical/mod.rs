@@ -50,6 +50,8 @@ mod parse;
 mod rule;
 mod tz;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::ErrorCode;
@@ -203,22 +205,23 @@ impl ParsedCalendar {
     }
 }
 
-/// One occurrence of an event.
+/// One occurrence of an event. Its texts and people are shared with the event (and its other
+/// occurrences), so expanding a large event thousands of times does not copy it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Occurrence {
-    pub uid: String,
-    pub summary: Option<String>,
-    pub description: Option<String>,
-    pub location: Option<String>,
+    pub uid: Arc<str>,
+    pub summary: Option<Arc<str>>,
+    pub description: Option<Arc<str>>,
+    pub location: Option<Arc<str>>,
     pub start: When,
     /// Exclusive; for all-day, the day after the last day.
     pub end: When,
     /// The ORIGINAL start of this instance; `None` for non-recurring events.
     pub recurrence_id: Option<When>,
-    pub organizer: Option<Attendee>,
-    pub attendees: Vec<Attendee>,
+    pub organizer: Option<Arc<Attendee>>,
+    pub attendees: Arc<[Attendee]>,
     /// Uppercase: CONFIRMED / TENTATIVE / CANCELLED.
-    pub status: Option<String>,
+    pub status: Option<Arc<str>>,
     /// TRANSP:TRANSPARENT.
     pub transparent: bool,
     pub sequence: i64,

@@ -1,6 +1,7 @@
 //! calcard's parse → owned events grouped into series by UID.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use calcard::common::PartialDateTime;
 use calcard::icalendar::{
@@ -104,10 +105,12 @@ pub(crate) struct RDate {
 /// One VEVENT, owned.
 #[derive(Debug, Clone)]
 pub(crate) struct Event {
-    pub(crate) uid: String,
-    pub(crate) summary: Option<String>,
-    pub(crate) description: Option<String>,
-    pub(crate) location: Option<String>,
+    /// Shared with every occurrence (as are the texts and people below): an occurrence costs
+    /// a few pointers, however large the event.
+    pub(crate) uid: Arc<str>,
+    pub(crate) summary: Option<Arc<str>>,
+    pub(crate) description: Option<Arc<str>>,
+    pub(crate) location: Option<Arc<str>>,
     pub(crate) start: Time,
     pub(crate) end: EndSpec,
     pub(crate) rules: Vec<Rule>,
@@ -115,9 +118,9 @@ pub(crate) struct Event {
     pub(crate) exdates: Vec<Time>,
     pub(crate) recurrence_id: Option<Time>,
     pub(crate) this_and_future: bool,
-    pub(crate) organizer: Option<Attendee>,
-    pub(crate) attendees: Vec<Attendee>,
-    pub(crate) status: Option<String>,
+    pub(crate) organizer: Option<Arc<Attendee>>,
+    pub(crate) attendees: Arc<[Attendee]>,
+    pub(crate) status: Option<Arc<str>>,
     pub(crate) transparent: bool,
     pub(crate) sequence: i64,
     /// LAST-MODIFIED, else DTSTAMP: breaks SEQUENCE ties.
@@ -465,7 +468,7 @@ impl Ctx<'_> {
                 ICalendarProperty::Summary => ev_summary = text_of(entry),
                 ICalendarProperty::Description => description = text_of(entry),
                 ICalendarProperty::Location => location = text_of(entry),
-                ICalendarProperty::Organizer => organizer = attendee_of(entry),
+                ICalendarProperty::Organizer => organizer = attendee_of(entry).map(Arc::new),
                 ICalendarProperty::Attendee => {
                     if attendees.len() < max_values
                         && let Some(a) = attendee_of(entry)
@@ -474,7 +477,14 @@ impl Ctx<'_> {
                     }
                 }
                 ICalendarProperty::Status => {
-                    status = entry.values.first().and_then(|v| v.as_text()).map(|s| s.trim().to_uppercase())
+                    // The statuses RFC 5545 defines are short; a long value is no status.
+                    status = entry
+                        .values
+                        .first()
+                        .and_then(|v| v.as_text())
+                        .map(str::trim)
+                        .filter(|s| s.len() <= 64)
+                        .map(|s| Arc::from(s.to_uppercase()))
                 }
                 ICalendarProperty::Transp => {
                     transparent = entry
@@ -585,7 +595,7 @@ impl Ctx<'_> {
         let exdates = exdates.into_iter().map(|e| e.anchored(&start)).collect();
         let stamp = last_modified.or(dtstamp).map(|t| t.instant(Zone::UTC));
         Ok(Event {
-            uid,
+            uid: Arc::from(uid),
             summary: ev_summary,
             description,
             location,
@@ -597,7 +607,7 @@ impl Ctx<'_> {
             recurrence_id,
             this_and_future,
             organizer,
-            attendees,
+            attendees: Arc::from(attendees),
             status,
             transparent,
             sequence,
@@ -607,12 +617,12 @@ impl Ctx<'_> {
     }
 }
 
-fn text_of(entry: &ICalendarEntry) -> Option<String> {
+fn text_of(entry: &ICalendarEntry) -> Option<Arc<str>> {
     let parts: Vec<&str> = entry.values.iter().filter_map(|v| v.as_text()).collect();
     if parts.is_empty() {
         return None;
     }
-    Some(parts.join(","))
+    Some(Arc::from(parts.join(",")))
 }
 
 fn attendee_of(entry: &ICalendarEntry) -> Option<Attendee> {
@@ -645,11 +655,11 @@ fn attendee_of(entry: &ICalendarEntry) -> Option<Attendee> {
 /// Groups events by UID: one master (highest SEQUENCE, then latest LAST-MODIFIED/DTSTAMP, then
 /// the last one) and one override per RECURRENCE-ID (same rule), in order of first appearance.
 fn group(events: Vec<Event>) -> Vec<Series> {
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<Arc<str>, usize> = HashMap::new();
     let mut series: Vec<Series> = Vec::new();
     for ev in events {
         let i = *index.entry(ev.uid.clone()).or_insert_with(|| {
-            series.push(Series { uid: ev.uid.clone(), master: None, overrides: Vec::new() });
+            series.push(Series { uid: ev.uid.to_string(), master: None, overrides: Vec::new() });
             series.len() - 1
         });
         let s = &mut series[i];
