@@ -252,16 +252,21 @@ async fn run(cli: Cli) -> ExitCode {
             coordinate(req, out).await
         }
         Command::Plan { command: PlanCommand::Run { file, out } } => {
-            let text = if file == "-" {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).map(|_| s)
+            // The same cap as a request body: one byte more than it is read, then refused.
+            let limit = kenny::lambda::MAX_BODY_BYTES;
+            let mut text = String::new();
+            let read = if file == "-" {
+                std::io::stdin().take(limit as u64 + 1).read_to_string(&mut text)
             } else {
-                std::fs::read_to_string(&file)
+                std::fs::File::open(&file).and_then(|f| f.take(limit as u64 + 1).read_to_string(&mut text))
             };
-            let text = match text {
-                Ok(t) => t,
-                Err(e) => return report(ApiError::invalid(Some("file"), format!("{file}: {e}")), out.json),
-            };
+            if let Err(e) = read {
+                return report(ApiError::invalid(Some("file"), format!("{file}: {e}")), out.json);
+            }
+            if text.len() > limit {
+                let message = format!("{file}: a plan request is at most {limit} bytes");
+                return report(ApiError::new("too_large", 413, message), out.json);
+            }
             let mut req: Value = match serde_json::from_str(&text) {
                 Ok(v) => v,
                 Err(e) => return report(ApiError::invalid(Some("plan"), format!("{file}: not JSON: {e}")), out.json),

@@ -1,7 +1,8 @@
 //! `scripts/bench load`: 200 questions at once (or the number given), through the local Lambda
-//! path — `cargo lambda watch --only-lambda-apis` serving prebuilt release binaries, 8
-//! coordinate, 8 calendar-read and 16 contacts-resolve processes (the concurrency a deployed
-//! stack would scale to) — and in one process; timing records go to moto. Prints throughput,
+//! path — `cargo lambda watch --only-lambda-apis` serving prebuilt release binaries, one process
+//! per invocation that can be in flight (N coordinate, N calendar-read, 2N contacts-resolve), as
+//! Lambda scales and because watch stalls invocations that queue for a busy process — and in one
+//! process; timing records go to moto. Prints throughput,
 //! client p50/p99, errors and peak memory: the README's load figures.
 
 use std::sync::Arc;
@@ -26,15 +27,15 @@ fn main() {
     println!("| path | questions | errors | throughput | client p50 | client p99 |");
     println!("|---|---|---|---|---|---|");
     let memory = {
-        let w = watch_with(&env, 32, true);
-        let functions = [("coordinate", 8), ("calendar-read", 8), ("contacts-resolve", 16)];
+        let w = watch_with(&env, n, true);
+        let functions = [("coordinate", n), ("calendar-read", n), ("contacts-resolve", 2 * n)];
         let _running = Functions::start(&w, &functions, &env);
         for _ in 0..16 {
             let (status, _, body) = invoke(&w, "coordinate", &kenny_tests::load::question(false));
             assert_eq!(status, 200, "{body}\n{}", w.output());
         }
         let run = through_lambda(&w, n);
-        println!("{}", run.row("cargo lambda watch, release, 8/8/16 processes"));
+        println!("{}", run.row(&format!("cargo lambda watch, release, {n}/{n}/{} processes", 2 * n)));
         peak_memory(&["coordinate", "calendar-read", "contacts-resolve"])
     };
 

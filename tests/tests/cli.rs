@@ -412,6 +412,11 @@ fn plan_run_passes_outputs_between_steps() {
     // Human output of the same run.
     let run = kenny(dir.path(), &["plan", "run", f.to_str().unwrap()], &[]);
     assert!(run.stdout.contains("Budget review") && run.stdout.contains("Timings:"), "{}", run.stdout);
+    // A plan file over the request-body cap is refused before it is parsed.
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, format!("{{\"steps\": [], \"pad\": \"{}\"}}", "x".repeat(300 * 1024))).unwrap();
+    let run = kenny(dir.path(), &["plan", "run", big.to_str().unwrap(), "--json"], &[]);
+    assert_eq!((run.code, run.json()["error"]["code"].as_str()), (2, Some("too_large")), "{}", run.stdout);
 }
 
 #[test]
