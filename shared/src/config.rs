@@ -331,6 +331,55 @@ mod tests {
     }
 
     #[test]
+    fn free_busy_and_slot_keys() {
+        let c = Config::from_parts(|_| None, None).unwrap();
+        assert_eq!(c.people_calendars, vec![PeopleCalendar::Directory { url: SAMPLE_PEOPLE.into() }]);
+        assert!(c.self_emails.is_empty());
+        assert_eq!(c.slots, crate::slots::SlotDefaults::default());
+        // Own calendars configured: no sample people unless asked for.
+        let own = |k: &str| (k == "KENNY_CALENDARS").then(|| "file:///cal".to_string());
+        assert!(Config::from_parts(own, None).unwrap().people_calendars.is_empty());
+        let env = |k: &str| {
+            Some(match k {
+                "KENNY_PEOPLE_CALENDARS" => "Alice@X.org=caldav+https://me@dav.example/alice/, file:///people".into(),
+                "KENNY_SELF_EMAILS" => "Me@x.org, mailto:me@y.org".into(),
+                "KENNY_WORK_HOURS" => "08:30-18:00".into(),
+                "KENNY_WORK_DAYS" => "mon-thu".into(),
+                "KENNY_MEETING_BUFFER_MINUTES" => "10".into(),
+                _ => return None,
+            })
+        };
+        let c = Config::from_parts(env, None).unwrap();
+        assert_eq!(
+            c.people_calendars,
+            vec![
+                PeopleCalendar::Person {
+                    email: "alice@x.org".into(),
+                    url: "caldav+https://me@dav.example/alice/".into()
+                },
+                PeopleCalendar::Directory { url: "file:///people".into() },
+            ]
+        );
+        assert_eq!(c.self_emails, ["me@x.org", "me@y.org"]);
+        assert_eq!(
+            (c.slots.hours.hours_text(), c.slots.hours.days_text()),
+            ("08:30-18:00".into(), "mon,tue,wed,thu".into())
+        );
+        assert_eq!(c.slots.buffer, 10);
+        for (key, value) in [
+            ("KENNY_PEOPLE_CALENDARS", "alice=file:///x"),
+            ("KENNY_SELF_EMAILS", "me"),
+            ("KENNY_WORK_HOURS", "9-5"),
+            ("KENNY_WORK_DAYS", "weekdays"),
+            ("KENNY_MEETING_BUFFER_MINUTES", "500"),
+        ] {
+            let env = |k: &str| (k == key).then(|| value.to_string());
+            let e = Config::from_parts(env, None).unwrap_err();
+            assert!(e.to_string().starts_with(key), "{key}: {e}");
+        }
+    }
+
+    #[test]
     fn mistakes_are_reported() {
         assert!(
             Config::from_parts(|_| None, Some("KENNY_TIMEZON = \"UTC\""))

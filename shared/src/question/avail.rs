@@ -1,9 +1,10 @@
 //! Availability questions: whether a question asks for free time rather than for events, how
 //! long the meeting is, and whether only the first slot is wanted.
 //!
-//! A question asks for free time when, outside quotes, it says "free", "available",
-//! "availability", "slot(s)", "opening(s)", "find … time/an hour/N minutes", or "can/could … meet"
-//! ("can I meet Zoë on Friday?"). The duration is the first of: N minutes/mins/min/m, N
+//! A question asks for free time when, outside quotes and time phrases and before any topic
+//! marker ("about …"), it says "free", "available", "availability", "slot(s)", "opening(s)",
+//! "find … time/an hour/N minutes", or "can/could … meet" ("can I meet Zoë on Friday?"). The
+//! duration is the first of: N minutes/mins/min/m, N
 //! hours/hrs/hr/h (digits or "one".."thirty"), "1.5 hours", single words such as "30min", "2h",
 //! "1h30", "half an hour", "a half hour", "a quarter of an hour", "an hour", "an hour and a
 //! half", "a couple of hours". "first", "earliest", or "next" before "free/available/slot/opening"
@@ -107,8 +108,10 @@ fn duration_at(t: &[Token], i: usize) -> Option<u32> {
 /// Reads the availability facts of a question, or `None` when it asks for events. Words inside
 /// time phrases (`timed`) are not cues ("December first" does not ask for the first slot).
 pub(super) fn read(t: &[Token], timed: &[bool]) -> Option<Availability> {
+    // Cues count before a topic ("meetings about the free trial" asks for events).
+    let topic = (0..t.len()).find(|&i| super::words::is_topic_marker_word(word(t, i))).unwrap_or(t.len());
     let words: Vec<&str> =
-        (0..t.len()).map(|i| if timed.get(i).copied().unwrap_or(false) { "" } else { word(t, i) }).collect();
+        (0..topic).map(|i| if timed.get(i).copied().unwrap_or(false) { "" } else { word(t, i) }).collect();
     let has = |w: &str| words.contains(&w);
     let duration_minutes = (0..t.len()).find_map(|i| duration_at(t, i)).filter(|m| (1..=MAX_MINUTES).contains(m));
     let cue = words.iter().any(|w| {
@@ -179,5 +182,7 @@ mod tests {
         assert!(a("first free slot tomorrow").unwrap().first);
         assert!(a("next available slot with Tom").unwrap().first);
         assert!(!a("free slots next week").unwrap().first);
+        assert!(a("meetings about the free trial").is_none());
+        assert!(a("find time with Tom about the budget").is_some());
     }
 }
