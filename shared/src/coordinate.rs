@@ -783,9 +783,11 @@ fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Ans
                     answer.window =
                         Some(WindowOut { start: found.window.start.clone(), end: found.window.end.clone() });
                     for who in &found.unknown {
-                        answer.notes.push(format!(
-                            "The busy time of {who} could not be read; the slots do not account for them."
-                        ));
+                        answer.notes.push(if who == crate::freebusy::ME {
+                            "Your own busy time could not be read; the slots do not account for it.".to_string()
+                        } else {
+                            format!("The busy time of {who} could not be read; the slots do not account for them.")
+                        });
                     }
                     if found.slots.is_empty() {
                         answer.notes.push(format!(
