@@ -235,6 +235,21 @@ async fn a_free_time_question_over_files_in_process() {
     assert_eq!(s.slots.len(), 1);
     assert_eq!(s.slots[0].start, "2026-12-03T09:00:00-05:00");
     assert!(r.answer.notes.iter().any(|n| n.contains("30 minutes were assumed")), "{:?}", r.answer.notes);
+    // A part of the day narrows working hours; an evening (outside them) is searched as asked,
+    // and a weekend day asked for by name gets the working hours.
+    let r = app.coordinator.handle(ask("when am I free on Thursday morning for an hour?"), "t4", None).await.unwrap();
+    let s = r.answer.slots.unwrap();
+    assert_eq!((s.hours.as_str(), s.slots.len()), ("09:00-17:00", 1));
+    assert_eq!(s.slots[0].free_until, "2026-12-03T12:00:00-05:00");
+    let r = app.coordinator.handle(ask("first free slot on Tuesday evening"), "t5", None).await.unwrap();
+    let s = r.answer.slots.unwrap();
+    assert_eq!((s.hours.as_str(), s.slots[0].start.as_str()), ("00:00-24:00", "2026-12-01T17:00:00-05:00"));
+    let r = app.coordinator.handle(ask("am I free on Saturday?"), "t6", None).await.unwrap();
+    let s = r.answer.slots.unwrap();
+    assert_eq!(
+        (s.days.as_str(), s.slots[0].start.as_str()),
+        ("mon,tue,wed,thu,fri,sat,sun", "2026-12-05T09:00:00-05:00")
+    );
     // Carol is a contact without a calendar: unknown, and said so.
     let r = app.coordinator.handle(ask("find an hour with Carol on Tuesday"), "t3", None).await.unwrap();
     assert_eq!(r.answer.people[0]["resolved"]["emails"], json!(["carol@x.org"]));
