@@ -89,10 +89,77 @@ fn person(out: &mut String, r: &Value) {
     }
 }
 
+/// "Mon 30 Nov 2026 09:00–09:30" for an interval on one day, else both ends in full.
+fn span(start: &str, end: &str) -> String {
+    match (DateTime::parse_from_rfc3339(start), DateTime::parse_from_rfc3339(end)) {
+        (Ok(a), Ok(b)) if a.date_naive() == b.date_naive() => format!("{}–{}", when(start), b.format("%H:%M")),
+        _ => format!("{} – {}", when(start), when(end)),
+    }
+}
+
+/// The slots of a `slots.find` answer, and who they do not account for.
+fn slots(out: &mut String, r: &kenny::slots::SlotsResponse) {
+    let _ = writeln!(
+        out,
+        "Free slots of {} minutes ({} on {}, {}{}) for {}:",
+        r.duration_minutes,
+        r.hours,
+        r.days,
+        r.timezone,
+        if r.buffer_minutes > 0 { format!(", {} min buffer", r.buffer_minutes) } else { String::new() },
+        if r.participants.is_empty() { "nobody".to_string() } else { r.participants.join(", ") }
+    );
+    if r.slots.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for slot in &r.slots {
+        let until = DateTime::parse_from_rfc3339(&slot.free_until).map(|d| d.format("%H:%M").to_string());
+        let _ = writeln!(out, "  {:<34} free until {}", span(&slot.start, &slot.end), until.unwrap_or_default());
+    }
+    if r.truncated {
+        out.push_str("  … more free slots exist\n");
+    }
+    if !r.unknown.is_empty() {
+        let _ = writeln!(out, "Unknown (their busy time could not be read; not counted): {}", r.unknown.join(", "));
+    }
+}
+
 /// A capability's response.
 pub fn capability(cap: Capability, body: &Value) -> String {
     let mut out = String::new();
     match cap {
+        Capability::CalendarFreeBusy => {
+            if let Some(w) = body.get("window") {
+                let _ = writeln!(out, "Window: {} → {}", s(w, "start"), s(w, "end"));
+            }
+            for p in body.get("people").and_then(Value::as_array).into_iter().flatten() {
+                let busy = p.get("busy").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+                let partial =
+                    if p.get("complete").and_then(Value::as_bool) == Some(false) { ", incomplete" } else { "" };
+                let _ = writeln!(out, "{} busy ({}, {}{partial}):", s(p, "person"), busy.len(), s(p, "source"));
+                if busy.is_empty() {
+                    out.push_str("  (free the whole window)\n");
+                }
+                for i in busy {
+                    let _ = writeln!(out, "  {}", span(s(i, "start"), s(i, "end")));
+                }
+            }
+            let unknown: Vec<&str> = body
+                .get("unknown")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if !unknown.is_empty() {
+                let _ = writeln!(out, "Unknown (no readable calendar): {}", unknown.join(", "));
+            }
+            for e in body.get("errors").and_then(Value::as_array).into_iter().flatten() {
+                let _ = writeln!(out, "  {} [{}]: {}", s(e, "person"), s(e, "code"), s(e, "message"));
+            }
+        }
+        Capability::SlotsFind => match serde_json::from_value::<kenny::slots::SlotsResponse>(body.clone()) {
+            Ok(r) => slots(&mut out, &r),
+            Err(_) => out.push_str(&body.to_string()),
+        },
         Capability::CalendarRead => {
             if let Some(w) = body.get("window") {
                 let _ = writeln!(out, "Window: {} → {}", s(w, "start"), s(w, "end"));
@@ -136,7 +203,10 @@ pub fn coordinate(r: &CoordinateResponse) -> String {
             person(&mut out, p);
         }
     }
-    events(&mut out, &r.answer.events);
+    match &r.answer.slots {
+        Some(found) => slots(&mut out, found),
+        None => events(&mut out, &r.answer.events),
+    }
     for n in &r.answer.notes {
         let _ = writeln!(out, "Note: {n}");
     }

@@ -104,12 +104,8 @@ enum Command {
 enum CalendarCommand {
     /// Events in a window, recurrences expanded.
     Read {
-        /// Window start: YYYY-MM-DD or RFC 3339.
-        #[arg(long)]
-        start: String,
-        /// Window end (exclusive).
-        #[arg(long)]
-        end: String,
+        #[command(flatten)]
+        window: WindowArgs,
         /// Only events with this person (email or name); repeat for several (all must attend).
         #[arg(long = "attendee")]
         attendees: Vec<String>,
@@ -125,6 +121,22 @@ enum CalendarCommand {
         /// Most events to return.
         #[arg(long)]
         limit: Option<usize>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Busy times of the user and of other people (calendar.freebusy), merged per person.
+    Freebusy {
+        #[command(flatten)]
+        window: WindowArgs,
+        /// Another person's email (or name); repeat for several.
+        #[arg(long = "attendee")]
+        attendees: Vec<String>,
+        /// Leave the user ("me") out.
+        #[arg(long)]
+        no_self: bool,
+        /// IANA time zone; default: KENNY_TIMEZONE.
+        #[arg(long)]
+        tz: Option<String>,
         #[command(flatten)]
         out: Output,
     },
@@ -184,6 +196,17 @@ enum PlanCommand {
         #[command(flatten)]
         out: Output,
     },
+}
+
+/// A window: `--start` and `--end`.
+#[derive(Debug, Args, Clone)]
+struct WindowArgs {
+    /// Window start: YYYY-MM-DD or RFC 3339.
+    #[arg(long)]
+    start: String,
+    /// Window end (exclusive).
+    #[arg(long)]
+    end: String,
 }
 
 #[derive(Debug, Args, Clone, Copy)]
@@ -276,10 +299,8 @@ async fn run(cli: Cli) -> ExitCode {
             }
             coordinate(req, out).await
         }
-        Command::Calendar {
-            command: CalendarCommand::Read { start, end, attendees, text, calendars, tz, limit, out },
-        } => {
-            let mut req = json!({"start": start, "end": end});
+        Command::Calendar { command: CalendarCommand::Read { window, attendees, text, calendars, tz, limit, out } } => {
+            let mut req = json!({"start": window.start, "end": window.end});
             if !attendees.is_empty() {
                 req["attendees"] = json!(attendees);
             }
@@ -296,6 +317,16 @@ async fn run(cli: Cli) -> ExitCode {
                 req["limit"] = json!(l);
             }
             capability(Capability::CalendarRead, req, out).await
+        }
+        Command::Calendar { command: CalendarCommand::Freebusy { window, attendees, no_self, tz, out } } => {
+            let mut req = json!({"start": window.start, "end": window.end, "include_self": !no_self});
+            if !attendees.is_empty() {
+                req["attendees"] = json!(attendees);
+            }
+            if let Some(z) = tz {
+                req["timezone"] = Value::String(z);
+            }
+            capability(Capability::CalendarFreeBusy, req, out).await
         }
         Command::Contacts { command: ContactsCommand::Resolve { name, limit, out } } => {
             let mut req = json!({"query": name});

@@ -1,11 +1,12 @@
 //! Benchmarks of the hot paths (`cargo bench -p kenny-shared`, or `scripts/bench`):
 //! parsing and expanding a 5,000-event calendar (10 % recurring) over a year, resolving names
-//! against 10,000 contacts, and a whole question answered in process on the sample data.
+//! against 10,000 contacts, a whole question answered in process on the sample data, and slot
+//! finding for 10 people with 1,000 busy events each over a month.
 
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use kenny::contacts::{ContactIndex, ResolveRequest, parse_vcards};
 use kenny::coordinate::{CoordinateRequest, Coordinator, Limits};
 use kenny::ical::ExpandOptions;
@@ -70,5 +71,60 @@ fn question(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, calendar, contacts, question);
+/// 10 people × 1,000 events each over the 31 days of December 2026 (New York), starting on the
+/// quarter hour between 07:00 and 18:45 local time, 15 minutes to 2 hours long: as the
+/// `slots.find` step receives them after `calendar.freebusy`.
+fn slots(c: &mut Criterion) {
+    use kenny::slots::{Interval, Query, WorkHours, find};
+    let tz = chrono_tz::America::New_York;
+    let start = kenny::time::TimeArg::parse("2026-12-01", "start").expect("start").to_utc(tz);
+    let window = Interval::new(start, start + chrono::Duration::days(31)).expect("window");
+    let mut rng = fastrand::Rng::with_seed(7);
+    let people: Vec<Vec<Interval>> = (0..10)
+        .map(|_| {
+            (0..1_000)
+                .filter_map(|_| {
+                    let day = i64::from(rng.u32(0..31));
+                    let minute = i64::from(rng.u32(28..76)) * 15;
+                    let local = (start + chrono::Duration::days(day)).with_timezone(&tz).date_naive();
+                    let at =
+                        kenny::time::local_to_utc(local.and_hms_opt(0, 0, 0)?, tz) + chrono::Duration::minutes(minute);
+                    Interval::new(at, at + chrono::Duration::minutes(i64::from(rng.u32(1..9)) * 15))
+                })
+                .collect()
+        })
+        .collect();
+    let all: Vec<Interval> = people.iter().flatten().copied().collect();
+    let q =
+        Query { window, tz, duration: 30, hours: WorkHours::default(), buffer: 0, granularity: 15, max_results: 10 };
+    let mut g = c.benchmark_group("slots");
+    g.sample_size(50);
+    g.bench_function("find slots: 10 people x 1000 events over a month", |b| {
+        b.iter(|| find(black_box(&q), black_box(&all)))
+    });
+    // The whole step as coordinate runs it: JSON busy lists (RFC 3339 strings) parsed, then found.
+    let busy: Vec<serde_json::Value> = people
+        .iter()
+        .enumerate()
+        .map(|(k, list)| {
+            let intervals: Vec<serde_json::Value> = list
+                .iter()
+                .map(|i| {
+                    serde_json::json!({"start": kenny::time::format_instant(i.start, tz), "end": kenny::time::format_instant(i.end, tz)})
+                })
+                .collect();
+            serde_json::json!({"person": format!("person{k}@example.org"), "busy": intervals})
+        })
+        .collect();
+    let params = serde_json::json!({
+        "start": "2026-12-01", "end": "2027-01-01", "timezone": "America/New_York", "duration_minutes": 30, "busy": busy
+    });
+    let defaults = kenny::slots::SlotDefaults::default();
+    g.bench_function("slots.find step (JSON in and out): 10 people x 1000 events over a month", |b| {
+        b.iter_batched(|| params.clone(), |p| kenny::slots::invoke(p, &defaults, tz), BatchSize::LargeInput)
+    });
+    g.finish();
+}
+
+criterion_group!(benches, calendar, contacts, question, slots);
 criterion_main!(benches);

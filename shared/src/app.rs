@@ -9,10 +9,11 @@ use tokio::time::Instant;
 use tracing::warn;
 
 use crate::calendar::{CalendarService, ReadRequest};
-use crate::config::Config;
+use crate::config::{Config, PeopleCalendar};
 use crate::contacts::{Contact, ContactIndex, ResolveRequest};
 use crate::coordinate::{Coordinator, Limits};
 use crate::error::{ApiError, ErrorCode, parse_request};
+use crate::freebusy::{FreeBusyRequest, PeopleSource};
 use crate::http::{Http, HttpOptions};
 use crate::plan::Capability;
 use crate::secrets::Credentials;
@@ -234,7 +235,21 @@ impl Capabilities {
                 Some(url) => Some(crate::cache::dynamo::open_shared(url).await?),
                 None => None,
             };
-            Some(CalendarService::new(sources, config.timezone, config.source_timeout, config.cache_policy, shared))
+            let people = config
+                .people_calendars
+                .iter()
+                .map(|p| {
+                    let source = calendar_source(p.url(), &net)?;
+                    Ok(match p {
+                        PeopleCalendar::Person { email, .. } => PeopleSource::Person { email: email.clone(), source },
+                        PeopleCalendar::Directory { .. } => PeopleSource::Directory(source),
+                    })
+                })
+                .collect::<Result<Vec<_>, SourceError>>()?;
+            Some(
+                CalendarService::new(sources, config.timezone, config.source_timeout, config.cache_policy, shared)
+                    .with_people(people, config.self_emails.clone()),
+            )
         } else {
             None
         };
@@ -267,6 +282,14 @@ impl Capabilities {
                 let resp = service.read(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
                 Ok(Reply::new(capability, to_json(&resp)?))
             }
+            Capability::CalendarFreeBusy => {
+                let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
+                let req: FreeBusyRequest = parse_request(params)?;
+                let resp = service.freebusy(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+                Ok(Reply::new(capability, to_json(&resp)?))
+            }
+            // Computed by the coordinator itself (see `Coordinator`), never by a data function.
+            Capability::SlotsFind => Err(not_served(capability)),
             Capability::ContactsResolve => {
                 let service = self.contacts.as_ref().ok_or_else(|| not_served(capability))?;
                 let req: ResolveRequest = parse_request(params)?;
@@ -284,12 +307,13 @@ impl Capabilities {
 /// The HTTP client and credentials the configured sources of `which` need. Credentials (a
 /// Secrets Manager call in Lambda) are loaded only when some source is on the network.
 async fn network(config: &Config, which: &[Capability]) -> Result<Network, AppError> {
-    let mut urls = Vec::new();
+    let mut urls: Vec<&str> = Vec::new();
     if which.contains(&Capability::CalendarRead) {
-        urls.extend(&config.calendars);
+        urls.extend(config.calendars.iter().map(String::as_str));
+        urls.extend(config.people_calendars.iter().map(|p| p.url()));
     }
     if which.contains(&Capability::ContactsResolve) {
-        urls.extend(&config.contacts);
+        urls.extend(config.contacts.iter().map(String::as_str));
     }
     let credentials = if urls.iter().any(|u| crate::sources::is_network(u)) {
         Credentials::load(config).await?
@@ -335,7 +359,8 @@ impl App {
             Arc::new(crate::metrics::Discard),
             config.timezone,
             Limits::from_config(&config),
-        );
+        )
+        .with_slots(config.slots);
         Ok(App { config, caps, coordinator })
     }
 }

@@ -309,15 +309,19 @@ fn person_matches(needle: &Needle, a: &Attendee) -> bool {
 /// The `calendar.read` capability over a set of sources; built once per process.
 #[derive(Debug)]
 pub struct CalendarService {
-    sources: Vec<Arc<dyn CalendarSource>>,
-    default_tz: Tz,
-    source_timeout: Duration,
-    cache: CalendarCache,
+    pub(crate) sources: Vec<Arc<dyn CalendarSource>>,
+    pub(crate) default_tz: Tz,
+    pub(crate) source_timeout: Duration,
+    pub(crate) cache: CalendarCache,
+    /// Other people's calendars, for `calendar.freebusy`.
+    pub(crate) people: Vec<crate::freebusy::PeopleSource>,
+    /// The user's own addresses (lowercase), for declines.
+    pub(crate) self_emails: Vec<String>,
 }
 
 /// Runs `f` for at most `limit`, or until `deadline` if sooner; running out is a `timeout`
 /// naming `what`.
-async fn bounded<T>(
+pub(crate) async fn bounded<T>(
     what: impl FnOnce() -> String,
     limit: Duration,
     deadline: Option<Instant>,
@@ -339,7 +343,22 @@ impl CalendarService {
         cache: CachePolicy,
         shared: Option<Arc<dyn SharedCache>>,
     ) -> Self {
-        CalendarService { sources, default_tz, source_timeout, cache: CalendarCache::with_shared(cache, shared) }
+        CalendarService {
+            sources,
+            default_tz,
+            source_timeout,
+            cache: CalendarCache::with_shared(cache, shared),
+            people: Vec::new(),
+            self_emails: Vec::new(),
+        }
+    }
+
+    /// The same service that also knows other people's calendars and the user's own addresses
+    /// (for `calendar.freebusy`).
+    pub fn with_people(mut self, people: Vec<crate::freebusy::PeopleSource>, self_emails: Vec<String>) -> Self {
+        self.people = people;
+        self.self_emails = self_emails.into_iter().map(|e| e.to_lowercase()).collect();
+        self
     }
 
     /// Answers one request. Each source's listing and each calendar's read gets the source
@@ -357,133 +376,14 @@ impl CalendarService {
             return Err(CalendarError::Invalid { field: "limit", message: format!("limit must be 1 to {MAX_LIMIT}") });
         }
         let filters = Arc::new(Filters::new(req)?);
-
-        // Discover every source's calendars concurrently, then read every calendar concurrently.
-        let per_source = self.source_timeout;
-        let cache = &self.cache;
-        let listed = futures::future::join_all(self.sources.iter().map(|s| async move {
-            let identity = s.identity();
-            bounded(|| s.describe(), per_source, deadline, cache.listing(&identity, s.calendars())).await
-        }))
-        .await;
-        let mut jobs = Vec::new();
-        let mut out_calendars = Vec::new();
-        let mut first_error = None;
-        let mut seen_ids = std::collections::HashSet::new();
-        for (source, result) in self.sources.iter().zip(listed) {
-            match result {
-                Ok((cals, from_memory)) => {
-                    for mut info in cals.iter().cloned() {
-                        // Calendar ids stay unique across sources.
-                        let base = info.id.clone();
-                        let mut k = 1;
-                        while !seen_ids.insert(info.id.clone()) {
-                            k += 1;
-                            info.id = format!("{base}-{k}");
-                        }
-                        let wanted = req.calendars.as_ref().is_none_or(|ids| ids.iter().any(|i| i == &info.id));
-                        if wanted {
-                            jobs.push((source.clone(), info, from_memory));
-                        }
-                    }
-                }
-                Err(e) => {
-                    let err = ApiError::from_error(&e);
-                    first_error.get_or_insert(err.clone());
-                    out_calendars.push(CalendarOut {
-                        id: source.describe(),
-                        name: source.describe(),
-                        events: 0,
-                        cache: CacheTier::Miss.name().into(),
-                        delta: None,
-                        error: Some(err),
-                    });
-                }
-            }
-        }
         let opts = ExpandOptions { window, floating_tz: tz, max_per_event: MAX_OCCURRENCES_PER_EVENT };
-        let reads: Vec<_> = jobs
-            .into_iter()
-            .map(|(source, info, from_memory): (Arc<dyn CalendarSource>, CalendarInfo, bool)| {
-                let filters = filters.clone();
-                let opts = opts.clone();
-                async move {
-                    let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
-                    let what = || format!("{} calendar {}", source.describe(), info.id);
-                    let (src, cal, window) = (&source, &info, &opts.window);
-                    let fetch = move |earlier: Option<Earlier>| async move {
-                        let read = async {
-                            match &earlier {
-                                Some(e) => src.refetch(cal, window, e).await,
-                                None => src.fetch(cal, window).await,
-                            }
-                        };
-                        bounded(what, per_source, deadline, read).await
-                    };
-                    let fetched = cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
-                    let expanded = match fetched {
-                        Ok(f) => tokio::task::spawn_blocking(move || {
-                            let mut occurrences = Vec::new();
-                            let mut truncated = false;
-                            for item in &f.items {
-                                let e = item.expand(&opts);
-                                truncated |= e.truncated;
-                                occurrences.extend(
-                                    e.occurrences
-                                        .into_iter()
-                                        .filter(|o| {
-                                            !o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
-                                        })
-                                        .filter(|o| filters.matches(o)),
-                                );
-                            }
-                            Ok((occurrences, truncated, f.skipped, f.cache, f.delta))
-                        })
-                        .await
-                        .unwrap_or_else(|e| Err(ApiError::internal(e.to_string()))),
-                        Err(e) => Err(ApiError::from_error(&e)),
-                    };
-                    (info, expanded)
-                }
-            })
-            .collect();
-        let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
-
+        let wanted = |info: &CalendarInfo| req.calendars.as_ref().is_none_or(|ids| ids.iter().any(|i| i == &info.id));
         // Occurrences share their event's data until the cut: only returned events are copied.
-        let mut events: Vec<(i64, Arc<str>, Occurrence)> = Vec::new();
-        let mut truncated = false;
-        let mut skipped = Vec::new();
-        let mut any_ok = self.sources.is_empty();
-        for (info, result) in results {
-            match result {
-                Ok((occs, cut, skip, cache, delta)) => {
-                    any_ok = true;
-                    truncated |= cut;
-                    skipped.extend(skip.into_iter().map(SkippedOut::from));
-                    out_calendars.push(CalendarOut {
-                        id: info.id.clone(),
-                        name: info.name.clone(),
-                        events: occs.len(),
-                        cache: cache.name().into(),
-                        delta,
-                        error: None,
-                    });
-                    let calendar: Arc<str> = Arc::from(info.id.as_str());
-                    events.extend(occs.into_iter().map(|o| (o.start.to_utc(tz).timestamp(), calendar.clone(), o)));
-                }
-                Err(err) => {
-                    first_error.get_or_insert(err.clone());
-                    out_calendars.push(CalendarOut {
-                        id: info.id,
-                        name: info.name,
-                        events: 0,
-                        cache: CacheTier::Miss.name().into(),
-                        delta: None,
-                        error: Some(err),
-                    });
-                }
-            }
-        }
+        let pick: Pick<(i64, Arc<str>, Occurrence)> = Arc::new(move |o: Occurrence, info: &CalendarInfo| {
+            filters.matches(&o).then(|| (o.start.to_utc(tz).timestamp(), Arc::from(info.id.as_str()), o))
+        });
+        let Gathered { items: mut events, calendars: mut out_calendars, mut truncated, skipped, first_error, any_ok } =
+            self.gather(&self.sources, &wanted, &opts, deadline, pick).await;
         if let Some(err) = first_error.filter(|_| !any_ok) {
             return Err(CalendarError::AllFailed(err));
         }
@@ -514,6 +414,167 @@ impl CalendarService {
             skipped,
         })
     }
+}
+
+/// Turns one occurrence of a calendar into what a capability keeps of it (`None`: left out).
+/// Runs on a blocking thread, once per occurrence in the window.
+pub(crate) type Pick<T> = Arc<dyn Fn(Occurrence, &CalendarInfo) -> Option<T> + Send + Sync>;
+
+/// What reading a set of calendars produced, before a capability shapes it.
+#[derive(Debug)]
+pub(crate) struct Gathered<T> {
+    /// What `pick` kept, in no particular order.
+    pub items: Vec<T>,
+    /// Every calendar read (or whose source failed), unsorted.
+    pub calendars: Vec<CalendarOut>,
+    /// A series hit the expansion cap.
+    pub truncated: bool,
+    /// Items that could not be parsed.
+    pub skipped: Vec<SkippedOut>,
+    /// The first failure, if any.
+    pub first_error: Option<ApiError>,
+    /// At least one calendar answered (or there were no sources).
+    pub any_ok: bool,
+}
+
+impl CalendarService {
+    /// Lists every source's calendars concurrently, then reads every wanted calendar
+    /// concurrently (at most [`READ_CONCURRENCY`] at once) through the cache tiers, expands it
+    /// in the window and keeps what `pick` returns; cancelled occurrences never reach `pick`.
+    /// Each listing and read gets the source timeout, cut short by `deadline`.
+    pub(crate) async fn gather<T: Send + 'static>(
+        &self,
+        sources: &[Arc<dyn CalendarSource>],
+        wanted: &(dyn Fn(&CalendarInfo) -> bool + Sync),
+        opts: &ExpandOptions,
+        deadline: Option<Instant>,
+        pick: Pick<T>,
+    ) -> Gathered<T> {
+        let per_source = self.source_timeout;
+        let cache = &self.cache;
+        let listed = futures::future::join_all(sources.iter().map(|s| async move {
+            let identity = s.identity();
+            bounded(|| s.describe(), per_source, deadline, cache.listing(&identity, s.calendars())).await
+        }))
+        .await;
+        let mut jobs = Vec::new();
+        let mut out_calendars = Vec::new();
+        let mut first_error = None;
+        let mut seen_ids = std::collections::HashSet::new();
+        for (source, result) in sources.iter().zip(listed) {
+            match result {
+                Ok((cals, from_memory)) => {
+                    for mut info in cals.iter().cloned() {
+                        // Calendar ids stay unique across sources.
+                        let base = info.id.clone();
+                        let mut k = 1;
+                        while !seen_ids.insert(info.id.clone()) {
+                            k += 1;
+                            info.id = format!("{base}-{k}");
+                        }
+                        if wanted(&info) {
+                            jobs.push((source.clone(), info, from_memory));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let err = ApiError::from_error(&e);
+                    first_error.get_or_insert(err.clone());
+                    out_calendars.push(consulted(source.describe(), source.describe(), Some(err)));
+                }
+            }
+        }
+        let reads: Vec<_> = jobs
+            .into_iter()
+            .map(|(source, info, from_memory): (Arc<dyn CalendarSource>, CalendarInfo, bool)| {
+                let pick = pick.clone();
+                let opts = opts.clone();
+                async move {
+                    let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
+                    let what = || format!("{} calendar {}", source.describe(), info.id);
+                    let (src, cal, window) = (&source, &info, &opts.window);
+                    let fetch = move |earlier: Option<Earlier>| async move {
+                        let read = async {
+                            match &earlier {
+                                Some(e) => src.refetch(cal, window, e).await,
+                                None => src.fetch(cal, window).await,
+                            }
+                        };
+                        bounded(what, per_source, deadline, read).await
+                    };
+                    let fetched = cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
+                    let expanded = match fetched {
+                        Ok(f) => {
+                            let info = info.clone();
+                            tokio::task::spawn_blocking(move || {
+                                let mut kept = Vec::new();
+                                let mut truncated = false;
+                                for item in &f.items {
+                                    let e = item.expand(&opts);
+                                    truncated |= e.truncated;
+                                    kept.extend(
+                                        e.occurrences
+                                            .into_iter()
+                                            .filter(|o| !is_cancelled(o))
+                                            .filter_map(|o| pick(o, &info)),
+                                    );
+                                }
+                                Ok((kept, truncated, f.skipped, f.cache, f.delta))
+                            })
+                            .await
+                            .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
+                        }
+                        Err(e) => Err(ApiError::from_error(&e)),
+                    };
+                    (info, expanded)
+                }
+            })
+            .collect();
+        let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
+
+        let mut gathered = Gathered {
+            items: Vec::new(),
+            calendars: out_calendars,
+            truncated: false,
+            skipped: Vec::new(),
+            first_error,
+            any_ok: sources.is_empty(),
+        };
+        for (info, result) in results {
+            match result {
+                Ok((kept, cut, skip, cache, delta)) => {
+                    gathered.any_ok = true;
+                    gathered.truncated |= cut;
+                    gathered.skipped.extend(skip.into_iter().map(SkippedOut::from));
+                    gathered.calendars.push(CalendarOut {
+                        id: info.id.clone(),
+                        name: info.name.clone(),
+                        events: kept.len(),
+                        cache: cache.name().into(),
+                        delta,
+                        error: None,
+                    });
+                    gathered.items.extend(kept);
+                }
+                Err(err) => {
+                    gathered.first_error.get_or_insert(err.clone());
+                    gathered.calendars.push(consulted(info.id, info.name, Some(err)));
+                }
+            }
+        }
+        gathered
+    }
+}
+
+/// STATUS:CANCELLED (on the series or the instance).
+fn is_cancelled(o: &Occurrence) -> bool {
+    o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
+}
+
+/// A calendar's entry when nothing was read from its cache: it failed (`error`), or a server
+/// answered for it without its events (a free-busy query).
+pub(crate) fn consulted(id: String, name: String, error: Option<ApiError>) -> CalendarOut {
+    CalendarOut { id, name, events: 0, cache: CacheTier::Miss.name().into(), delta: None, error }
 }
 
 fn when_out(w: When, tz: Tz) -> String {

@@ -13,10 +13,13 @@ use crate::secrets::Secret;
 pub const SAMPLE_CALENDARS: &str = "sample:calendars";
 /// Contact sources used when `KENNY_CONTACTS` is unset: the bundled sample data.
 pub const SAMPLE_CONTACTS: &str = "sample:contacts";
+/// Other people's calendars used when neither `KENNY_PEOPLE_CALENDARS` nor `KENNY_CALENDARS` is
+/// set: the bundled sample's.
+pub const SAMPLE_PEOPLE: &str = "sample:people";
 /// Default longest duration of one coordinate step, ms.
 pub const DEFAULT_STEP_TIMEOUT_MS: u64 = 10_000;
 /// The keys Kenny reads; anything else in `kenny.toml` is a mistake worth reporting.
-pub const KEYS: [&str; 17] = [
+pub const KEYS: [&str; 22] = [
     "KENNY_CALENDARS",
     "KENNY_CONTACTS",
     "KENNY_TIMEZONE",
@@ -34,6 +37,11 @@ pub const KEYS: [&str; 17] = [
     "KENNY_CACHE_GRACE_MS",
     "KENNY_CACHE_L2_TTL_MS",
     "KENNY_FAULTS",
+    "KENNY_SELF_EMAILS",
+    "KENNY_PEOPLE_CALENDARS",
+    "KENNY_WORK_HOURS",
+    "KENNY_WORK_DAYS",
+    "KENNY_MEETING_BUFFER_MINUTES",
 ];
 /// Default longest time one network source (a calendar, an address book) may take per read.
 pub const DEFAULT_SOURCE_TIMEOUT_MS: u64 = 8_000;
@@ -91,6 +99,58 @@ pub struct Config {
     pub cache_policy: crate::cache::CachePolicy,
     /// Faults to inject (`KENNY_FAULTS`; none unless set).
     pub faults: crate::faults::Faults,
+    /// The user's own addresses (lowercase): an event the user declined is not busy.
+    pub self_emails: Vec<String>,
+    /// Where other people's calendars are read for free/busy.
+    pub people_calendars: Vec<PeopleCalendar>,
+    /// Working hours, days and the buffer between meetings for slot finding.
+    pub slots: crate::slots::SlotDefaults,
+}
+
+/// One entry of `KENNY_PEOPLE_CALENDARS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeopleCalendar {
+    /// `EMAIL=URL`: every calendar of the source at URL is that person's.
+    Person {
+        /// The person's address, lowercase.
+        email: String,
+        /// A calendar source URL.
+        url: String,
+    },
+    /// `URL`: a directory of people's calendars, each named (id or display name) by its owner's
+    /// email.
+    Directory {
+        /// A calendar source URL.
+        url: String,
+    },
+}
+
+impl PeopleCalendar {
+    /// The source URL.
+    pub fn url(&self) -> &str {
+        match self {
+            PeopleCalendar::Person { url, .. } | PeopleCalendar::Directory { url } => url,
+        }
+    }
+
+    fn parse(entry: &str) -> Result<Self, ConfigError> {
+        // `EMAIL=URL` when the part before the first `=` is an address (a URL has a scheme).
+        if let Some((left, url)) = entry.split_once('=')
+            && !left.contains(':')
+            && !left.contains('/')
+        {
+            let email = left.trim().trim_start_matches("mailto:").to_lowercase();
+            let valid = email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty());
+            if !valid || url.trim().is_empty() {
+                return Err(ConfigError::Value {
+                    key: "KENNY_PEOPLE_CALENDARS",
+                    message: format!("{:?} is not EMAIL=URL or URL", crate::sources::redact(entry)),
+                });
+            }
+            return Ok(PeopleCalendar::Person { email, url: url.trim().to_string() });
+        }
+        Ok(PeopleCalendar::Directory { url: entry.trim().to_string() })
+    }
 }
 
 impl Config {
@@ -127,12 +187,9 @@ impl Config {
         };
         let ranged = |key: &'static str, default: u64, min: u64, max: u64| match get(key) {
             None => Ok(default),
-            Some(v) => {
-                v.trim().parse::<u64>().ok().filter(|ms| (min..=max).contains(ms)).ok_or_else(|| ConfigError::Value {
-                    key,
-                    message: format!("{v:?} is not a number of milliseconds from {min} to {max}"),
-                })
-            }
+            Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (min..=max).contains(ms)).ok_or_else(|| {
+                ConfigError::Value { key, message: format!("{v:?} is not a number from {min} to {max}") }
+            }),
         };
         let millis = |key: &'static str, default: u64| ranged(key, default, 100, 900_000);
         let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
@@ -162,8 +219,41 @@ impl Config {
         };
         let faults = crate::faults::Faults::parse(&get("KENNY_FAULTS").unwrap_or_default())
             .map_err(|e| ConfigError::Value { key: "KENNY_FAULTS", message: e.to_string() })?;
+        let people_default = if get("KENNY_CALENDARS").is_none() { SAMPLE_PEOPLE } else { "" };
+        let people_calendars = list("KENNY_PEOPLE_CALENDARS", people_default)
+            .iter()
+            .map(|e| PeopleCalendar::parse(e))
+            .collect::<Result<_, _>>()?;
+        let self_emails = list("KENNY_SELF_EMAILS", "")
+            .into_iter()
+            .map(|e| e.trim_start_matches("mailto:").to_lowercase())
+            .map(|e| {
+                if e.contains('@') {
+                    Ok(e)
+                } else {
+                    Err(ConfigError::Value {
+                        key: "KENNY_SELF_EMAILS",
+                        message: format!("{e:?} is not an email address"),
+                    })
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let slot_value =
+            |key: &'static str| move |e: crate::slots::SlotsError| ConfigError::Value { key, message: e.to_string() };
+        let mut slots = crate::slots::SlotDefaults::default();
+        let hours = get("KENNY_WORK_HOURS").unwrap_or_else(|| slots.hours.hours_text());
+        let days = get("KENNY_WORK_DAYS").unwrap_or_else(|| slots.hours.days_text());
+        slots.hours = crate::slots::WorkHours::parse(&hours, "all").map_err(slot_value("KENNY_WORK_HOURS"))?;
+        slots.hours.days =
+            crate::slots::WorkHours::parse("00:00-24:00", &days).map_err(slot_value("KENNY_WORK_DAYS"))?.days;
+        slots.buffer =
+            u32::try_from(ranged("KENNY_MEETING_BUFFER_MINUTES", 0, 0, u64::from(crate::slots::MAX_BUFFER_MINUTES))?)
+                .unwrap_or(0);
         Ok(Config {
             faults,
+            self_emails,
+            people_calendars,
+            slots,
             step_timeout: std::time::Duration::from_millis(step_timeout),
             source_timeout: std::time::Duration::from_millis(source_timeout),
             dav_password: get("KENNY_DAV_PASSWORD").map(Secret::new),
@@ -244,6 +334,55 @@ mod tests {
         assert_eq!(c.timezone, chrono_tz::America::New_York);
         assert_eq!(c.calendars, vec!["file:///a", "file:///b"]);
         assert_eq!(c.contacts, vec!["file:///c.vcf"]);
+    }
+
+    #[test]
+    fn free_busy_and_slot_keys() {
+        let c = Config::from_parts(|_| None, None).unwrap();
+        assert_eq!(c.people_calendars, vec![PeopleCalendar::Directory { url: SAMPLE_PEOPLE.into() }]);
+        assert!(c.self_emails.is_empty());
+        assert_eq!(c.slots, crate::slots::SlotDefaults::default());
+        // Own calendars configured: no sample people unless asked for.
+        let own = |k: &str| (k == "KENNY_CALENDARS").then(|| "file:///cal".to_string());
+        assert!(Config::from_parts(own, None).unwrap().people_calendars.is_empty());
+        let env = |k: &str| {
+            Some(match k {
+                "KENNY_PEOPLE_CALENDARS" => "Alice@X.org=caldav+https://me@dav.example/alice/, file:///people".into(),
+                "KENNY_SELF_EMAILS" => "Me@x.org, mailto:me@y.org".into(),
+                "KENNY_WORK_HOURS" => "08:30-18:00".into(),
+                "KENNY_WORK_DAYS" => "mon-thu".into(),
+                "KENNY_MEETING_BUFFER_MINUTES" => "10".into(),
+                _ => return None,
+            })
+        };
+        let c = Config::from_parts(env, None).unwrap();
+        assert_eq!(
+            c.people_calendars,
+            vec![
+                PeopleCalendar::Person {
+                    email: "alice@x.org".into(),
+                    url: "caldav+https://me@dav.example/alice/".into()
+                },
+                PeopleCalendar::Directory { url: "file:///people".into() },
+            ]
+        );
+        assert_eq!(c.self_emails, ["me@x.org", "me@y.org"]);
+        assert_eq!(
+            (c.slots.hours.hours_text(), c.slots.hours.days_text()),
+            ("08:30-18:00".into(), "mon,tue,wed,thu".into())
+        );
+        assert_eq!(c.slots.buffer, 10);
+        for (key, value) in [
+            ("KENNY_PEOPLE_CALENDARS", "alice=file:///x"),
+            ("KENNY_SELF_EMAILS", "me"),
+            ("KENNY_WORK_HOURS", "9-5"),
+            ("KENNY_WORK_DAYS", "weekdays"),
+            ("KENNY_MEETING_BUFFER_MINUTES", "500"),
+        ] {
+            let env = |k: &str| (k == key).then(|| value.to_string());
+            let e = Config::from_parts(env, None).unwrap_err();
+            assert!(e.to_string().starts_with(key), "{key}: {e}");
+        }
     }
 
     #[test]

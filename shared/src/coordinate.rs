@@ -20,13 +20,20 @@ use tracing::{instrument, warn};
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::{self, MetricsSink};
 use crate::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
-use crate::question::{self, Question};
+use crate::question::{self, Availability, Question};
 use crate::sibling::Sibling;
+use crate::slots::{SlotDefaults, WorkHours};
 use crate::time::{TimeArg, Window, format_instant, local_to_utc, parse_zone};
 use crate::timing::{RecordKind, TimingRecord, TimingStore};
 
 /// Days a question without time words looks ahead (from the start of today).
 pub const DEFAULT_LOOKAHEAD_DAYS: i64 = 7;
+/// A free-time question's meeting length when it names none, minutes.
+pub const DEFAULT_MEETING_MINUTES: u32 = 30;
+/// Slots a free-time question lists (one when it asks for the first).
+pub const QUESTION_SLOTS: usize = 10;
+/// The transport of steps `coordinate` computes itself.
+pub const LOCAL: &str = "local";
 
 /// A `coordinate` request (DESIGN.md §2): exactly one of `question` and `plan`.
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +68,9 @@ pub struct Answer {
     /// Plain sentences about what the answer could not do (an unknown person, an ambiguous name).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// For a free-time question or plan: the `slots.find` answer (slots, participants, unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots: Option<crate::slots::SlotsResponse>,
 }
 
 /// A window as the answer shows it.
@@ -154,6 +164,12 @@ pub enum CoordinateError {
     /// The question asks for a window longer than a read may be.
     #[error("the question asks for {0}")]
     QuestionWindow(crate::time::TimeError),
+    /// A free-time question asks for a window longer than slots are searched in.
+    #[error(
+        "the question asks for free time in {days} days; slots are searched in at most {} days",
+        crate::slots::MAX_WINDOW_DAYS
+    )]
+    SlotWindow { days: i64 },
 }
 
 impl ErrorCode for CoordinateError {
@@ -163,6 +179,7 @@ impl ErrorCode for CoordinateError {
             CoordinateError::Question(e) => e.code(),
             CoordinateError::Plan(e) => e.code(),
             CoordinateError::Time(e) | CoordinateError::QuestionWindow(e) => e.code(),
+            CoordinateError::SlotWindow { .. } => "window_too_large",
         }
     }
     fn field(&self) -> Option<&str> {
@@ -171,7 +188,7 @@ impl ErrorCode for CoordinateError {
             CoordinateError::Question(e) => e.field(),
             CoordinateError::Plan(e) => e.field(),
             CoordinateError::Time(e) => e.field(),
-            CoordinateError::QuestionWindow(_) => Some("question"),
+            CoordinateError::QuestionWindow(_) | CoordinateError::SlotWindow { .. } => Some("question"),
         }
     }
 }
@@ -206,6 +223,7 @@ pub struct Coordinator {
     metrics: Arc<dyn MetricsSink>,
     default_tz: Tz,
     limits: Limits,
+    slots: SlotDefaults,
     cold: AtomicBool,
 }
 
@@ -229,7 +247,22 @@ impl Coordinator {
         default_tz: Tz,
         limits: Limits,
     ) -> Self {
-        Coordinator { sibling, timings, metrics, default_tz, limits, cold: AtomicBool::new(true) }
+        Coordinator {
+            sibling,
+            timings,
+            metrics,
+            default_tz,
+            limits,
+            slots: SlotDefaults::default(),
+            cold: AtomicBool::new(true),
+        }
+    }
+
+    /// The same coordinator with these working hours, days and buffer for `slots.find` steps
+    /// and free-time questions (default: 09:00–17:00, Monday to Friday, no buffer).
+    pub fn with_slots(mut self, slots: SlotDefaults) -> Self {
+        self.slots = slots;
+        self
     }
 
     /// The store this coordinator records into; the report (`GET /report`) reads it back.
@@ -270,7 +303,20 @@ impl Coordinator {
                         .map_err(CoordinateError::QuestionWindow)?;
                 }
                 let kind = window_kind(&parsed);
-                (question_plan(&parsed, now, tz), Some(parsed), Some(kind))
+                let plan = match &parsed.availability {
+                    Some(a) => {
+                        let plan = availability_plan(&parsed, a, now, tz, &self.slots.hours);
+                        if let Some(w) = &parsed.window {
+                            let span = w.end.with_timezone(&Utc) - w.start.with_timezone(&Utc);
+                            if span > chrono::Duration::days(crate::slots::MAX_WINDOW_DAYS) {
+                                return Err(CoordinateError::SlotWindow { days: span.num_days() });
+                            }
+                        }
+                        plan
+                    }
+                    None => question_plan(&parsed, now, tz),
+                };
+                (plan, Some(parsed), Some(kind))
             }
             (None, Some(p)) => (p.clone(), None, None),
             _ => return Err(CoordinateError::QuestionOrPlan),
@@ -359,6 +405,7 @@ impl Coordinator {
         let n = plan.steps.len();
         let limit = if sequential { 1 } else { self.limits.max_concurrency.max(1) };
         let transport = self.sibling.transport().to_string();
+        let (slot_defaults, default_tz) = (self.slots, self.default_tz);
         let mut pending: Vec<usize> = plan.steps.iter().map(|s| s.deps.len()).collect();
         let mut doomed = vec![false; n];
         let mut failed = vec![false; n];
@@ -376,7 +423,7 @@ impl Coordinator {
                     duration_ms: 0.0,
                     status: "skipped".into(),
                     cache: None,
-                    transport: transport.clone(),
+                    transport: if s.capability.is_local() { LOCAL.to_string() } else { transport.clone() },
                 })
                 .collect(),
             errors: Vec::new(),
@@ -416,6 +463,12 @@ impl Coordinator {
                 let begun = Instant::now();
                 exec.steps[i].start_ms = ms(begun - started);
                 running.push(async move {
+                    if capability.is_local() {
+                        // A pure function of earlier outputs, bounded by its own limits.
+                        let result = crate::slots::invoke(params, &slot_defaults, default_tz)
+                            .map(|body| crate::sibling::Reply { body, cache: None });
+                        return (i, begun.elapsed(), result);
+                    }
                     let result = match tokio::time::timeout(timeout, sibling.call(capability, params)).await {
                         Ok(r) => r,
                         Err(_) => Err(ApiError {
@@ -538,17 +591,7 @@ fn critical_path(plan: &ValidPlan, steps: &[StepTiming]) -> f64 {
 /// The plan for a question: resolve every person concurrently, then read the window filtered
 /// by the people (their emails, or the name as said when no contact clearly matched) and topic.
 pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
-    let (start, end) = match &q.window {
-        Some(w) => (w.start.with_timezone(&Utc), w.end.with_timezone(&Utc)),
-        None => {
-            let today = local_to_utc(now.date_naive().and_time(chrono::NaiveTime::MIN), tz);
-            let end = local_to_utc(
-                (now.date_naive() + chrono::Days::new(DEFAULT_LOOKAHEAD_DAYS as u64)).and_time(chrono::NaiveTime::MIN),
-                tz,
-            );
-            (today, end)
-        }
-    };
+    let (start, end) = question_window(q, now, tz);
     let mut steps = Vec::new();
     let mut attendees = Vec::new();
     for (k, person) in q.people.iter().enumerate() {
@@ -578,6 +621,90 @@ pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
         capability: Capability::CalendarRead.name().into(),
         params: read,
         depends_on,
+    });
+    Plan { steps }
+}
+
+/// The window a question reads: the one it names, else today (from its start) and the
+/// following days, [`DEFAULT_LOOKAHEAD_DAYS`] in all.
+fn question_window(q: &Question, now: DateTime<Tz>, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    match &q.window {
+        Some(w) => (w.start.with_timezone(&Utc), w.end.with_timezone(&Utc)),
+        None => {
+            let today = local_to_utc(now.date_naive().and_time(chrono::NaiveTime::MIN), tz);
+            let end = local_to_utc(
+                (now.date_naive() + chrono::Days::new(DEFAULT_LOOKAHEAD_DAYS as u64)).and_time(chrono::NaiveTime::MIN),
+                tz,
+            );
+            (today, end)
+        }
+    }
+}
+
+/// The working hours a free-time question searches: the configured ones; when its window has no
+/// working time on working days (a weekend day asked for by name) the same hours on every day;
+/// when it has none at all (an evening) the whole window.
+pub fn question_hours(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, hours: &WorkHours) -> WorkHours {
+    let Some(window) = crate::slots::Interval::new(start, end) else { return *hours };
+    if !crate::slots::working_time(window, tz, hours).is_empty() {
+        return *hours;
+    }
+    let every_day = WorkHours { days: [true; 7], ..*hours };
+    if !crate::slots::working_time(window, tz, &every_day).is_empty() {
+        return every_day;
+    }
+    WorkHours::ALWAYS
+}
+
+/// The plan for a free-time question: the user's busy time is read while every person is
+/// resolved (all at once); each person's busy time is read as soon as they are resolved; then
+/// `slots.find` runs on all of them. The window starts no earlier than now. Each busy-time
+/// `$ref` has a default that reports its person as unknown, so a failed read never makes anyone
+/// look free.
+pub fn availability_plan(q: &Question, a: &Availability, now: DateTime<Tz>, tz: Tz, hours: &WorkHours) -> Plan {
+    let (start, end) = question_window(q, now, tz);
+    let now_utc = now.with_timezone(&Utc);
+    let start = if now_utc < end { start.max(now_utc) } else { start };
+    let hours = question_hours(start, end, tz, hours);
+    let window = json!({"start": format_instant(start, tz), "end": format_instant(end, tz), "timezone": tz.name()});
+    let mut steps = vec![Step {
+        id: "freebusy_me".into(),
+        capability: Capability::CalendarFreeBusy.name().into(),
+        params: window.clone(),
+        depends_on: Vec::new(),
+    }];
+    let unknown = |who: &str| json!({"people": [], "unknown": [who]});
+    let mut busy = vec![json!({"$ref": "freebusy_me", "default": unknown(crate::freebusy::ME)})];
+    for (k, person) in q.people.iter().enumerate() {
+        let (resolve, read) = (format!("person_{}", k + 1), format!("freebusy_{}", k + 1));
+        let mut params = window.clone();
+        params["attendees"] = json!([{"$ref": format!("{resolve}/resolved/emails"), "default": person}]);
+        params["include_self"] = json!(false);
+        busy.push(json!({"$ref": read, "default": unknown(person)}));
+        steps.push(Step {
+            id: resolve,
+            capability: Capability::ContactsResolve.name().into(),
+            params: json!({"query": person}),
+            depends_on: Vec::new(),
+        });
+        steps.push(Step {
+            id: read,
+            capability: Capability::CalendarFreeBusy.name().into(),
+            params,
+            depends_on: Vec::new(),
+        });
+    }
+    let mut params = window;
+    params["duration_minutes"] = json!(a.duration_minutes.unwrap_or(DEFAULT_MEETING_MINUTES));
+    params["busy"] = Value::Array(busy);
+    params["hours"] = json!(hours.hours_text());
+    params["days"] = json!(hours.days_text());
+    params["max_results"] = json!(if a.first { 1 } else { QUESTION_SLOTS });
+    steps.push(Step {
+        id: "slots".into(),
+        capability: Capability::SlotsFind.name().into(),
+        params,
+        depends_on: Vec::new(),
     });
     Plan { steps }
 }
@@ -654,7 +781,10 @@ pub fn window_kind(q: &Question) -> String {
 }
 
 fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Answer {
-    let mut answer = Answer { window: None, people: Vec::new(), events: Vec::new(), notes: Vec::new() };
+    let mut answer = Answer { window: None, people: Vec::new(), events: Vec::new(), notes: Vec::new(), slots: None };
+    let free_time = plan.steps.iter().any(|s| s.capability == Capability::SlotsFind);
+    let consequence =
+        if free_time { "their busy time is unknown" } else { "events were matched on the name as written" };
     for (i, step) in plan.steps.iter().enumerate() {
         match (step.capability, &exec.outputs[i]) {
             (Capability::ContactsResolve, Some(out)) => {
@@ -662,14 +792,35 @@ fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Ans
                 if out.get("resolved").is_none_or(Value::is_null) {
                     let ambiguous = out.get("ambiguous").and_then(Value::as_bool).unwrap_or(false);
                     answer.notes.push(if ambiguous {
-                        format!(
-                            "\"{query}\" matches more than one contact; events were matched on the name as written."
-                        )
+                        format!("\"{query}\" matches more than one contact; {consequence}.")
                     } else {
-                        format!("No contact matches \"{query}\"; events were matched on the name as written.")
+                        format!("No contact matches \"{query}\"; {consequence}.")
                     });
                 }
                 answer.people.push(out.clone());
+            }
+            (Capability::SlotsFind, Some(out)) if answer.slots.is_none() => {
+                if let Ok(found) = serde_json::from_value::<crate::slots::SlotsResponse>(out.clone()) {
+                    answer.window =
+                        Some(WindowOut { start: found.window.start.clone(), end: found.window.end.clone() });
+                    for who in &found.unknown {
+                        answer.notes.push(if who == crate::freebusy::ME {
+                            "Your own busy time could not be read; the slots do not account for it.".to_string()
+                        } else {
+                            format!("The busy time of {who} could not be read; the slots do not account for them.")
+                        });
+                    }
+                    if found.slots.is_empty() {
+                        answer.notes.push(format!(
+                            "No free slot of {} minutes in the window ({} on {}).",
+                            found.duration_minutes, found.hours, found.days
+                        ));
+                    }
+                    answer.slots = Some(found);
+                }
+            }
+            (Capability::CalendarFreeBusy, Some(out)) if answer.window.is_none() => {
+                answer.window = out.get("window").and_then(|w| serde_json::from_value(w.clone()).ok());
             }
             (Capability::CalendarRead, Some(out)) => {
                 if answer.window.is_none() {
@@ -693,6 +844,13 @@ fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Ans
         };
         answer.events.sort_by_key(key);
         answer.events.dedup_by(|a, b| key(a) == key(b));
+    }
+    if let Some(a) = q.and_then(|q| q.availability.as_ref())
+        && a.duration_minutes.is_none()
+    {
+        answer
+            .notes
+            .push(format!("The question names no meeting length; {DEFAULT_MEETING_MINUTES} minutes were assumed."));
     }
     if q.is_some_and(|q| q.window.is_none()) {
         answer

@@ -9,6 +9,9 @@
 //! retries and destinations see them. HTTP events always answer an HTTP response with the
 //! error's status (400, 404, 413, 502, 504…) and a JSON body.
 //!
+//! `calendar-read` also serves `calendar.freebusy`: `POST /calendar/freebusy` over HTTP, or
+//! `{"freebusy": {...}}` by direct invoke (that key alone).
+//!
 //! `coordinate` also serves the performance report: `GET /report?since=24h` over HTTP, or
 //! `{"report": {"since": "24h"}}` by direct invoke (see [`crate::report`]).
 
@@ -30,7 +33,7 @@ use crate::error::{ApiError, parse_request};
 use crate::metrics::{self, MetricsSink};
 use crate::plan::Capability;
 use crate::retry::Backoff;
-use crate::sibling::LambdaInvoke;
+use crate::sibling::{FREEBUSY_KEY, LambdaInvoke};
 
 /// Largest request body accepted (HTTP or direct); larger ones get 413 `too_large`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -117,7 +120,8 @@ impl FunctionState {
                     metrics.clone(),
                     config.timezone,
                     Limits::from_config(&config),
-                );
+                )
+                .with_slots(config.slots);
                 Ok(Self::coordinate(coordinator, metrics))
             }
         }
@@ -143,6 +147,9 @@ impl FunctionState {
         let path = path.trim_end_matches('/');
         match (self.kind, method, path) {
             (FunctionKind::CalendarRead, "POST", "/calendar/read") => Some(Route::Capability(Capability::CalendarRead)),
+            (FunctionKind::CalendarRead, "POST", "/calendar/freebusy") => {
+                Some(Route::Capability(Capability::CalendarFreeBusy))
+            }
             (FunctionKind::ContactsResolve, "POST", "/contacts/resolve") => {
                 Some(Route::Capability(Capability::ContactsResolve))
             }
@@ -154,10 +161,22 @@ impl FunctionState {
     }
 
     /// The route of a direct invoke and the request it carries: a capability's request, or, for
-    /// `coordinate`, `{"report": {...}}` alone.
+    /// `calendar-read`, `{"freebusy": {...}}` alone (its free/busy mode), or, for `coordinate`,
+    /// `{"report": {...}}` alone.
     fn direct_route(&self, payload: Value) -> Result<(Route, Value), ApiError> {
         Ok(match self.kind {
-            FunctionKind::CalendarRead => (Route::Capability(Capability::CalendarRead), payload),
+            FunctionKind::CalendarRead => match payload {
+                Value::Object(mut fields) if fields.contains_key(FREEBUSY_KEY) => {
+                    if let Some(other) = fields.keys().find(|k| *k != FREEBUSY_KEY) {
+                        return Err(ApiError::invalid(
+                            Some(other.as_str()),
+                            "a free/busy request is {\"freebusy\": {...}} and nothing else",
+                        ));
+                    }
+                    (Route::Capability(Capability::CalendarFreeBusy), fields.remove(FREEBUSY_KEY).unwrap_or_default())
+                }
+                other => (Route::Capability(Capability::CalendarRead), other),
+            },
             FunctionKind::ContactsResolve => (Route::Capability(Capability::ContactsResolve), payload),
             FunctionKind::Coordinate => match payload {
                 Value::Object(mut fields) if fields.contains_key("report") => {

@@ -4,6 +4,8 @@
 //! - [`time`]       — dates, date-times, zones and the half-open request window.
 //! - [`ical`]       — iCalendar parsing (calcard) and windowed, bounded recurrence expansion.
 //! - [`calendar`]   — the `calendar.read` capability: request, concurrent reads, filters, merge, sort.
+//! - [`freebusy`]   — the `calendar.freebusy` mode of `calendar.read`: busy intervals per person, unknown people.
+//! - [`slots`]      — the `slots.find` step: common free time of several people in working hours (a pure function).
 //! - [`contacts`]   — vCard parsing, the name matcher and the `contacts.resolve` capability.
 //! - [`question`]   — plain English → the facts a plan needs (people, window, topic).
 //! - [`plan`]       — plans as DAGs: validation, `$ref` resolution, the plan for a question.
@@ -35,6 +37,7 @@ pub mod coordinate;
 pub mod dav;
 pub mod error;
 pub mod faults;
+pub mod freebusy;
 pub mod fuzzing;
 pub mod http;
 pub mod ical;
@@ -47,6 +50,7 @@ pub mod retry;
 pub mod sample;
 pub mod secrets;
 pub mod sibling;
+pub mod slots;
 pub mod sources;
 pub mod text;
 pub mod time;

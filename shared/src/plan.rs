@@ -35,18 +35,33 @@ pub enum Capability {
     /// `contacts.resolve`
     #[serde(rename = "contacts.resolve")]
     ContactsResolve,
+    /// `calendar.freebusy`: busy intervals per person (a mode of the calendar-read function).
+    #[serde(rename = "calendar.freebusy")]
+    CalendarFreeBusy,
+    /// `slots.find`: common free time (computed by `coordinate` itself, no sibling).
+    #[serde(rename = "slots.find")]
+    SlotsFind,
 }
 
 impl Capability {
     /// Every capability, for listing and lookups.
-    pub const ALL: [Capability; 2] = [Capability::CalendarRead, Capability::ContactsResolve];
+    pub const ALL: [Capability; 4] =
+        [Capability::CalendarRead, Capability::ContactsResolve, Capability::CalendarFreeBusy, Capability::SlotsFind];
 
     /// The wire name (`calendar.read`).
     pub fn name(self) -> &'static str {
         match self {
             Capability::CalendarRead => "calendar.read",
             Capability::ContactsResolve => "contacts.resolve",
+            Capability::CalendarFreeBusy => "calendar.freebusy",
+            Capability::SlotsFind => "slots.find",
         }
+    }
+
+    /// Computed by `coordinate` in its own process (a pure function of earlier steps' outputs),
+    /// never sent to a sibling function.
+    pub fn is_local(self) -> bool {
+        matches!(self, Capability::SlotsFind)
     }
 
     /// Looks a wire name up.
@@ -76,7 +91,7 @@ pub struct Plan {
 pub struct Step {
     /// Unique id, referred to by `depends_on` and `$ref`.
     pub id: String,
-    /// `calendar.read` or `contacts.resolve`.
+    /// `calendar.read`, `contacts.resolve`, `calendar.freebusy` or `slots.find`.
     pub capability: String,
     /// The capability's request, possibly with `$ref`s.
     #[serde(default = "empty_object")]
@@ -103,7 +118,9 @@ pub enum PlanError {
     #[error("step id {0:?} is used twice")]
     DuplicateId(String),
     /// Not a capability Kenny has.
-    #[error("step {step:?}: unknown capability {capability:?} (known: calendar.read, contacts.resolve)")]
+    #[error(
+        "step {step:?}: unknown capability {capability:?} (known: calendar.read, contacts.resolve, calendar.freebusy, slots.find)"
+    )]
     UnknownCapability { step: String, capability: String },
     /// `depends_on` names a step that does not exist, or the step itself.
     #[error("step {step:?} depends on unknown step {dependency:?}")]

@@ -53,6 +53,8 @@ pub struct SampleSet {
     pub calendars: Vec<SampleCalendar>,
     /// `(file name, vCard text)`, one card per file.
     pub contacts: Vec<(String, String)>,
+    /// Other people's calendars (free/busy), each named by its owner's email.
+    pub people: Vec<SampleCalendar>,
 }
 
 /// The bundled set, generated once per process.
@@ -342,6 +344,8 @@ struct Ev {
     transparent: bool,
     organizer: Option<usize>,
     attendees: Vec<usize>,
+    /// Attendees (indices also in `attendees`) who declined.
+    declined: Vec<usize>,
     sequence: u32,
 }
 
@@ -398,8 +402,9 @@ fn write_event(s: &mut String, ev: &Ev, zone: Zone, people: &[Person]) {
     if let Some(o) = ev.organizer.and_then(|i| people.get(i)) {
         let _ = write!(s, "ORGANIZER;CN=\"{}\":mailto:{}\r\n", o.full(), o.emails[0]);
     }
-    for p in ev.attendees.iter().filter_map(|&i| people.get(i)) {
-        let _ = write!(s, "ATTENDEE;CN=\"{}\";PARTSTAT=ACCEPTED:mailto:{}\r\n", p.full(), p.emails[0]);
+    for (i, p) in ev.attendees.iter().filter_map(|&i| people.get(i).map(|p| (i, p))) {
+        let partstat = if ev.declined.contains(&i) { "DECLINED" } else { "ACCEPTED" };
+        let _ = write!(s, "ATTENDEE;CN=\"{}\";PARTSTAT={partstat}:mailto:{}\r\n", p.full(), p.emails[0]);
     }
     s.push_str("END:VEVENT\r\n");
 }
@@ -542,6 +547,90 @@ fn curated(people: &[Person]) -> [Vec<(String, String)>; 4] {
     ]
 }
 
+/// The people whose own calendars the bundled set includes (indices into [`NAMED`]): Sarah
+/// Chen, Thomas Baker, Zoë Müller (in Berlin) and Alice Johnson. Everyone else has no readable
+/// calendar, so free/busy reports them as unknown.
+const WITH_CALENDARS: [usize; 4] = [0, 1, 3, 8];
+
+/// Other people's calendars, for free/busy: one calendar per person, its id the person's email
+/// (a `sample:people` or vdir `people/` directory names each calendar after its owner). Weekly
+/// series from January 2026 to the end of 2027, with a transparent, a declined and a cancelled
+/// series, overlapping meetings, and a two-day all-day event.
+fn people_calendars() -> Vec<SampleCalendar> {
+    let people = people(&SampleSpec { contacts: NAMED.len(), ..SampleSpec::default() }, &mut Rng(0));
+    let until = "UNTIL=20271231T235959Z";
+    let weekly =
+        |uid: &str, summary: &str, first: NaiveDate, (h, m): (u32, u32), (eh, em): (u32, u32), days: &str| Ev {
+            uid: uid.into(),
+            summary: summary.into(),
+            start: dt_value(first, h, m),
+            end: Some(dt_value(first, eh, em)),
+            rrule: Some(format!("FREQ=WEEKLY;BYDAY={days};{until}")),
+            ..Ev::default()
+        };
+    let mon = d(2026, 1, 5);
+    let (tue, wed, thu, fri) = (d(2026, 1, 6), d(2026, 1, 7), d(2026, 1, 8), d(2026, 1, 9));
+    let standup = |who: &str, idx: usize| {
+        let mut e = weekly(&format!("{who}-standup"), "Team standup", mon, (9, 30), (9, 45), "MO,TU,WE,TH,FR");
+        e.attendees = vec![idx];
+        e
+    };
+    let mut sarah = vec![
+        standup("sarah", 0),
+        weekly("sarah-customers", "Customer calls", tue, (13, 0), (15, 0), "TU,TH"),
+        weekly("sarah-one-on-one", "1:1 Sarah / me", tue, (14, 0), (14, 30), "TU"),
+    ];
+    let mut focus = weekly("sarah-focus", "Focus time", wed, (10, 0), (12, 0), "WE");
+    focus.transparent = true;
+    let mut critique = weekly("sarah-critique", "Design critique", mon, (15, 0), (16, 0), "MO");
+    critique.organizer = Some(2);
+    critique.attendees = vec![0, 2];
+    critique.declined = vec![0];
+    let mut vendor = weekly("sarah-vendor", "Vendor sync", fri, (11, 0), (12, 0), "FR");
+    vendor.status = Some("CANCELLED");
+    sarah.extend([focus, critique, vendor]);
+
+    let mut budget = weekly("tom-budget", "Budget review", thu, (11, 0), (12, 0), "TH");
+    budget.rrule = Some(format!("FREQ=WEEKLY;INTERVAL=2;BYDAY=TH;{until}"));
+    let conference = Ev {
+        uid: "tom-conference".into(),
+        summary: "Conference (Chicago)".into(),
+        start: date_value(d(2026, 12, 3)),
+        end: Some(date_value(d(2026, 12, 5))),
+        ..Ev::default()
+    };
+    let tom = vec![
+        standup("tom", 1),
+        weekly("tom-pipeline", "Sales pipeline", mon, (13, 0), (14, 30), "MO"),
+        budget,
+        conference,
+    ];
+    let zoe = vec![
+        weekly("zoe-berlin-sync", "Berlin sync", wed, (9, 30), (10, 0), "WE"),
+        weekly("zoe-lunch", "Team lunch", thu, (12, 0), (13, 0), "TH"),
+        weekly("zoe-review", "Late review with New York", thu, (19, 0), (20, 0), "TH"),
+    ];
+    let alice = vec![
+        standup("alice", 8),
+        weekly("alice-interviews", "Interviews", thu, (13, 0), (16, 0), "TH"),
+        weekly("alice-lunch-learn", "Lunch & learn", wed, (12, 0), (13, 0), "WE"),
+    ];
+    let zones = [NY, NY, BERLIN, NY];
+    [sarah, tom, zoe, alice]
+        .into_iter()
+        .zip(WITH_CALENDARS)
+        .zip(zones)
+        .map(|((events, who), zone)| {
+            let p = &people[who];
+            SampleCalendar {
+                id: p.emails[0].clone(),
+                name: p.full(),
+                items: events.iter().map(|e| item(std::slice::from_ref(e), zone, &people)).collect(),
+            }
+        })
+        .collect()
+}
+
 /// Generates a data set; `progress` is told how many events and contacts are done so far.
 pub fn generate(spec: &SampleSpec, progress: &mut dyn FnMut(usize)) -> SampleSet {
     let mut rng = Rng(spec.seed);
@@ -619,7 +708,7 @@ pub fn generate(spec: &SampleSpec, progress: &mut dyn FnMut(usize)) -> SampleSet
         }
     }
     progress(people.len() + spec.events);
-    SampleSet { calendars, contacts }
+    SampleSet { calendars, contacts, people: people_calendars() }
 }
 
 /// One calendar as a single `.ics` text holding every item (time zones written once): the
@@ -649,22 +738,22 @@ pub fn single_file(cal: &SampleCalendar) -> String {
     s
 }
 
-/// Writes a set as a vdir tree: `DIR/calendars/<id>/<uid>.ics` (+ `displayname`) and
-/// `DIR/contacts/people/<uid>.vcf`.
+/// Writes a set as a vdir tree: `DIR/calendars/<id>/<uid>.ics` (+ `displayname`),
+/// `DIR/people/<email>/<uid>.ics` (other people's calendars) and `DIR/contacts/people/<uid>.vcf`.
 pub fn write_vdir(set: &SampleSet, dir: &Path) -> std::io::Result<()> {
-    for cal in &set.calendars {
-        let folder = dir.join("calendars").join(&cal.id);
-        std::fs::create_dir_all(&folder)?;
-        std::fs::write(folder.join("displayname"), &cal.name)?;
-        for (name, text) in &cal.items {
-            std::fs::write(folder.join(name), text)?;
-        }
+    let calendars = set.calendars.iter().map(|c| ("calendars", c)).chain(set.people.iter().map(|c| ("people", c)));
+    for (root, cal) in calendars {
+        write_collection(&dir.join(root).join(&cal.id), &cal.name, &cal.items)?;
     }
-    let folder = dir.join("contacts").join("people");
-    std::fs::create_dir_all(&folder)?;
-    std::fs::write(folder.join("displayname"), "People")?;
-    for (name, text) in &set.contacts {
-        std::fs::write(folder.join(name), text)?;
+    write_collection(&dir.join("contacts").join("people"), "People", &set.contacts)
+}
+
+/// One vdir collection: a folder with its `displayname` and one file per item.
+fn write_collection(folder: &Path, name: &str, items: &[(String, String)]) -> std::io::Result<()> {
+    std::fs::create_dir_all(folder)?;
+    std::fs::write(folder.join("displayname"), name)?;
+    for (file, text) in items {
+        std::fs::write(folder.join(file), text)?;
     }
     Ok(())
 }

@@ -16,6 +16,10 @@ use crate::error::{ApiError, ErrorBody};
 use crate::plan::Capability;
 use crate::retry::Backoff;
 
+/// The key of a direct invoke of the calendar-read function that asks for free/busy:
+/// `{"freebusy": <calendar.freebusy request>}`.
+pub const FREEBUSY_KEY: &str = "freebusy";
+
 /// What a capability answered, with the cache tier it reported.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
@@ -39,7 +43,7 @@ impl Reply {
 /// calendar needed; for `contacts.resolve`, the tier it names (`l1` when it names none).
 pub fn tier_of(capability: Capability, body: &Value) -> Option<String> {
     match capability {
-        Capability::CalendarRead => {
+        Capability::CalendarRead | Capability::CalendarFreeBusy => {
             let tiers: Vec<&str> = body
                 .get("calendars")
                 .and_then(Value::as_array)
@@ -48,6 +52,7 @@ pub fn tier_of(capability: Capability, body: &Value) -> Option<String> {
             ["miss", "validated", "l2", "l1"].into_iter().find(|t| tiers.contains(t)).map(str::to_string)
         }
         Capability::ContactsResolve => Some(body.get("cache").and_then(Value::as_str).unwrap_or("l1").to_string()),
+        Capability::SlotsFind => None,
     }
 }
 
@@ -115,10 +120,12 @@ impl LambdaInvoke {
         LambdaInvoke { client: aws_sdk_lambda::Client::from_conf(conf), calendar_read, contacts_resolve, backoff }
     }
 
-    fn function(&self, capability: Capability) -> &str {
+    /// The function serving `capability`; `None` for steps `coordinate` computes itself.
+    fn function(&self, capability: Capability) -> Option<&str> {
         match capability {
-            Capability::CalendarRead => &self.calendar_read,
-            Capability::ContactsResolve => &self.contacts_resolve,
+            Capability::CalendarRead | Capability::CalendarFreeBusy => Some(&self.calendar_read),
+            Capability::ContactsResolve => Some(&self.contacts_resolve),
+            Capability::SlotsFind => None,
         }
     }
 
@@ -201,7 +208,9 @@ pub fn parse_reply(capability: Capability, payload: &[u8]) -> Result<Value, ApiE
     }
     let list = match capability {
         Capability::CalendarRead => "events",
+        Capability::CalendarFreeBusy => "people",
         Capability::ContactsResolve => "candidates",
+        Capability::SlotsFind => return Ok(value), // computed in coordinate, never a sibling's reply
     };
     if !value.get(list).is_some_and(Value::is_array) {
         return Err(bad_reply(capability, &format!("the reply has no \"{list}\" list")));
@@ -238,7 +247,15 @@ fn function_error(capability: Capability, body: &[u8]) -> ApiError {
 impl Sibling for LambdaInvoke {
     #[instrument(skip(self, params), fields(function = self.function(capability)))]
     async fn call(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
-        let function = self.function(capability).to_string();
+        let function = self
+            .function(capability)
+            .ok_or_else(|| ApiError::internal(format!("{capability} is computed by coordinate, not invoked")))?
+            .to_string();
+        let params = match capability {
+            // The calendar-read function's free/busy mode (see `crate::lambda`).
+            Capability::CalendarFreeBusy => serde_json::json!({ FREEBUSY_KEY: params }),
+            _ => params,
+        };
         let payload = serde_json::to_vec(&params).map_err(|e| ApiError::internal(e.to_string()))?;
         let mut retry = 0;
         loop {

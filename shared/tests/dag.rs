@@ -402,3 +402,41 @@ fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
     assert_eq!(plan["steps"][0]["params"]["start"], "2026-11-27T00:00:00-05:00");
     assert_eq!(plan["steps"][0]["params"]["end"], "2026-12-04T00:00:00-05:00");
 }
+
+/// `slots.find` runs in the coordinator (transport `local`) on its free/busy steps' outputs; a
+/// failed free/busy step with a default makes its person unknown, never free — without a
+/// default the slots are skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slots_run_locally_and_a_failed_free_busy_step_leaves_its_person_unknown() {
+    let fake = Fake::new(1);
+    let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
+    let mine = json!({"people": [{"person": "me", "busy": [{"start": "2026-12-01T09:00:00Z", "end": "2026-12-01T12:00:00Z"}]}], "unknown": []});
+    let plan = |default: Option<Value>| {
+        let mut bob = json!({"$ref": "fb_bob"});
+        if let Some(d) = default {
+            bob["default"] = d;
+        }
+        json!({"steps": [
+            {"id": "fb_me", "capability": "calendar.freebusy", "params": {"reply": mine}},
+            {"id": "fb_bob", "capability": "calendar.freebusy", "params": {"mode": "fail"}},
+            {"id": "slots", "capability": "slots.find", "params": {
+                "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z", "timezone": "UTC",
+                "duration_minutes": 60, "busy": [{"$ref": "fb_me"}, bob]}}
+        ]})
+    };
+    let r =
+        c.handle(request(plan(Some(json!({"people": [], "unknown": ["bob@x.org"]}))), false), "r", None).await.unwrap();
+    assert!(r.degraded);
+    assert_eq!(r.errors.iter().map(|e| e.step.as_str()).collect::<Vec<_>>(), ["fb_bob"]);
+    let slots = r.answer.slots.expect("slots");
+    assert_eq!(slots.slots[0].start, "2026-12-01T12:00:00+00:00");
+    assert_eq!(slots.unknown, ["bob@x.org"]);
+    assert_eq!(slots.participants, ["me"]);
+    let s = &r.timings.steps[2];
+    assert_eq!((s.capability.as_str(), s.status.as_str(), s.transport.as_str()), ("slots.find", "ok", "local"));
+    assert_eq!(fake.calls().len(), 2, "slots.find never goes to a sibling");
+    // No default: the slots are not computed at all.
+    let r = c.handle(request(plan(None), false), "r2", None).await.unwrap();
+    assert!(r.answer.slots.is_none());
+    assert_eq!(r.errors.last().map(|e| e.code.as_str()), Some("dependency_failed"));
+}

@@ -244,3 +244,32 @@ async fn the_report_is_served_by_coordinate_over_http_and_direct_invoke() {
     let (s, b) = http(&handle(&calendar, event(fixture("apigw-v2-report.json"))).await.unwrap());
     assert_eq!((s, b["error"]["code"].as_str()), (404, Some("not_found")));
 }
+
+#[tokio::test]
+async fn the_calendar_function_serves_freebusy_by_route_and_by_direct_invoke() {
+    let (calendar, metrics) = function(FunctionKind::CalendarRead).await;
+    let (s, b) = http(&handle(&calendar, event(fixture("apigw-v2-calendar-freebusy.json"))).await.unwrap());
+    assert_eq!(s, 200, "{b}");
+    let people: Vec<&str> = b["people"].as_array().unwrap().iter().map(|p| p["person"].as_str().unwrap()).collect();
+    assert_eq!(people, ["me", "tom.baker@northwind.example"]);
+    assert_eq!(b["unknown"], json!(["bob.smith@northwind.example"]));
+
+    let out = handle(&calendar, event(fixture("direct-calendar-freebusy.json"))).await.unwrap();
+    assert_eq!(out["unknown"], json!(["bob.smith@northwind.example"]), "{out}");
+    assert_eq!(out["people"][1]["person"], "sarah.chen@northwind.example");
+    // The wrapper takes nothing else; the request inside is strict like every request.
+    let out = handle(&calendar, event(json!({"freebusy": {"start": "2026-11-30", "end": "2026-12-01"}, "x": 1})))
+        .await
+        .unwrap();
+    assert_eq!((out["error"]["code"].as_str(), out["error"]["field"].as_str()), (Some("invalid_request"), Some("x")));
+    let out = handle(&calendar, event(json!({"freebusy": {"start": "2026-11-30", "end": "2026-12-01", "who": []}})))
+        .await
+        .unwrap();
+    assert_eq!(out["error"]["field"], "who");
+    // The function reports its cache tier for free/busy as for reads.
+    assert!(metrics.lines().iter().any(|l| l.to_string().contains("CacheResults")), "{:?}", metrics.lines());
+    // Other functions do not serve the route.
+    let (contacts, _) = function(FunctionKind::ContactsResolve).await;
+    let (s, _) = http(&handle(&contacts, event(fixture("apigw-v2-calendar-freebusy.json"))).await.unwrap());
+    assert_eq!(s, 404);
+}

@@ -705,3 +705,56 @@ fn random_questions_never_panic_and_windows_are_never_empty() {
     // The generator really exercises the grammar.
     assert!(windows > 1000 && with_people > 300, "windows {windows}, people {with_people}");
 }
+
+/// Free-time questions: people, window, meeting length and "first only" (none of them has a
+/// topic, and none of the event questions above asks for free time).
+#[test]
+fn free_time_questions() {
+    // (question, people, window phrase and span, minutes, first)
+    let thu_pm = ("on Thursday afternoon", "2026-12-03T12:00:00+01:00", "2026-12-03T17:00:00+01:00");
+    let next_week = ("next week", "2026-11-30T00:00:00+01:00", "2026-12-07T00:00:00+01:00");
+    let tomorrow = ("tomorrow", "2026-11-28T00:00:00+01:00", "2026-11-29T00:00:00+01:00");
+    type Case =
+        (&'static str, &'static [&'static str], Option<(&'static str, &'static str, &'static str)>, Option<u32>, bool);
+    let cases: &[Case] = &[
+        ("when are Alice and Bob free next week for 30 minutes?", &["Alice", "Bob"], Some(next_week), Some(30), false),
+        ("find an hour with Zoë on Thursday afternoon", &["Zoë"], Some(thu_pm), Some(60), false),
+        ("first free slot tomorrow", &[], Some(tomorrow), None, true),
+        ("can I meet Sarah Chen next week for half an hour?", &["Sarah Chen"], Some(next_week), Some(30), false),
+        ("free time with Tom and Priya next week", &["Tom", "Priya"], Some(next_week), None, false),
+        ("when can Alice, Bob and I meet next week for 90 min?", &["Alice", "Bob"], Some(next_week), Some(90), false),
+        ("when is Tom free for 2 hours next week", &["Tom"], Some(next_week), Some(120), false),
+        ("earliest slot with Sarah tomorrow for an hour", &["Sarah"], Some(tomorrow), Some(60), true),
+        (
+            "find 45 minutes with sarah.chen@northwind.example next week",
+            &["sarah.chen@northwind.example"],
+            Some(next_week),
+            Some(45),
+            false,
+        ),
+        ("when am I free tomorrow?", &[], Some(tomorrow), None, false),
+    ];
+    let mut failures = Vec::new();
+    for (q, people, window, minutes, first) in cases {
+        let got = parse(q, at(FRI)).unwrap();
+        let w = got.window.as_ref().map(|w| (w.phrase.clone(), w.start.to_rfc3339(), w.end.to_rfc3339()));
+        let want_w = window.map(|(p, s, e)| (p.to_string(), s.to_string(), e.to_string()));
+        let a = got.availability;
+        let ok = got.people.iter().map(String::as_str).collect::<Vec<_>>() == *people
+            && w == want_w
+            && got.topic.is_none()
+            && a.map(|a| (a.duration_minutes, a.first)) == Some((*minutes, *first));
+        if !ok {
+            failures.push(format!(
+                "{q:?}: got people {:?} window {w:?} topic {:?} availability {a:?}",
+                got.people, got.topic
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Of the event table, only "is Priya free tomorrow" asks for free time.
+    for c in CASES {
+        let free = parse(c.q, at(c.now)).unwrap().availability.is_some();
+        assert_eq!(free, c.q.contains(" free "), "{:?}", c.q);
+    }
+}

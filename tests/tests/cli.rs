@@ -501,3 +501,93 @@ fn report_summarises_recorded_questions_with_an_ab_pair_tables_and_a_chart() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("since"), "{}", bad.stderr);
 }
+
+/// `(start, end)` instants of `{"start", "end"}` objects.
+fn spans(list: &Value) -> Vec<(chrono::DateTime<chrono::FixedOffset>, chrono::DateTime<chrono::FixedOffset>)> {
+    let t = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    list.as_array().unwrap().iter().map(|i| (t(&i["start"]), t(&i["end"]))).collect()
+}
+
+#[test]
+fn free_time_questions_list_slots_and_unknown_people() {
+    let dir = tmp();
+    let q = "when are Sarah and Bob free next week for 30 minutes?";
+    let run = kenny(dir.path(), &["ask", q, "--now", NOW, "--tz", NY], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for want in
+        ["Free slots of 30 minutes", "for me, sarah.chen@northwind.example:", "Unknown", "bob.smith@northwind.example"]
+    {
+        assert!(run.stdout.contains(want), "{want}: {}", run.stdout);
+    }
+    let r = kenny(dir.path(), &["ask", q, "--now", NOW, "--tz", NY, "--json"], &[]).json();
+    let slots = &r["answer"]["slots"];
+    assert_eq!(slots["participants"], serde_json::json!(["me", SARAH]));
+    assert_eq!(slots["unknown"], serde_json::json!(["bob.smith@northwind.example"]));
+    assert_eq!(r["degraded"], false, "{r}");
+    let found = spans(&slots["slots"]);
+    assert_eq!(found.len(), 10, "next week has more than ten free periods");
+    // No slot overlaps anyone's busy time (read again, through the capability), all are 30
+    // minutes within 09:00–17:00 on weekdays, earliest first.
+    let fb = ["calendar", "freebusy", "--start", "2026-11-30", "--end", "2026-12-07", "--tz", NY, "--json"];
+    let fb = kenny(dir.path(), &[&fb[..], &["--attendee", SARAH]].concat(), &[]).json();
+    let busy: Vec<_> = fb["people"].as_array().unwrap().iter().flat_map(|p| spans(&p["busy"])).collect();
+    assert!(busy.len() > 10, "{fb}");
+    for (s, e) in &found {
+        assert_eq!((*e - *s).num_minutes(), 30);
+        assert!(busy.iter().all(|(bs, be)| e <= bs || s >= be), "{s} overlaps a busy interval");
+        use chrono::{Datelike, Timelike};
+        assert!(s.hour() >= 9 && (e.hour() < 17 || (e.hour() == 17 && e.minute() == 0)), "{s}");
+        assert!(s.weekday().num_days_from_monday() < 5);
+    }
+    assert!(found.windows(2).all(|w| w[0].0 < w[1].0));
+
+    // Thursday afternoon with Zoë (busy 13:00–14:00 New York time, in Berlin's evening).
+    let r = kenny(
+        dir.path(),
+        &["ask", "find an hour with Zoë on Thursday afternoon", "--now", NOW, "--tz", NY, "--json"],
+        &[],
+    )
+    .json();
+    let starts: Vec<&str> =
+        r["answer"]["slots"]["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap()).collect();
+    assert_eq!(starts, ["2026-12-03T12:00:00-05:00", "2026-12-03T14:00:00-05:00"]);
+    // The first free slot: one.
+    let r = kenny(
+        dir.path(),
+        &["ask", "first free slot tomorrow", "--now", "2026-11-30T10:00:00-05:00", "--tz", NY, "--json"],
+        &[],
+    )
+    .json();
+    assert_eq!(r["answer"]["slots"]["slots"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["answer"]["slots"]["slots"][0]["start"], "2026-12-01T09:00:00-05:00");
+
+    // The same data written as files (people's calendars in people/) answers the same.
+    assert_eq!(kenny(dir.path(), &["sample", "data"], &[]).code, 0);
+    let root = dir.path().join("data");
+    let files = [
+        ("KENNY_CALENDARS", format!("file://{}/calendars", root.display())),
+        ("KENNY_CONTACTS", format!("file://{}/contacts", root.display())),
+        ("KENNY_PEOPLE_CALENDARS", format!("file://{}/people", root.display())),
+    ];
+    let env: Vec<(&str, &str)> = files.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let from_files = kenny(dir.path(), &["ask", q, "--now", NOW, "--tz", NY, "--json"], &env).json();
+    let bundled = kenny(dir.path(), &["ask", q, "--now", NOW, "--tz", NY, "--json"], &[]).json();
+    assert_eq!(from_files["answer"], bundled["answer"]);
+
+    // An explicit plan: free/busy of Tom and me, then the slots.
+    let plan = serde_json::json!({"plan": {"steps": [
+        {"id": "busy", "capability": "calendar.freebusy", "params": {
+            "start": "2026-12-03", "end": "2026-12-05", "timezone": NY, "attendees": [TOM]}},
+        {"id": "free", "capability": "slots.find", "params": {
+            "start": "2026-12-03", "end": "2026-12-05", "timezone": NY, "duration_minutes": 45,
+            "busy": [{"$ref": "busy"}]}}
+    ]}});
+    let f = dir.path().join("plan.json");
+    std::fs::write(&f, plan.to_string()).unwrap();
+    let r = kenny(dir.path(), &["plan", "run", f.to_str().unwrap(), "--json"], &[]).json();
+    // Tom is at a conference both days (all-day, opaque): no slot.
+    assert_eq!(r["answer"]["slots"]["slots"], serde_json::json!([]), "{r}");
+    assert_eq!(r["answer"]["slots"]["participants"], serde_json::json!(["me", TOM]));
+    assert!(r["answer"]["notes"][0].as_str().unwrap().starts_with("No free slot of 45 minutes"), "{r}");
+    assert_eq!(r["timings"]["steps"][1]["transport"], "local");
+}

@@ -360,3 +360,102 @@ fn card(uid: &str, name: &str, email: &str) -> String {
         "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{family};{given};;;\r\nEMAIL:{email}\r\nEND:VCARD\r\n"
     )
 }
+
+/// Busy intervals of `person` in a `calendar.freebusy` response, and how they were learnt.
+fn busy(resp: &Value, person: &str) -> (Vec<(String, String)>, String) {
+    let p =
+        resp["people"].as_array().unwrap().iter().find(|p| p["person"] == person).unwrap_or_else(|| panic!("{resp}"));
+    let list = p["busy"].as_array().unwrap();
+    let pairs = list.iter().map(|i| (i["start"].as_str().unwrap().into(), i["end"].as_str().unwrap().into())).collect();
+    (pairs, p["source"].as_str().unwrap().to_string())
+}
+
+/// Radicale 3.9 answers CalDAV `free-busy-query` (RFC 4791 §7.10): another person's calendar is
+/// asked with it, and the answer agrees with Kenny's own reading of the same events, except
+/// where the server's rules differ (documented: Radicale ignores PARTSTAT, so a meeting the
+/// owner declined stays busy).
+#[test]
+fn other_peoples_busy_time_comes_from_free_busy_query() {
+    let server = radicale();
+    server.make_calendar("alice-shared", "Alice (shared)");
+    let items = [
+        ("weekly", event("weekly", "20261103T150000Z", "Weekly sync", "RRULE:FREQ=WEEKLY;BYDAY=TU\r\n")),
+        ("opaque", event("opaque", "20261201T190000Z", "Opaque", "")),
+        ("transparent", event("transparent", "20261201T200000Z", "Transparent", "TRANSP:TRANSPARENT\r\n")),
+        ("cancelled", event("cancelled", "20261201T210000Z", "Cancelled", "STATUS:CANCELLED\r\n")),
+        ("tentative", event("tentative", "20261201T170000Z", "Tentative", "STATUS:TENTATIVE\r\n")),
+        (
+            "declined",
+            event("declined", "20261202T140000Z", "Declined", "ATTENDEE;PARTSTAT=DECLINED:mailto:alice@x.org\r\n"),
+        ),
+    ];
+    for (name, text) in &items {
+        server.put_item("alice-shared", &format!("{name}.ics"), text);
+    }
+    let all_day = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kenny tests//EN\r\nBEGIN:VEVENT\r\nUID:offsite\r\n\
+        DTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20261203\r\nDTEND;VALUE=DATE:20261204\r\nSUMMARY:Offsite\r\n\
+        END:VEVENT\r\nEND:VCALENDAR\r\n";
+    server.put_item("alice-shared", "offsite.ics", all_day);
+    let calendar = format!("caldav+http://{DAV_USER}@127.0.0.1:{}/{DAV_USER}/alice-shared/", server.server.port);
+    // The same calendar twice: as the user's own (read as events, Alice's address as the
+    // user's, so her declines count) and as Alice's, for whom the server is asked.
+    let env: Vec<(String, String)> = vec![
+        ("KENNY_CALENDARS".into(), calendar.clone()),
+        ("KENNY_CONTACTS".into(), "sample:contacts".into()),
+        ("KENNY_PEOPLE_CALENDARS".into(), format!("alice.fb@x.org={calendar}")),
+        ("KENNY_SELF_EMAILS".into(), "alice@x.org".into()),
+        ("KENNY_DAV_PASSWORD".into(), DAV_PASSWORD.into()),
+        ("KENNY_ALLOW_PRIVATE_SOURCES".into(), "1".into()),
+    ];
+    let rt = runtime();
+    let caps = rt.block_on(Capabilities::from_config(&config(&env))).unwrap();
+    let ask = |start: &str, end: &str| {
+        let req = json!({"start": start, "end": end, "timezone": NY, "attendees": ["alice.fb@x.org", "nobody@x.org"]});
+        call(&caps, &rt, Capability::CalendarFreeBusy, req).unwrap()
+    };
+    // Tuesday 1 December: both readings agree — the weekly series expanded by the server, the
+    // tentative meeting busy, the transparent and the cancelled ones free.
+    let tuesday = ask("2026-12-01", "2026-12-02");
+    let (theirs, how) = busy(&tuesday, "alice.fb@x.org");
+    assert_eq!(how, "free_busy_query", "{tuesday}");
+    let (ours, how) = busy(&tuesday, "me");
+    assert_eq!(how, "events");
+    assert_eq!(theirs, ours, "{tuesday}");
+    let want: Vec<(String, String)> = [
+        ("2026-12-01T10:00:00-05:00", "2026-12-01T11:00:00-05:00"),
+        ("2026-12-01T12:00:00-05:00", "2026-12-01T13:00:00-05:00"),
+        ("2026-12-01T14:00:00-05:00", "2026-12-01T15:00:00-05:00"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(theirs, want);
+    assert_eq!(tuesday["unknown"], json!(["nobody@x.org"]));
+    // Wednesday: the server keeps the declined meeting busy; Kenny's reading of the events does
+    // not. (Thursday's all-day event starts at 19:00 here: see below.)
+    let wednesday = ask("2026-12-02", "2026-12-03");
+    assert_eq!(
+        busy(&wednesday, "alice.fb@x.org").0,
+        [
+            ("2026-12-02T09:00:00-05:00".into(), "2026-12-02T10:00:00-05:00".into()),
+            ("2026-12-02T19:00:00-05:00".into(), "2026-12-03T00:00:00-05:00".into())
+        ]
+    );
+    assert!(busy(&wednesday, "me").0.is_empty(), "{wednesday}");
+    // The weekly series a week later, from the server.
+    let next = ask("2026-12-08", "2026-12-09");
+    assert_eq!(
+        busy(&next, "alice.fb@x.org").0,
+        [("2026-12-08T10:00:00-05:00".into(), "2026-12-08T11:00:00-05:00".into())]
+    );
+    // An all-day event: Kenny reads it in the request's zone (local midnight to midnight);
+    // Radicale's free-busy-query reads dates as UTC days (documented in the README).
+    let thursday = ask("2026-12-03", "2026-12-04");
+    assert_eq!(busy(&thursday, "me").0, [("2026-12-03T00:00:00-05:00".into(), "2026-12-04T00:00:00-05:00".into())]);
+    assert_eq!(
+        busy(&thursday, "alice.fb@x.org").0,
+        [("2026-12-03T00:00:00-05:00".into(), "2026-12-03T19:00:00-05:00".into())]
+    );
+    // The REPORT really reached the server.
+    assert!(server.server.output().contains("REPORT"), "{}", server.server.output());
+}

@@ -259,3 +259,40 @@ fn private_destinations_are_refused_unless_allowed() {
     let redirect = hostile(Mode::Redirect { status: 302, location: "file:///etc/passwd".into() });
     assert_eq!(code(&read(&feed(&redirect), &[]).unwrap_err()), "source_refused");
 }
+
+/// A CalDAV server without `free-busy-query` (501) has the person's events read instead; one
+/// answering with something that is not a VFREEBUSY is a named bad reply, and the person is
+/// unknown rather than free.
+#[test]
+fn free_busy_falls_back_to_events_when_the_server_has_no_free_busy_query() {
+    let people = |server: &Hostile| format!("pat@x.org=caldav+http://kenny@127.0.0.1:{}/cal/work/", server.port());
+    let ask = |server: &Hostile| {
+        let (rt, caps) = caps("sample:calendars", &[("KENNY_PEOPLE_CALENDARS", &people(server))]);
+        let params = json!({"start": WINDOW.0, "end": WINDOW.1, "timezone": "UTC", "attendees": ["pat@x.org"], "include_self": false});
+        rt.block_on(caps.invoke(Capability::CalendarFreeBusy, params, None)).unwrap().body
+    };
+    let no_report = hostile(Mode::Script(vec![
+        ms(multistatus(&collection_response())), // discovery: the URL is a calendar
+        ms(multistatus(&collection_response())), // listing
+        Reply::new(501, "text/plain", "not implemented"), // free-busy-query
+        ms(multistatus(&item_response("/cal/work/a.ics", Some(ICS)))), // calendar-query
+    ]));
+    let r = ask(&no_report);
+    assert_eq!(r["people"][0]["source"], "events", "{r}");
+    assert_eq!(
+        r["people"][0]["busy"],
+        json!([{"start": "2026-12-02T15:00:00+00:00", "end": "2026-12-02T16:00:00+00:00"}])
+    );
+    let bodies = no_report.bodies();
+    assert!(String::from_utf8_lossy(&bodies[2]).contains("free-busy-query"));
+    assert!(String::from_utf8_lossy(&bodies[3]).contains("calendar-query"));
+
+    let lying = hostile(Mode::Script(vec![
+        ms(multistatus(&collection_response())),
+        ms(multistatus(&collection_response())),
+        Reply::new(200, "text/calendar", ICS),
+    ]));
+    let r = ask(&lying);
+    assert_eq!(r["unknown"], json!(["pat@x.org"]), "{r}");
+    assert_eq!(r["errors"][0]["code"], "source_bad_reply", "{r}");
+}

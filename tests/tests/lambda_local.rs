@@ -260,3 +260,95 @@ fn the_report_reads_the_newest_whole_requests_from_dynamodb_with_queries() {
         assert_eq!(got, keep_newest(all, 8).0);
     });
 }
+
+/// Overlap of two RFC 3339 intervals.
+fn overlaps(a: &Value, b: &Value) -> bool {
+    let t = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    t(&a["start"]) < t(&b["end"]) && t(&b["start"]) < t(&a["end"])
+}
+
+#[test]
+fn free_time_questions_and_plans_through_the_local_lambda_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![("KENNY_TIMINGS", format!("file://{}/t.jsonl", dir.path().display()))];
+    let w = watch(&env, 4);
+    kenny_tests::warm_up(&w);
+    let questions = [
+        ("when are Sarah and Bob free next week for 30 minutes?", NOW),
+        ("find an hour with Zoë on Thursday afternoon", NOW),
+        ("first free slot tomorrow", "2026-11-30T10:00:00-05:00"),
+    ];
+    let mut answers = Vec::new();
+    for (q, now) in questions {
+        let (status, fe, lambda) = invoke(&w, "coordinate", &json!({"question": q, "now": now, "timezone": TZ}));
+        assert_eq!((status, fe), (200, None), "{lambda}\n{}", w.output());
+        let cli = kenny(dir.path(), &["ask", q, "--now", now, "--tz", TZ, "--json"], &[]).json();
+        assert_eq!(lambda["answer"], cli["answer"], "{q}: the Lambda path answers exactly as the CLI");
+        assert_eq!(lambda["degraded"], false, "{q}: {lambda}");
+        let steps = lambda["timings"]["steps"].as_array().unwrap();
+        for s in steps {
+            let want = if s["capability"] == "slots.find" { "local" } else { "lambda" };
+            assert_eq!(s["transport"], want, "{s}");
+        }
+        answers.push(lambda);
+    }
+    // 1: Sarah known (her calendar is readable), Bob unknown; the user's busy time was read while
+    // the two people were resolved.
+    let slots = &answers[0]["answer"]["slots"];
+    assert_eq!(slots["participants"], json!(["me", "sarah.chen@northwind.example"]));
+    assert_eq!(slots["unknown"], json!(["bob.smith@northwind.example"]));
+    assert_eq!(slots["slots"].as_array().unwrap().len(), 10);
+    assert_eq!(answers[0]["timings"]["max_in_flight"], 3, "{}", answers[0]["timings"]);
+    // No slot overlaps the busy times calendar-read reports (its free/busy mode, by direct invoke).
+    let (status, _, fb) = invoke(
+        &w,
+        "calendar-read",
+        &json!({"freebusy": {"start": "2026-11-30", "end": "2026-12-07", "timezone": TZ,
+                              "attendees": ["sarah.chen@northwind.example", "bob.smith@northwind.example"]}}),
+    );
+    assert_eq!(status, 200, "{fb}");
+    assert_eq!(fb["unknown"], json!(["bob.smith@northwind.example"]));
+    let busy: Vec<&Value> =
+        fb["people"].as_array().unwrap().iter().flat_map(|p| p["busy"].as_array().unwrap()).collect();
+    for s in slots["slots"].as_array().unwrap() {
+        assert!(busy.iter().all(|b| !overlaps(s, b)), "{s} overlaps a busy interval");
+    }
+    // 2: Zoë is busy 13:00–14:00 New York time.
+    let starts: Vec<&str> = answers[1]["answer"]["slots"]["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, ["2026-12-03T12:00:00-05:00", "2026-12-03T14:00:00-05:00"]);
+    // 3: one slot.
+    assert_eq!(answers[2]["answer"]["slots"]["slots"].as_array().unwrap().len(), 1);
+
+    // The explicit plan through the plan API: free/busy, then the slots, by `$ref`.
+    let plan = json!({"plan": {"steps": [
+        {"id": "busy", "capability": "calendar.freebusy", "params": {
+            "start": "2026-12-01", "end": "2026-12-03", "timezone": TZ,
+            "attendees": ["tom.baker@northwind.example", "alice.johnson@northwind.example"]}},
+        {"id": "free", "capability": "slots.find", "params": {
+            "start": "2026-12-01", "end": "2026-12-03", "timezone": TZ, "duration_minutes": 60,
+            "buffer_minutes": 15, "busy": [{"$ref": "busy"}]}}
+    ]}});
+    let (status, fe, r) = invoke(&w, "coordinate", &plan);
+    assert_eq!((status, fe), (200, None), "{r}");
+    let f = dir.path().join("plan.json");
+    std::fs::write(&f, plan.to_string()).unwrap();
+    let cli = kenny(dir.path(), &["plan", "run", f.to_str().unwrap(), "--json"], &[]).json();
+    assert_eq!(r["answer"], cli["answer"]);
+    assert_eq!(
+        r["answer"]["slots"]["participants"],
+        json!(["me", "tom.baker@northwind.example", "alice.johnson@northwind.example"])
+    );
+    assert_eq!(r["answer"]["slots"]["buffer_minutes"], 15);
+    assert!(!r["answer"]["slots"]["slots"].as_array().unwrap().is_empty(), "{r}");
+
+    // API Gateway: POST /calendar/freebusy on the calendar function.
+    let (status, _, out) = invoke(&w, "calendar-read", &fixture("apigw-v2-calendar-freebusy.json"));
+    assert_eq!((status, out["statusCode"].as_i64()), (200, Some(200)), "{out}");
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["unknown"], json!(["bob.smith@northwind.example"]));
+}

@@ -469,6 +469,7 @@ fn every_route_requires_authorization() {
         ("POST /plan", "coordinate"),
         ("GET /report", "coordinate"),
         ("POST /calendar/read", "calendar-read"),
+        ("POST /calendar/freebusy", "calendar-read"),
         ("POST /contacts/resolve", "contacts-resolve"),
     ]
     .into_iter()

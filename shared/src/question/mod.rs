@@ -94,6 +94,13 @@
 //! - Relative phrases without a length ("my next meeting with Tom", "upcoming meetings")
 //!   give no window.
 //!
+//! # Free time
+//! A question asking for free time ("when are Alice and Bob free next week for 30 minutes?",
+//! "find an hour with Zoë on Thursday afternoon", "first free slot tomorrow", "can I meet Tom
+//! on Friday?") sets [`Question::availability`]: the meeting's length when said and whether only
+//! the first slot is wanted (the cues and duration forms are listed in the `avail` module). Such
+//! a question has no topic.
+//!
 //! # Topic
 //! "about X", "regarding X", "re X", "re: X", "concerning X", "titled X", "entitled X",
 //! "called X", "on the topic of X", "on the subject of X", "with the subject X", and any
@@ -103,6 +110,7 @@
 //! kept exactly. A topic made only of generic words ("about my day") is no topic. The first
 //! topic in the question wins.
 
+mod avail;
 mod token;
 mod when;
 mod who;
@@ -114,6 +122,7 @@ use chrono::DateTime;
 use chrono_tz::Tz;
 
 use crate::error::ErrorCode;
+pub use avail::Availability;
 use token::{Kind, Token};
 use who::Names;
 
@@ -130,6 +139,10 @@ pub struct Question {
     pub window: Option<QuestionWindow>,
     /// What the meetings are about ("budget" for "about the budget"); `None` when not said.
     pub topic: Option<String>,
+    /// Set when the question asks for free time ("when are Alice and Bob free…", "find an
+    /// hour with Zoë…", "first free slot tomorrow") rather than for events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Availability>,
 }
 
 /// The window a question names: half-open `[start, end)` in the zone of `now`.
@@ -202,7 +215,10 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         topic: None,
     };
     reader.read();
-    Ok(Question { people: reader.people, window, topic: reader.topic })
+    let availability = avail::read(&tokens, &timed);
+    // A free-time question has no topic ("find time about…" is not a filter on free time).
+    let topic = if availability.is_some() { None } else { reader.topic };
+    Ok(Question { people: reader.people, window, topic, availability })
 }
 
 /// The only refusals: too long, control characters, empty.
@@ -347,10 +363,11 @@ impl<'a> Reader<'a> {
                 return self.take(list);
             }
             _ if words::is_auxiliary(w) => {
-                // "does Tom have…", "is Tom free…", "is Tom's meeting…"
+                // "does Tom have…", "is Tom free…", "is Tom's meeting…", "can Alice, Bob and I meet…"
                 let list = self.names.list(i + 1, caps);
-                if list.possessive || words::is_presence_word(self.w(list.end)) {
-                    return self.take(list);
+                let after = self.names.followed_by_self(list.end).unwrap_or(list.end);
+                if list.possessive || words::is_presence_word(self.w(after)) {
+                    return self.take(list).max(after);
                 }
                 return list.end;
             }

@@ -102,6 +102,15 @@ impl CalendarSource for DavCalendars {
         true
     }
 
+    async fn free_busy(
+        &self,
+        calendar: &CalendarInfo,
+        window: &Window,
+    ) -> Result<Option<Vec<super::Busy>>, SourceError> {
+        let collection = self.collection(calendar)?;
+        self.account.free_busy(&collection, window.start, window.end).await
+    }
+
     /// Asks for the changes since the earlier read's sync-token, fetches the changed items and
     /// drops the removed ones; any other case (a ctag, a refused token, too many changes, an
     /// earlier read cut short) reads the window whole.

@@ -205,7 +205,17 @@ pub trait CalendarSource: Send + Sync + std::fmt::Debug {
         let _ = earlier;
         self.fetch(calendar, window).await
     }
+    /// The busy periods of one calendar in `window` as the server computes them (CalDAV
+    /// `free-busy-query`); `Ok(None)` when the source cannot ask (files, feeds, a server without
+    /// the report), and the caller reads the events instead.
+    async fn free_busy(&self, calendar: &CalendarInfo, window: &Window) -> Result<Option<Vec<Busy>>, SourceError> {
+        let _ = (calendar, window);
+        Ok(None)
+    }
 }
+
+/// A busy period `[start, end)` as a server reports it.
+pub type Busy = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
 
 /// What an address book load produced.
 #[derive(Debug, Clone, Default)]
@@ -281,13 +291,14 @@ pub struct Network {
 /// The calendar source a configured URL names.
 pub fn calendar_source(url: &str, net: &Network) -> Result<Arc<dyn CalendarSource>, SourceError> {
     match parse_url(url)? {
-        Url::Sample(kind) if kind == "calendars" => Ok(Arc::new(SampleCalendars)),
+        Url::Sample(kind) if kind == "calendars" => Ok(Arc::new(SampleCalendars { people: false })),
+        Url::Sample(kind) if kind == "people" => Ok(Arc::new(SampleCalendars { people: true })),
         Url::File(path) => Ok(Arc::new(FileCalendars::new(path))),
         Url::Dav(crate::dav::Protocol::CalDav, target) => Ok(Arc::new(DavCalendars::new(net, target))),
         Url::Feed(target) => Ok(Arc::new(FeedCalendar::new(net, target))),
         _ => Err(bad_url(
             url,
-            "a calendar source is caldav+https://user@host/path/, an https:// or webcal:// feed, file:///path or sample:calendars",
+            "a calendar source is caldav+https://user@host/path/, an https:// or webcal:// feed, file:///path, sample:calendars or sample:people",
         )),
     }
 }

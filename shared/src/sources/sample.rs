@@ -1,6 +1,7 @@
-//! `sample:calendars` and `sample:contacts`: the bundled data set, generated and parsed once per
-//! process. It reads exactly what `kenny sample DIR` writes to disk, so a `file://` source on
-//! that folder gives the same answers.
+//! `sample:calendars`, `sample:people` and `sample:contacts`: the bundled data set, generated and
+//! parsed once per process. It reads exactly what `kenny sample DIR` writes to disk, so a
+//! `file://` source on that folder gives the same answers. `sample:people` holds other people's
+//! calendars, each named by its owner's email (a directory for `calendar.freebusy`).
 
 use std::sync::{Arc, OnceLock};
 
@@ -10,49 +11,60 @@ use super::{CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedConta
 use crate::ical::ParsedCalendar;
 use crate::time::Window;
 
-/// The bundled calendars.
+/// The bundled calendars: the user's (`sample:calendars`) or other people's (`sample:people`).
 #[derive(Debug)]
-pub struct SampleCalendars;
+pub struct SampleCalendars {
+    /// Other people's calendars rather than the user's.
+    pub people: bool,
+}
 
 /// The bundled address book.
 #[derive(Debug)]
 pub struct SampleContacts;
 
-fn parsed() -> &'static [(CalendarInfo, Vec<Arc<ParsedCalendar>>)] {
-    static PARSED: OnceLock<Vec<(CalendarInfo, Vec<Arc<ParsedCalendar>>)>> = OnceLock::new();
-    PARSED.get_or_init(|| {
-        crate::sample::bundled()
-            .calendars
-            .iter()
-            .map(|c| {
-                let info = CalendarInfo {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    locator: c.id.clone(),
-                    version: Some("bundled".into()),
-                };
-                let items = c.items.iter().map(|(_, text)| Arc::new(crate::ical::parse(text))).collect();
-                (info, items)
-            })
-            .collect()
-    })
+type Parsed = Vec<(CalendarInfo, Vec<Arc<ParsedCalendar>>)>;
+
+fn parse_all(calendars: &[crate::sample::SampleCalendar]) -> Parsed {
+    calendars
+        .iter()
+        .map(|c| {
+            let info = CalendarInfo {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                locator: c.id.clone(),
+                version: Some("bundled".into()),
+            };
+            let items = c.items.iter().map(|(_, text)| Arc::new(crate::ical::parse(text))).collect();
+            (info, items)
+        })
+        .collect()
+}
+
+fn parsed(people: bool) -> &'static Parsed {
+    static MINE: OnceLock<Parsed> = OnceLock::new();
+    static PEOPLE: OnceLock<Parsed> = OnceLock::new();
+    if people {
+        PEOPLE.get_or_init(|| parse_all(&crate::sample::bundled().people))
+    } else {
+        MINE.get_or_init(|| parse_all(&crate::sample::bundled().calendars))
+    }
 }
 
 #[async_trait]
 impl CalendarSource for SampleCalendars {
     fn describe(&self) -> String {
-        crate::config::SAMPLE_CALENDARS.into()
+        if self.people { crate::config::SAMPLE_PEOPLE.into() } else { crate::config::SAMPLE_CALENDARS.into() }
     }
 
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
-        Ok(parsed().iter().map(|(info, _)| info.clone()).collect())
+        Ok(parsed(self.people).iter().map(|(info, _)| info.clone()).collect())
     }
 
     async fn fetch(&self, calendar: &CalendarInfo, _window: &Window) -> Result<Fetched, SourceError> {
-        let (_, items) = parsed()
+        let (_, items) = parsed(self.people)
             .iter()
             .find(|(info, _)| info.locator == calendar.locator)
-            .ok_or_else(|| SourceError::NotFound { source_id: format!("sample:calendars/{}", calendar.id) })?;
+            .ok_or_else(|| SourceError::NotFound { source_id: format!("{}/{}", self.describe(), calendar.id) })?;
         let skipped = items
             .iter()
             .flat_map(|p| p.skipped.iter())
