@@ -379,8 +379,8 @@ impl CalendarService {
         let opts = ExpandOptions { window, floating_tz: tz, max_per_event: MAX_OCCURRENCES_PER_EVENT };
         let wanted = |info: &CalendarInfo| req.calendars.as_ref().is_none_or(|ids| ids.iter().any(|i| i == &info.id));
         // Occurrences share their event's data until the cut: only returned events are copied.
-        let pick: Pick<(i64, Arc<str>, Occurrence)> = Arc::new(move |o: Occurrence, info: &CalendarInfo| {
-            filters.matches(&o).then(|| (o.start.to_utc(tz).timestamp(), Arc::from(info.id.as_str()), o))
+        let pick: Pick<(i64, Arc<str>, Occurrence)> = Arc::new(move |o: Occurrence, calendar: &Arc<str>| {
+            filters.matches(&o).then(|| (o.start.to_utc(tz).timestamp(), calendar.clone(), o))
         });
         let Gathered { items: mut events, calendars: mut out_calendars, mut truncated, skipped, first_error, any_ok } =
             self.gather(&self.sources, &wanted, &opts, deadline, pick).await;
@@ -416,9 +416,10 @@ impl CalendarService {
     }
 }
 
-/// Turns one occurrence of a calendar into what a capability keeps of it (`None`: left out).
-/// Runs on a blocking thread, once per occurrence in the window.
-pub(crate) type Pick<T> = Arc<dyn Fn(Occurrence, &CalendarInfo) -> Option<T> + Send + Sync>;
+/// Turns one occurrence of a calendar (given with the calendar's id, one allocation shared by
+/// all its occurrences) into what a capability keeps of it (`None`: left out). Runs on a
+/// blocking thread, once per occurrence in the window.
+pub(crate) type Pick<T> = Arc<dyn Fn(Occurrence, &Arc<str>) -> Option<T> + Send + Sync>;
 
 /// What reading a set of calendars produced, before a capability shapes it.
 #[derive(Debug)]
@@ -505,7 +506,7 @@ impl CalendarService {
                     let fetched = cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
                     let expanded = match fetched {
                         Ok(f) => {
-                            let info = info.clone();
+                            let calendar: Arc<str> = Arc::from(info.id.as_str());
                             tokio::task::spawn_blocking(move || {
                                 let mut kept = Vec::new();
                                 let mut truncated = false;
@@ -516,7 +517,7 @@ impl CalendarService {
                                         e.occurrences
                                             .into_iter()
                                             .filter(|o| !is_cancelled(o))
-                                            .filter_map(|o| pick(o, &info)),
+                                            .filter_map(|o| pick(o, &calendar)),
                                     );
                                 }
                                 Ok((kept, truncated, f.skipped, f.cache, f.delta))

@@ -308,7 +308,7 @@ impl CalendarService {
 
     /// The pick that turns occurrences into busy intervals for an owner.
     fn busy_pick(&self, owner: Vec<String>, tz: Tz, window: Window) -> Pick<Interval> {
-        Arc::new(move |o: Occurrence, _: &CalendarInfo| busy_interval(&o, &owner, tz, &window))
+        Arc::new(move |o: Occurrence, _: &Arc<str>| busy_interval(&o, &owner, tz, &window))
     }
 
     /// The people asked about (the user's own addresses taken out), and whether the user was
