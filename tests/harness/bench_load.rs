@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use kenny_tests::load::{in_process, own_peak_memory, peak_memory, through_lambda};
-use kenny_tests::{Functions, LOCAL_AWS, invoke, moto, watch_with};
+use kenny_tests::load::{in_process, lambda_stack, own_peak_memory, peak_memory, sample_coordinator, through_lambda};
+use kenny_tests::{LOCAL_AWS, invoke, moto};
 
 const TABLE: &str = "kenny-load-bench";
 
@@ -27,9 +27,7 @@ fn main() {
     println!("| path | questions | errors | throughput | client p50 | client p99 |");
     println!("|---|---|---|---|---|---|");
     let memory = {
-        let w = watch_with(&env, n, true);
-        let functions = [("coordinate", n), ("calendar-read", n), ("contacts-resolve", 2 * n)];
-        let _running = Functions::start(&w, &functions, &env);
+        let (w, _running) = lambda_stack(&env, n, &kenny_tests::workspace().join("target/release"));
         for _ in 0..16 {
             let (status, _, body) = invoke(&w, "coordinate", &kenny_tests::load::question(false));
             assert_eq!(status, 200, "{body}\n{}", w.output());
@@ -40,15 +38,7 @@ fn main() {
     };
 
     let process = rt.block_on(async {
-        let config = kenny::config::Config::from_parts(|_| None, None).expect("the default configuration");
-        let caps = Arc::new(kenny::app::Capabilities::from_config(&config).await.expect("the sample data"));
-        let coordinator = Arc::new(kenny::coordinate::Coordinator::new(
-            Arc::new(kenny::sibling::InProcess::new(caps)),
-            store,
-            Arc::new(kenny::metrics::Discard),
-            config.timezone,
-            kenny::coordinate::Limits::from_config(&config),
-        ));
+        let coordinator = sample_coordinator(store).await;
         in_process(coordinator.clone(), 16).await; // warm
         in_process(coordinator, n).await
     });

@@ -442,3 +442,13 @@ impl Drop for Functions {
         }
     }
 }
+
+/// `(calendar id, cache tier)` of every calendar in a `calendar.read` response.
+pub fn calendar_tiers(read: &serde_json::Value) -> Vec<(String, String)> {
+    read["calendars"]
+        .as_array()
+        .expect("calendars")
+        .iter()
+        .map(|c| (c["id"].as_str().expect("id").to_string(), c["cache"].as_str().expect("cache").to_string()))
+        .collect()
+}

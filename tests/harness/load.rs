@@ -3,12 +3,13 @@
 //! The load test (`tests/tests/load.rs`) asserts on errors, memory and records; `scripts/bench
 //! load` prints the figures for the README.
 
+use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::{Server, invoke_url};
+use crate::{Functions, Server, invoke_url, watch_with};
 
 /// The sample question, asked at a fixed time.
 pub fn question(sequential: bool) -> Value {
@@ -149,13 +150,10 @@ pub fn peak_memory(names: &[&str]) -> Vec<(String, u32, f64)> {
     for entry in dir.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
         let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else { continue };
-        let field = |key: &str| {
-            status.lines().find_map(|l| l.strip_prefix(key)).map(|v| v.trim().to_string()).unwrap_or_default()
-        };
-        let name = field("Name:");
+        let name = status_field(&status, "Name:").unwrap_or_default().to_string();
+        // The kernel keeps 15 characters of a command name (`contacts-resolv`).
         if names.iter().any(|n| name == *n || (n.len() > 15 && n.starts_with(&name))) {
-            let kib: f64 = field("VmHWM:").trim_end_matches("kB").trim().parse().unwrap_or(0.0);
-            out.push((name, pid, kib / 1024.0));
+            out.push((name, pid, peak_mib(&status)));
         }
     }
     out
@@ -163,11 +161,43 @@ pub fn peak_memory(names: &[&str]) -> Vec<(String, u32, f64)> {
 
 /// This process's own peak resident memory, MiB.
 pub fn own_peak_memory() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0.0))
-        .unwrap_or(0.0);
+    peak_mib(&std::fs::read_to_string("/proc/self/status").unwrap_or_default())
+}
+
+fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
+    status.lines().find_map(|l| l.strip_prefix(key)).map(str::trim)
+}
+
+/// `VmHWM` of a `/proc/<pid>/status` text, MiB (0 when absent).
+fn peak_mib(status: &str) -> f64 {
+    let kib: f64 =
+        status_field(status, "VmHWM:").and_then(|v| v.trim_end_matches("kB").trim().parse().ok()).unwrap_or(0.0);
     kib / 1024.0
+}
+
+/// The coordinator of one process over the bundled sample data, its siblings in process,
+/// recording into `timings`.
+pub async fn sample_coordinator(timings: Arc<dyn kenny::timing::TimingStore>) -> Arc<kenny::coordinate::Coordinator> {
+    let config = kenny::config::Config::from_parts(|_| None, None).expect("the default configuration");
+    let caps = Arc::new(kenny::app::Capabilities::from_config(&config).await.expect("the sample data"));
+    Arc::new(kenny::coordinate::Coordinator::new(
+        Arc::new(kenny::sibling::InProcess::new(caps)),
+        timings,
+        Arc::new(kenny::metrics::Discard),
+        config.timezone,
+        kenny::coordinate::Limits::from_config(&config),
+    ))
+}
+
+/// The local Lambda path for `n` questions at once: `cargo lambda watch --only-lambda-apis`
+/// (`--concurrency n`) and one function process per invocation that can be in flight — `n`
+/// coordinate, `n` calendar-read, `2n` contacts-resolve (two people per question) — from the
+/// binaries in `dir`. One process serves one invocation at a time, as in Lambda; and cargo
+/// lambda watch 1.x stalls invocations that have to queue for a busy process (with 8 processes
+/// per function, 8 of 200 questions were answered and the rest hung), so none is left to queue.
+pub fn lambda_stack(env: &[(&str, String)], n: usize, dir: &Path) -> (Server, Functions) {
+    let w = watch_with(env, n, true);
+    let counts = [("coordinate", n), ("calendar-read", n), ("contacts-resolve", 2 * n)];
+    let functions = Functions::start_in(&w, dir, &counts, env);
+    (w, functions)
 }

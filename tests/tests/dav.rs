@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use kenny::app::Capabilities;
 use kenny::config::Config;
 use kenny::plan::Capability;
-use kenny_tests::{DAV_PASSWORD, DAV_USER, LOCAL_AWS, Radicale, invoke, kenny, moto, radicale, watch};
+use kenny_tests::{DAV_PASSWORD, DAV_USER, LOCAL_AWS, Radicale, calendar_tiers, invoke, kenny, moto, radicale, watch};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-27T10:00:00-05:00";
@@ -201,15 +201,6 @@ fn contacts_follow_the_address_books_sync_token() {
     assert_eq!(ann["cache"], "validated");
 }
 
-fn tiers(read: &Value) -> Vec<(String, String)> {
-    read["calendars"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["id"].as_str().unwrap().to_string(), c["cache"].as_str().unwrap().to_string()))
-        .collect()
-}
-
 /// A cached calendar is served from memory within the grace period, validated by the account's
 /// listing (its sync-token) after it, and fetched again — that calendar only — when the server
 /// says it changed: the answer before the change came from the cache, the one after shows it.
@@ -227,25 +218,25 @@ fn cached_calendars_are_validated_and_only_changed_ones_fetched_again() {
     let pair = |a: &str, b: &str| vec![("home".to_string(), a.to_string()), ("work".to_string(), b.to_string())];
 
     let first = read(&caps, &rt, "2026-12-01", "2026-12-02");
-    assert_eq!(tiers(&first), pair("miss", "miss"));
+    assert_eq!(calendar_tiers(&first), pair("miss", "miss"));
     let second = read(&caps, &rt, "2026-12-01", "2026-12-02");
-    assert_eq!(tiers(&second), pair("validated", "validated"));
+    assert_eq!(calendar_tiers(&second), pair("validated", "validated"));
     assert_eq!(first["events"], second["events"]);
     assert_eq!(summaries(&second), vec!["Standup", "Dinner"]);
 
     server.put_item("work", "standup.ics", &event("standup", "20261201T140000Z", "Standup (room 4)", ""));
     let third = read(&caps, &rt, "2026-12-01", "2026-12-02");
-    assert_eq!(tiers(&third), pair("validated", "miss"), "only the changed calendar is fetched");
+    assert_eq!(calendar_tiers(&third), pair("validated", "miss"), "only the changed calendar is fetched");
     assert_eq!(summaries(&third), vec!["Standup (room 4)", "Dinner"]);
     // Another window is another cache entry.
-    assert_eq!(tiers(&read(&caps, &rt, "2026-12-02", "2026-12-03")), pair("miss", "miss"));
+    assert_eq!(calendar_tiers(&read(&caps, &rt, "2026-12-02", "2026-12-03")), pair("miss", "miss"));
 
     // Within the grace period nothing is asked of the server.
     let mut env = dav_env(&server);
     env.push(("KENNY_CACHE_GRACE_MS".into(), "600000".into()));
     let caps = rt.block_on(Capabilities::from_config(&config(&env))).unwrap();
-    assert_eq!(tiers(&read(&caps, &rt, "2026-12-01", "2026-12-02")), pair("miss", "miss"));
-    assert_eq!(tiers(&read(&caps, &rt, "2026-12-01", "2026-12-02")), pair("l1", "l1"));
+    assert_eq!(calendar_tiers(&read(&caps, &rt, "2026-12-01", "2026-12-02")), pair("miss", "miss"));
+    assert_eq!(calendar_tiers(&read(&caps, &rt, "2026-12-01", "2026-12-02")), pair("l1", "l1"));
 }
 
 /// A wrong password is `source_auth_failed` naming the source, never showing the password.

@@ -9,8 +9,10 @@
 use std::sync::Arc;
 
 use kenny::timing::TimingStore as _;
-use kenny_tests::load::{LoadRun, in_process, own_peak_memory, peak_memory, through_lambda};
-use kenny_tests::{Functions, LOCAL_AWS, Server, kenny, moto, watch_with};
+use kenny_tests::load::{
+    LoadRun, in_process, lambda_stack, own_peak_memory, peak_memory, sample_coordinator, through_lambda,
+};
+use kenny_tests::{LOCAL_AWS, Server, kenny, moto};
 
 const QUESTIONS: usize = 200;
 /// The smallest memory size template.yaml deploys a function with, MiB.
@@ -47,17 +49,10 @@ fn two_hundred_concurrent_questions_through_cargo_lambda_watch() {
     env.push(("AWS_ENDPOINT_URL_DYNAMODB", moto.url()));
     env.push(("KENNY_TIMINGS", format!("dynamodb://{table}")));
     env.push(("RUST_LOG", "warn".into()));
-    // watch serves the runtime and Invoke APIs (`--concurrency 200`); as in Lambda, one process
-    // serves one invocation at a time, so there is one per invocation that can be in flight: 200
-    // coordinate, 200 calendar-read, 400 contacts-resolve (two people per question). *Found:*
-    // cargo lambda watch 1.x stalls invocations that have to queue for a busy process (with 8
-    // processes per function, 8 of 200 questions were answered and the rest hung), so the test
-    // does not let them queue. Steps may take long on 2 loaded cores: a roomy step timeout.
+    // Steps may take long on 2 loaded cores: a roomy step timeout.
     env.push(("KENNY_STEP_TIMEOUT_MS", "120000".into()));
-    let w = watch_with(&env, QUESTIONS, true);
     let debug = kenny_tests::kenny_bin().parent().unwrap().to_path_buf();
-    let counts = [("coordinate", QUESTIONS), ("calendar-read", QUESTIONS), ("contacts-resolve", 2 * QUESTIONS)];
-    let _functions = Functions::start_in(&w, &debug, &counts, &env);
+    let (w, _functions) = lambda_stack(&env, QUESTIONS, &debug);
     kenny_tests::warm_up(&w);
     let run = through_lambda(&w, QUESTIONS);
     println!("{}", run.row("cargo lambda watch, 200/200/400 function processes (debug build)"));
@@ -83,20 +78,10 @@ fn two_hundred_concurrent_questions_in_one_process() {
     create_table(&moto, table);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let config =
-            kenny::config::Config::from_parts(|k| (k == "KENNY_TIMINGS").then(|| format!("dynamodb://{table}")), None)
-                .unwrap();
-        let caps = Arc::new(kenny::app::Capabilities::from_config(&config).await.unwrap());
         let sdk = kenny_tests::aws_at(&moto.url()).await;
-        let coordinator = kenny::coordinate::Coordinator::new(
-            Arc::new(kenny::sibling::InProcess::new(caps)),
-            Arc::new(kenny::timing::dynamo::DynamoStore::new(&sdk, table)),
-            Arc::new(kenny::metrics::Discard),
-            config.timezone,
-            kenny::coordinate::Limits::from_config(&config),
-        );
+        let coordinator = sample_coordinator(Arc::new(kenny::timing::dynamo::DynamoStore::new(&sdk, table))).await;
         let before = own_peak_memory();
-        let run = in_process(Arc::new(coordinator), QUESTIONS).await;
+        let run = in_process(coordinator, QUESTIONS).await;
         let peak = own_peak_memory();
         println!("{}", run.row("in process (debug build)"));
         println!("process peak {peak:.0} MiB (before the load: {before:.0} MiB)");

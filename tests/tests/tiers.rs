@@ -18,7 +18,7 @@ use kenny::secrets::Credentials;
 use kenny::sources::{Delta, Earlier, Fetched, Network, calendar_source};
 use kenny::timing::{MemoryStore, RecordKind, TimingRecord, TimingStore as _};
 use kenny::warm::Warmer;
-use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, moto, radicale};
+use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, calendar_tiers, moto, radicale};
 use serde_json::{Value, json};
 
 const NY: chrono_tz::Tz = chrono_tz::America::New_York;
@@ -47,15 +47,6 @@ fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -
 async fn read(caps: &Capabilities, start: &str, end: &str) -> Value {
     let params = json!({"start": start, "end": end, "timezone": "America/New_York"});
     caps.invoke(Capability::CalendarRead, params, None).await.unwrap().body
-}
-
-fn tiers(read: &Value) -> Vec<(String, String)> {
-    read["calendars"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["id"].as_str().unwrap().to_string(), c["cache"].as_str().unwrap().to_string()))
-        .collect()
 }
 
 /// The calendars whose read was a delta, with it.
@@ -94,30 +85,30 @@ fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
 
         // Container A, no grace period: miss, then validated by the account's listing.
         let a = container(&server, shared.clone(), Duration::ZERO);
-        assert_eq!(tiers(&read(&a, start, end).await), pair("miss", "miss"));
+        assert_eq!(calendar_tiers(&read(&a, start, end).await), pair("miss", "miss"));
         let validated = read(&a, start, end).await;
-        assert_eq!(tiers(&validated), pair("validated", "validated"));
+        assert_eq!(calendar_tiers(&validated), pair("validated", "validated"));
         // Container B, empty L1: the shared cache answers.
         let b = container(&server, shared.clone(), Duration::ZERO);
         let from_l2 = read(&b, start, end).await;
-        assert_eq!(tiers(&from_l2), pair("l2", "l2"));
+        assert_eq!(calendar_tiers(&from_l2), pair("l2", "l2"));
         assert_eq!(from_l2["events"], validated["events"]);
         // Within a grace period, memory answers without asking the server.
         let c = container(&server, shared.clone(), Duration::from_secs(600));
-        assert_eq!(tiers(&read(&c, start, end).await), pair("l2", "l2"));
-        assert_eq!(tiers(&read(&c, start, end).await), pair("l1", "l1"));
+        assert_eq!(calendar_tiers(&read(&c, start, end).await), pair("l2", "l2"));
+        assert_eq!(calendar_tiers(&read(&c, start, end).await), pair("l1", "l1"));
         // A change on the server: the answer before came from cache, the next one shows it and
         // only the changed calendar was fetched again.
         server.put_item("work", "review.ics", &event("review", "20261201T150000Z", "Budget review (moved)"));
         let after = read(&b, start, end).await;
-        assert_eq!(tiers(&after), pair("validated", "miss"));
+        assert_eq!(calendar_tiers(&after), pair("validated", "miss"));
         assert_eq!(summaries(&after), vec!["Budget review (moved)", "Dentist"]);
         // … and as a delta: the server's sync-collection report named the one changed item.
         assert_eq!(deltas(&after), vec![("work".to_string(), json!({"changed": 1, "removed": 0}))]);
         // And a third container sees the new version through L2.
         let d = container(&server, shared.clone(), Duration::ZERO);
         let d_read = read(&d, start, end).await;
-        assert_eq!(tiers(&d_read), pair("l2", "l2"));
+        assert_eq!(calendar_tiers(&d_read), pair("l2", "l2"));
         assert_eq!(summaries(&d_read), vec!["Budget review (moved)", "Dentist"]);
 
         // Warming: evenings ask about tomorrow; at 19:55 the warmer reads tomorrow into L2.
@@ -143,7 +134,7 @@ fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
         // A fresh container asking about tomorrow at 20:10 is answered from what was warmed.
         let e = container(&server, shared.clone(), Duration::ZERO);
         let tomorrow = read(&e, "2026-12-01T00:00:00-05:00", "2026-12-02T00:00:00-05:00").await;
-        assert_eq!(tiers(&tomorrow), pair("l2", "l2"));
+        assert_eq!(calendar_tiers(&tomorrow), pair("l2", "l2"));
         assert_eq!(summaries(&tomorrow), vec!["Budget review (moved)"]);
 
         // A new item and a removed one reach container B as one delta.
