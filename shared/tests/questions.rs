@@ -88,16 +88,18 @@ const CASES: &[Case] = &[
         FRI,
         &["Mary Ann O'Neil", "José García"],
         Some(("on Dec 3rd", "2026-12-03T00:00:00+01:00", "2026-12-04T00:00:00+01:00")),
-        None,
+        // Content words without a cue are the topic.
+        Some("lunch"),
     ),
     // --- people ----------------------------------------------------------------------------
-    // Documented oddity: a weekday name is always a time word; the list stops there.
+    // Documented oddity: a weekday name is always a time word; the list stops there, and the
+    // rest is searched for (a note says how it was read).
     case(
         "with Monday Smith",
         FRI,
         &[],
         Some(("Monday", "2026-11-30T00:00:00+01:00", "2026-12-01T00:00:00+01:00")),
-        None,
+        Some("Smith"),
     ),
     // Month names are not names either.
     case("is there anything with April Jones?", FRI, &[], None, None),
@@ -141,7 +143,8 @@ const CASES: &[Case] = &[
     case("is Priya free tomorrow", FRI, &["Priya"], TOMORROW, None),
     case("meetings with Alice tomorrow and Bob on Friday", FRI, &["Alice", "Bob"], TOMORROW, None),
     case("When am I seeing Dr. Who?", FRI, &[], None, None),
-    case("meetings with the design team", FRI, &[], None, None),
+    // A group is no person; its words are the topic.
+    case("meetings with the design team", FRI, &[], None, Some("design team")),
     case("Anything with him tomorrow?", FRI, &[], TOMORROW, None),
     case("who am I meeting with tomorrow", FRI, &[], TOMORROW, None),
     // After a time phrase, a separator continues the list.
@@ -164,7 +167,7 @@ const CASES: &[Case] = &[
         FRI,
         &["Zoë"],
         Some(("Friday afternoon", "2026-11-27T12:00:00+01:00", "2026-11-27T17:00:00+01:00")),
-        None,
+        Some("1:1"),
     ),
     case(
         "Please list any meetings with Dr. Jane Doe, bob@example.org & Li on the topic of the merger in the coming 3 days",

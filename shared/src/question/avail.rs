@@ -3,7 +3,10 @@
 //!
 //! A question asks for free time when, outside quotes and time phrases and before any topic
 //! marker ("about …"), it says "free", "available", "availability", "slot(s)", "opening(s)",
-//! "find … time/an hour/N minutes", or "can/could … meet" ("can I meet Zoë on Friday?"). The
+//! "find … time/an hour/N minutes", "can/could … meet/talk/chat" ("can I meet Zoë on Friday?", "when
+//! can we meet?"), "what/when/which day … works" ("what works for Tom and Sarah?"), "have/need time"
+//! or "have/need" + a length ("does Tom have time on Friday?", "I need two hours with Alice"), or
+//! "gap(s)". The
 //! duration is the first of: N minutes/mins/min/m, N
 //! hours/hrs/hr/h (digits or "one".."thirty"), "1.5 hours", single words such as "30min", "2h",
 //! "1h30", "half an hour", "a half hour", "a quarter of an hour", "an hour", "an hour and a
@@ -70,36 +73,41 @@ fn compact(w: &str) -> Option<u32> {
     n.checked_mul(60)?.checked_add(m)
 }
 
-/// The duration said at token `i`, if one starts there.
-fn duration_at(t: &[Token], i: usize) -> Option<u32> {
+/// The duration said at token `i`, if one starts there: its minutes and the token after it.
+pub(super) fn duration_at(t: &[Token], i: usize) -> Option<(u32, usize)> {
     let w = word(t, i);
     let w1 = word(t, i + 1);
     let w2 = word(t, i + 2);
     if let Some(m) = compact(w) {
-        return Some(m);
+        return Some((m, i + 1));
     }
     if let Some((tenths, k)) = count(t, i)
         && let Some(u) = unit(word(t, k))
     {
-        return Some(tenths.checked_mul(u)? / 10);
+        return Some((tenths.checked_mul(u)? / 10, k + 1));
     }
     let hour = |w: &str| matches!(w, "hour" | "hours");
     match (w, w1, w2) {
-        ("half", "an", h) | ("half", h, _) if hour(h) || h == "half-hour" => Some(30),
-        ("half-hour", _, _) => Some(30),
-        ("a", "half", h) if hour(h) => Some(30),
-        ("a", "half-hour", _) => Some(30),
+        ("half", "an", h) if hour(h) => Some((30, i + 3)),
+        ("half", h, _) if hour(h) || h == "half-hour" => Some((30, i + 2)),
+        ("half-hour", _, _) => Some((30, i + 1)),
+        ("a", "half", h) if hour(h) => Some((30, i + 3)),
+        ("a", "half-hour", _) => Some((30, i + 2)),
         ("a" | "one", "quarter", _) | ("quarter", _, _) => {
             let k = if w == "quarter" { i + 1 } else { i + 2 };
-            let tail = (word(t, k), word(t, k + 1), word(t, k + 2));
-            matches!(tail, ("of", "an", "hour") | ("hour", _, _) | ("of", "hour", _)).then_some(15)
+            match (word(t, k), word(t, k + 1), word(t, k + 2)) {
+                ("of", "an", "hour") => Some((15, k + 3)),
+                ("hour", _, _) => Some((15, k + 1)),
+                ("of", "hour", _) => Some((15, k + 2)),
+                _ => None,
+            }
         }
-        ("a", "couple", "of") if hour(word(t, i + 3)) => Some(120),
+        ("a", "couple", "of") if hour(word(t, i + 3)) => Some((120, i + 4)),
         ("an" | "a", h, _) | ("an" | "a", "free" | "spare" | "full", h) if hour(h) => {
             // "an hour and a half", "a free hour and a half"
             let k = if hour(w1) { i + 2 } else { i + 3 };
             let half = word(t, k) == "and" && word(t, k + 1) == "a" && word(t, k + 2) == "half";
-            Some(if half { 90 } else { 60 })
+            Some(if half { (90, k + 3) } else { (60, k) })
         }
         _ => None,
     }
@@ -113,13 +121,28 @@ pub(super) fn read(t: &[Token], timed: &[bool]) -> Option<Availability> {
     let words: Vec<&str> =
         (0..topic).map(|i| if timed.get(i).copied().unwrap_or(false) { "" } else { word(t, i) }).collect();
     let has = |w: &str| words.contains(&w);
-    let duration_minutes = (0..t.len()).find_map(|i| duration_at(t, i)).filter(|m| (1..=MAX_MINUTES).contains(m));
+    let duration_minutes =
+        (0..t.len()).find_map(|i| duration_at(t, i)).map(|(m, _)| m).filter(|m| (1..=MAX_MINUTES).contains(m));
     let cue = words.iter().any(|w| {
         matches!(*w, "free" | "available" | "availability" | "slot" | "slots" | "opening" | "openings" | "free-time")
     });
     let find = has("find") && (duration_minutes.is_some() || has("time"));
-    let meet = (has("can") || has("could")) && (has("meet") || has("meeting"));
-    if !(cue || find || meet) {
+    let meet = (has("can") || has("could"))
+        && words.iter().any(|w| matches!(*w, "meet" | "meeting" | "talk" | "chat" | "sync" | "get-together"));
+    // "what works for Tom and Sarah", "when works", "which day works best", "does that work for Zoë".
+    let works = words.windows(2).any(|p| {
+        matches!(p[1], "works" | "work")
+            && matches!(p[0], "what" | "when" | "time" | "that" | "which" | "day" | "slot" | "it" | "this" | "")
+    });
+    // "does Tom have time on Friday", "do you have an hour", "I need two hours with X and Y".
+    let has_time = (0..topic).any(|i| {
+        matches!(words[i], "have" | "has" | "got" | "need" | "needs" | "want")
+            && (words.get(i + 1) == Some(&"time")
+                || (words.get(i + 1) == Some(&"some") && words.get(i + 2) == Some(&"time"))
+                || duration_at(&t[..topic], i + 1).is_some())
+    });
+    let gaps = words.iter().any(|w| matches!(*w, "gap" | "gaps"));
+    if !(cue || find || meet || works || has_time || gaps) {
         return None;
     }
     let next_free = words

@@ -111,6 +111,8 @@
 //! topic in the question wins.
 
 mod avail;
+mod clock;
+mod intent;
 mod token;
 mod when;
 mod who;
@@ -123,6 +125,7 @@ use chrono_tz::Tz;
 
 use crate::error::ErrorCode;
 pub use avail::Availability;
+pub use intent::Intent;
 use token::{Kind, Token};
 use who::Names;
 
@@ -143,6 +146,73 @@ pub struct Question {
     /// hour with Zoë…", "first free slot tomorrow") rather than for events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
+    /// What the question asks for (see the `intent` module); `list` unless said otherwise.
+    #[serde(skip_serializing_if = "is_list")]
+    pub intent: Intent,
+    /// The clock time said ("at 3pm", "from 2 to 4pm"), placed on its day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<ClockWindow>,
+    /// The change asked for when the intent is `unsupported` ("cancel").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// How the question was read where it could be read more than one way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Every token of the question with what it was read as.
+    #[serde(skip)]
+    pub words: Vec<Word>,
+}
+
+fn is_list(i: &Intent) -> bool {
+    *i == Intent::List
+}
+
+/// A clock time placed on a day: `[start, end)` when a range was said, else a point with an
+/// optional stated length ("at 10 for an hour").
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClockWindow {
+    /// The instant said.
+    pub start: DateTime<Tz>,
+    /// The end of a range ("from 2 to 4pm").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<Tz>>,
+    /// A length said after it ("for an hour").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_minutes: Option<u32>,
+    /// The words, as written ("at 3pm").
+    pub phrase: String,
+}
+
+/// One token of the question and how it was read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Word {
+    /// The token as written.
+    pub text: String,
+    /// What it was read as.
+    pub role: Role,
+}
+
+/// What a token was read as. Every token gets exactly one role; `Ignored` and `Unknown` words
+/// are always named in [`Question::notes`], so no word is dropped silently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Part of a time phrase or clock time.
+    Time,
+    /// Part of a person's name or a list of people.
+    Person,
+    /// Searched for in the events' texts.
+    Topic,
+    /// A question word, pronoun, preposition, politeness, or a generic calendar noun.
+    Filler,
+    /// Said what is asked for ("next", "how many", "free", "cancel").
+    Intent,
+    /// Punctuation and numbers outside time phrases.
+    Punct,
+    /// Content read but not used (a second topic, words of a free-time question); noted.
+    Ignored,
+    /// Content in a question with no calendar reading; noted.
+    Unknown,
 }
 
 /// The window a question names: half-open `[start, end)` in the zone of `now`.
@@ -194,16 +264,22 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
     let tokens = token::tokenize(question);
     let phrases = when::find(&tokens, now);
     let mut timed = vec![false; tokens.len()];
+    let mut blocked = vec![false; tokens.len()];
     for p in &phrases {
-        for flag in timed.iter_mut().take(p.end).skip(p.first) {
+        for k in p.first..p.end.min(tokens.len()) {
+            timed[k] = true;
+            blocked[k] |= p.span.is_some();
+        }
+    }
+    let clock = clock::find(&tokens, &blocked);
+    if let Some(c) = &clock {
+        for flag in timed.iter_mut().take(c.end).skip(c.first) {
             *flag = true;
         }
     }
     let window = phrases.iter().find_map(|p| {
         let span = p.span?;
-        let start = tokens.get(p.first)?.start;
-        let end = tokens.get(p.end.checked_sub(1)?)?.end;
-        Some(QuestionWindow { start: span.start, end: span.end, phrase: question.get(start..end)?.to_string() })
+        Some(QuestionWindow { start: span.start, end: span.end, phrase: text_of(question, &tokens, p.first, p.end)? })
     });
     let mut reader = Reader {
         q: question,
@@ -213,12 +289,179 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         people: Vec::new(),
         seen: HashSet::new(),
         topic: None,
+        roles: vec![None; tokens.len()],
+        notes: Vec::new(),
     };
     reader.read();
+    let Reader { people, topic, mut roles, mut notes, lenient, .. } = reader;
     let availability = avail::read(&tokens, &timed);
+    let claimed: Vec<bool> = (0..tokens.len()).map(|i| timed[i] || roles[i].is_some()).collect();
+    let context =
+        intent::Context { free: availability.is_some(), clock: clock.is_some(), window: window.is_some() };
+    let reading = intent::read(&tokens, &claimed, context);
+    for &i in &reading.words {
+        if let Some(r) = roles.get_mut(i).filter(|r| r.is_none() && !timed[i]) {
+            *r = Some(Role::Intent);
+        }
+    }
+    // Every other word: time, filler, or content.
+    let mut content = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if roles[i].is_some() {
+            continue;
+        }
+        roles[i] = Some(if timed[i] {
+            Role::Time
+        } else {
+            match t.kind {
+                Kind::Word if words::is_filler(&t.lower) || words::is_person_verb(&t.lower) => Role::Filler,
+                Kind::Word => {
+                    content.push(i);
+                    Role::Topic
+                }
+                _ => Role::Punct,
+            }
+        });
+    }
+    let anchored = window.is_some()
+        || clock.is_some()
+        || !people.is_empty()
+        || topic.is_some()
+        || reading.intent != Intent::List
+        || tokens.iter().zip(&roles).any(|(t, r)| {
+            *r == Some(Role::Filler) && t.kind == Kind::Word && words::is_calendar_noun(&t.lower)
+        })
+        || has_plain_question(&tokens, &roles);
+    let said = |idx: &[usize]| idx.iter().filter_map(|&i| tokens.get(i)).map(|t| t.text.as_str()).collect::<Vec<_>>();
+    let mut intent = reading.intent;
+    let mut topic = topic;
+    if !anchored {
+        intent = Intent::NotUnderstood;
+        for &i in &content {
+            roles[i] = Some(Role::Unknown);
+        }
+        if !content.is_empty() {
+            notes.push(format!("Not read as a calendar question: \"{}\".", said(&content).join(" ")));
+        }
+    } else if !content.is_empty() {
+        if availability.is_some() && intent != Intent::Unsupported {
+            for &i in &content {
+                roles[i] = Some(Role::Ignored);
+            }
+            notes.push(format!(
+                "Free time is not narrowed by words; \"{}\" was not used.",
+                said(&content).join(" ")
+            ));
+        } else {
+            let words: Vec<String> = content.iter().filter_map(|&i| tokens.get(i)).map(|t| stem(&t.text)).collect();
+            let joined = words.join(" ");
+            topic = Some(match topic {
+                Some(t) => format!("{t} {joined}"),
+                None => joined,
+            });
+            // A capitalised word inside the sentence may have been meant as a name.
+            if !lenient
+                && let Some(t) = content.iter().filter(|&&i| i > 0).filter_map(|&i| tokens.get(i)).find(|t| t.capitalized)
+            {
+                notes.push(format!(
+                    "\"{}\" was searched for in the events' titles; to ask about a person, say \"with {}\".",
+                    t.text, t.text
+                ));
+            }
+        }
+    }
     // A free-time question has no topic ("find time about…" is not a filter on free time).
-    let topic = if availability.is_some() { None } else { reader.topic };
-    Ok(Question { people: reader.people, window, topic, availability })
+    if availability.is_some() && intent != Intent::Unsupported {
+        topic = None;
+    }
+    let clock = clock.and_then(|c| {
+        let (placed, note) = place_clock(&c, window.as_ref(), now, text_of(question, &tokens, c.first, c.end)?);
+        notes.extend(note);
+        placed
+    });
+    let words = tokens
+        .iter()
+        .zip(roles)
+        .map(|(t, r)| Word { text: t.text.clone(), role: r.unwrap_or(Role::Punct) })
+        .collect();
+    Ok(Question { people, window, topic, availability, intent, clock, action: reading.action, notes, words })
+}
+
+/// The question's text from token `first` to the end of token `end - 1`.
+fn text_of(q: &str, tokens: &[Token], first: usize, end: usize) -> Option<String> {
+    let start = tokens.get(first)?.start;
+    let stop = tokens.get(end.checked_sub(1)?)?.end;
+    Some(q.get(start..stop)?.to_string())
+}
+
+/// "what do I have", "what's on", "anything on": a calendar question without a calendar noun.
+fn has_plain_question(tokens: &[Token], roles: &[Option<Role>]) -> bool {
+    let filler = |i: usize, w: &str| {
+        tokens.get(i).is_some_and(|t| t.kind == Kind::Word && t.lower == w) && roles.get(i) == Some(&Some(Role::Filler))
+    };
+    (0..tokens.len()).any(|i| {
+        (matches!(tokens[i].lower.as_str(), "have" | "got") && (filler(i + 1, "anything") || filler(i + 1, "on")))
+            || (filler(i, "what's") && filler(i + 1, "on"))
+            || ((filler(i, "what") || filler(i, "anything")) && (filler(i + 1, "on") || filler(i + 2, "have")))
+    })
+}
+
+/// A topic word as searched: plurals made singular, so "standups" finds "Team standup"
+/// (matching is by word prefix, so the singular also finds the plural).
+fn stem(word: &str) -> String {
+    let lower = word.to_lowercase();
+    let cut = if lower.len() <= 3 || !word.is_ascii() {
+        0
+    } else if lower.ends_with("ies") {
+        return format!("{}y", &word[..word.len() - 3]);
+    } else if ["sses", "shes", "ches", "xes"].iter().any(|s| lower.ends_with(s)) {
+        2
+    } else if lower.ends_with('s') && !["ss", "us", "is", "'s"].iter().any(|s| lower.ends_with(s)) {
+        1
+    } else {
+        0
+    };
+    word[..word.len() - cut].to_string()
+}
+
+/// Places a clock time on the day it belongs to: the window's day when the window is one day;
+/// without a window, today if the time is still ahead, else tomorrow (and a note says which).
+/// A clock time beside a window of several days is not applied (a note says so).
+fn place_clock(
+    c: &clock::Clock,
+    window: Option<&QuestionWindow>,
+    now: DateTime<Tz>,
+    phrase: String,
+) -> (Option<ClockWindow>, Option<String>) {
+    let tz = now.timezone();
+    let at = |day: chrono::NaiveDate, minutes: u32| {
+        let base = day.and_time(chrono::NaiveTime::MIN);
+        crate::time::local_to_utc(base + chrono::TimeDelta::minutes(i64::from(minutes)), tz).with_timezone(&tz)
+    };
+    let (day, note) = match window {
+        Some(w) => {
+            let last = w.end - chrono::TimeDelta::seconds(1);
+            if w.start.date_naive() != last.date_naive() {
+                let note = format!("\"{phrase}\" was not applied: {} spans several days.", w.phrase);
+                return (None, Some(note));
+            }
+            (w.start.date_naive(), None)
+        }
+        None => {
+            let today = now.date_naive();
+            let ahead = at(today, c.end_minutes.unwrap_or(c.start_minutes)) > now;
+            match (ahead, today.succ_opt()) {
+                (true, _) | (false, None) => (today, Some(format!("\"{phrase}\" names no day; read as today."))),
+                (false, Some(tomorrow)) => (
+                    tomorrow,
+                    Some(format!("\"{phrase}\" names no day and has passed today; read as tomorrow.")),
+                ),
+            }
+        }
+    };
+    let start = at(day, c.start_minutes);
+    let end = c.end_minutes.map(|m| at(day, m)).filter(|e| *e > start);
+    (Some(ClockWindow { start, end, duration_minutes: c.duration_minutes, phrase }), note)
 }
 
 /// The only refusals: too long, control characters, empty.
@@ -248,6 +491,9 @@ struct Reader<'a> {
     people: Vec<String>,
     seen: HashSet<String>,
     topic: Option<String>,
+    /// What each token was read as, where the pass decided it.
+    roles: Vec<Option<Role>>,
+    notes: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
@@ -280,17 +526,37 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn set_topic(&mut self, text: &str) {
+    /// Sets the topic from tokens `[from, to)`; the first topic wins, a later one is noted.
+    fn topic_at(&mut self, from: usize, to: usize, text: &str) {
         let text = text.trim();
-        if self.topic.is_none() && !text.is_empty() {
+        if text.is_empty() {
+            return;
+        }
+        if self.topic.is_none() {
             self.topic = Some(text.to_string());
+            self.claim(from, to, Role::Topic);
+        } else {
+            self.notes.push(format!("Only the first topic is searched for; \"{text}\" was not used."));
+            self.claim(from, to, Role::Ignored);
         }
     }
 
-    /// Adds a list's names and returns where it ended.
-    fn take(&mut self, list: who::List) -> usize {
+    /// Marks tokens `[from, to)` outside time phrases as `role`, where no role is set yet.
+    fn claim(&mut self, from: usize, to: usize, role: Role) {
+        for k in from..to.min(self.t.len()) {
+            if !self.timed(k) && self.roles[k].is_none() {
+                self.roles[k] = Some(role);
+            }
+        }
+    }
+
+    /// Adds a list's names (read from token `from`) and returns where it ended.
+    fn take(&mut self, from: usize, list: who::List) -> usize {
         for name in &list.names {
             self.add_person(name);
+        }
+        if !list.names.is_empty() {
+            self.claim(from, list.end, Role::Person);
         }
         list.end
     }
@@ -304,17 +570,19 @@ impl<'a> Reader<'a> {
         }
         match tok.kind {
             Kind::Quote => {
-                self.set_topic(&tok.text);
+                self.topic_at(i, i + 1, &tok.text);
                 return i + 1;
             }
             Kind::Email => {
                 self.add_person(&tok.text);
+                self.claim(i, i + 1, Role::Person);
                 return i + 1;
             }
             Kind::Word => {}
             _ => return i + 1,
         }
         if let Some(k) = self.topic_marker(i) {
+            self.claim(i, k, Role::Filler);
             return self.read_topic(k);
         }
         let caps = !self.lenient;
@@ -322,7 +590,7 @@ impl<'a> Reader<'a> {
         match w {
             "with" | "w/" => {
                 let list = self.names.list(i + 1, false);
-                let mut end = self.take(list);
+                let mut end = self.take(i + 1, list);
                 // "with Alice tomorrow and Bob on Friday": the list goes on after a time phrase
                 // when a separator follows it. Each round takes at least one name.
                 loop {
@@ -337,21 +605,25 @@ impl<'a> Reader<'a> {
                     if more.names.is_empty() {
                         return end;
                     }
-                    end = self.take(more);
+                    end = self.take(k, more);
                 }
             }
             "between" => {
                 if words::is_self(self.w(i + 1)) && self.names.is_sep(i + 2) {
                     let list = self.names.list(self.names.skip_seps(i + 2), false);
-                    return self.take(list);
+                    return self.take(i + 1, list);
                 }
                 let list = self.names.list(i + 1, false);
-                let end = self.take(list);
-                return self.names.followed_by_self(end).unwrap_or(end);
+                let end = self.take(i + 1, list);
+                let after = self.names.followed_by_self(end).unwrap_or(end);
+                if end > i + 1 {
+                    self.claim(end, after, Role::Person);
+                }
+                return after;
             }
             "talk" | "talking" | "speak" | "speaking" if self.w(i + 1) == "to" => {
                 let list = self.names.list(i + 2, caps);
-                return self.take(list);
+                return self.take(i + 2, list);
             }
             "meeting"
                 if matches!(
@@ -360,24 +632,26 @@ impl<'a> Reader<'a> {
                 ) =>
             {
                 let list = self.names.list(i + 1, caps);
-                return self.take(list);
+                return self.take(i + 1, list);
             }
             _ if words::is_auxiliary(w) => {
                 // "does Tom have…", "is Tom free…", "is Tom's meeting…", "can Alice, Bob and I meet…"
                 let list = self.names.list(i + 1, caps);
                 let after = self.names.followed_by_self(list.end).unwrap_or(list.end);
                 if list.possessive || words::is_presence_word(self.w(after)) {
-                    return self.take(list).max(after);
+                    let end = self.take(i + 1, list);
+                    self.claim(end, after, Role::Person);
+                    return end.max(after);
                 }
                 return list.end;
             }
             _ if words::is_person_verb(w) => {
                 let list = self.names.list(i + 1, caps);
-                return self.take(list);
+                return self.take(i + 1, list);
             }
             _ if words::is_self(w) && self.names.is_sep(i + 1) => {
                 let list = self.names.list(self.names.skip_seps(i + 1), caps);
-                return self.take(list);
+                return self.take(i, list);
             }
             _ => {}
         }
@@ -387,7 +661,11 @@ impl<'a> Reader<'a> {
             return i + 1;
         }
         if list.possessive || self.names.followed_by_self(list.end).is_some() {
-            return self.take(list);
+            let end = list.end;
+            let after = self.names.followed_by_self(end).unwrap_or(end);
+            self.take(i, list);
+            self.claim(end, after, Role::Person);
+            return end;
         }
         list.end
     }
@@ -422,7 +700,8 @@ impl<'a> Reader<'a> {
         }
         if let Some(t) = self.t.get(j).filter(|t| t.kind == Kind::Quote && !self.timed(j)) {
             let text = t.text.clone();
-            self.set_topic(&text);
+            self.claim(k, j, Role::Filler);
+            self.topic_at(j, j + 1, &text);
             return j + 1;
         }
         let start = j;
@@ -436,13 +715,16 @@ impl<'a> Reader<'a> {
         }
         let generic = (start..last)
             .all(|k| self.t.get(k).is_some_and(|t| t.kind == Kind::Word && words::is_generic_topic(&t.lower)));
+        self.claim(k, start, Role::Filler);
         if last > start
             && !generic
             && let (Some(a), Some(b)) = (self.t.get(start), self.t.get(last - 1))
             && let Some(text) = self.q.get(a.start..b.end)
         {
-            self.set_topic(text);
+            self.topic_at(start, last, text);
         }
+        // Generic words ("about my day") and trailing punctuation are filler.
+        self.claim(start, j, Role::Filler);
         j.max(k)
     }
 

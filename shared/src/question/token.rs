@@ -167,6 +167,14 @@ pub(super) fn tokenize(q: &str) -> Vec<Token> {
         push_run(q, &mut out, byte(k), byte(m));
         k = m;
     }
+    // Misspellings and short forms of the grammar's words read as the words ("tmrw", "mtgs").
+    for t in &mut out {
+        if t.kind == Kind::Word
+            && let Some(fixed) = super::words::spelling(&t.lower)
+        {
+            t.lower = fixed.to_string();
+        }
+    }
     out
 }
 

@@ -416,6 +416,138 @@ pub(super) fn is_person_verb(w: &str) -> bool {
     )
 }
 
+/// Words that carry no calendar content of their own: question words, pronouns, auxiliaries,
+/// determiners, prepositions, politeness, and generic calendar nouns ("meetings", "calendar").
+/// A word that is none of these, nor a time, a name or an intent word, is part of the topic.
+pub(super) fn is_filler(w: &str) -> bool {
+    is_calendar_noun(w)
+        || is_article(w)
+        || is_self(w)
+        || is_auxiliary(w)
+        || is_list_word(w)
+        || matches!(
+            w,
+            // question words and contractions
+            "what" | "what's" | "whats" | "which" | "who" | "who's" | "whom" | "whose" | "where" | "where's"
+                | "how" | "how's" | "why" | "that's" | "it's" | "there's" | "here's" | "let's" | "lets"
+                | "i'm" | "im" | "i've" | "ive" | "i'll" | "i'd" | "we're" | "we've" | "we'll" | "you're"
+                | "they're" | "don't" | "dont" | "doesn't" | "didn't" | "isn't" | "aren't" | "wasn't"
+                | "weren't" | "won't" | "can't" | "cant" | "couldn't" | "shouldn't" | "wouldn't"
+                | "haven't" | "hasn't" | "hadn't" | "gonna" | "gotta" | "wanna"
+                // pronouns and determiners
+                | "mine" | "we" | "our" | "ours" | "you" | "your" | "yours" | "it" | "its" | "they" | "them"
+                | "their" | "he" | "him" | "his" | "she" | "her" | "any" | "anything" | "anyone" | "anybody"
+                | "some" | "something" | "someone" | "all" | "every" | "everything" | "each" | "this" | "that"
+                | "these" | "those" | "there" | "here" | "other" | "else" | "another" | "one" | "ones" | "no"
+                | "not" | "nothing" | "both" | "such" | "own"
+                // auxiliaries and light verbs
+                | "be" | "been" | "being" | "have" | "having" | "had" | "got" | "get" | "getting" | "am"
+                | "shall" | "may" | "might" | "must" | "show" | "list" | "tell" | "give" | "find" | "check"
+                | "look" | "looking" | "know" | "want" | "need" | "needs" | "like" | "see" | "going" | "go"
+                | "happening" | "happen" | "planned" | "scheduled" | "booked" | "coming" | "come" | "left"
+                | "remaining" | "upcoming" | "pull" | "display" | "fetch" | "search" | "lookup" | "spend"
+                | "spent" | "spending" | "take" | "takes" | "took" | "taking" | "fill" | "filled"
+                // prepositions and conjunctions
+                | "on" | "in" | "at" | "for" | "to" | "of" | "from" | "by" | "with" | "w/" | "up" | "out"
+                | "off" | "over" | "into" | "onto" | "about" | "around" | "so" | "but" | "if" | "then"
+                | "than" | "as" | "or" | "per" | "via"
+                // politeness and discourse
+                | "please" | "pls" | "plz" | "kindly" | "thanks" | "thank" | "thx" | "kenny" | "hey" | "hi"
+                | "hello" | "ok" | "okay" | "yes" | "yeah" | "just" | "also" | "again" | "still" | "yet"
+                | "currently" | "actually" | "really" | "quick" | "quickly" | "um" | "uh" | "hmm" | "oh"
+                | "well" | "now" | "ever" | "even" | "too" | "more" | "much" | "many" | "often" | "long"
+                | "times" | "overall" | "whole" | "entire" | "full" | "rest" | "exactly" | "roughly"
+                // count and free-time words the intent reader claims
+                | "number" | "count" | "total" | "tally" | "free" | "available" | "availability" | "busy"
+                | "slot" | "slots" | "opening" | "openings" | "gap" | "gaps" | "works" | "work" | "time"
+                | "next" | "last" | "first" | "earliest" | "latest" | "soonest" | "previous" | "previously"
+                | "lately" | "recent" | "recently" | "most" | "when" | "when's" | "whens" | "did" | "was"
+                | "were" | "met" | "saw"
+                // cues of names and titles
+                | "between" | "talk" | "talking" | "speak" | "speaking" | "join" | "joining" | "attend"
+                | "attending" | "dr" | "mr" | "mrs" | "ms" | "mx" | "prof"
+        )
+}
+
+/// Generic words for calendar entries and the calendar itself: they make a question a calendar
+/// question but say nothing about which events ("meetings", "my schedule", "on my plate").
+pub(super) fn is_calendar_noun(w: &str) -> bool {
+    matches!(
+        w,
+        "meeting"
+            | "meetings"
+            | "mtg"
+            | "mtgs"
+            | "event"
+            | "events"
+            | "appointment"
+            | "appointments"
+            | "appt"
+            | "appts"
+            | "calendar"
+            | "calendars"
+            | "cal"
+            | "schedule"
+            | "schedules"
+            | "agenda"
+            | "diary"
+            | "plans"
+            | "plan"
+            | "plate"
+            | "commitments"
+            | "engagements"
+            | "things"
+            | "thing"
+            | "stuff"
+            | "call"
+            | "calls"
+            | "booked"
+            | "scheduled"
+            | "busy"
+            | "free"
+            | "available"
+    )
+}
+
+/// Common misspellings and short forms of the grammar's own words, as people type them
+/// ("tmrw", "tomorow", "nxt wk", "mtgs", "wensday").
+pub(super) fn spelling(w: &str) -> Option<&'static str> {
+    let fixed = match w {
+        "tmrw" | "tmr" | "tmw" | "tmrow" | "2morrow" | "2moro" | "2mrw" | "tomoz" | "tomo" | "tommorow" | "tommorrow"
+        | "tomorow" | "tomorro" | "tomrrow" | "tomorrw" | "tomrow" | "tommrow" => "tomorrow",
+        "tonite" | "2nite" | "tonigth" => "tonight",
+        "yday" | "yest" | "yesterady" | "yesteday" | "yesturday" => "yesterday",
+        "nxt" => "next",
+        "wk" | "wek" | "weeek" => "week",
+        "wks" => "weeks",
+        "wknd" | "weeknd" => "weekend",
+        "mnth" | "mth" => "month",
+        "mtng" | "meting" | "meeeting" | "meetign" | "metting" => "meeting",
+        "mtngs" | "metings" | "meetigns" | "meetngs" | "meetins" | "mettings" | "meetinsg" => "meetings",
+        "calender" | "calandar" | "calander" | "calnder" => "calendar",
+        "shedule" | "schedual" | "scedule" | "schdule" => "schedule",
+        "availble" | "avaliable" | "avail" | "availabe" | "avalable" => "available",
+        "freee" => "free",
+        "afternon" | "aftenoon" | "arvo" => "afternoon",
+        "mornin" | "morining" | "moring" => "morning",
+        "evenin" | "eveing" => "evening",
+        "monady" => "monday",
+        "tuseday" | "tusday" | "teusday" => "tuesday",
+        "wensday" | "wendsday" | "wednesay" | "wednsday" | "wedensday" => "wednesday",
+        "thrusday" | "thursay" | "thurday" => "thursday",
+        "firday" | "fridy" | "frday" => "friday",
+        "saturady" | "satruday" => "saturday",
+        "sundy" => "sunday",
+        "teh" => "the",
+        "wht" | "wat" => "what",
+        "whens" => "when's",
+        "whats" => "what's",
+        "hw" => "how",
+        _ => return None,
+    };
+    Some(fixed)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
