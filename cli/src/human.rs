@@ -192,20 +192,69 @@ pub fn capability(cap: Capability, body: &Value) -> String {
 }
 
 /// A coordinate response: window, people, events, notes, errors, timings.
+/// "Free at …": a yes/no per person and what is in the way.
+fn free_at(out: &mut String, f: &kenny::coordinate::FreeAtOut) {
+    let verdict = if f.all_free { "yes" } else { "no" };
+    let _ = writeln!(out, "Free {} → {}: {verdict}", when(&f.start), when(&f.end));
+    for p in &f.people {
+        let who = match (&p.name, p.person.as_str()) {
+            (_, "me") => "you".to_string(),
+            (Some(n), said) => format!("{n} ({said})"),
+            (None, said) => said.to_string(),
+        };
+        let state = match p.free {
+            Some(true) => "free",
+            Some(false) => "busy",
+            None => "unknown (busy time could not be read)",
+        };
+        let _ = writeln!(out, "  {who}: {state}");
+        for b in &p.busy {
+            let _ = writeln!(out, "    busy {}", span(&b.start, &b.end));
+        }
+        for e in &p.events {
+            event_line(out, e);
+        }
+    }
+}
+
 pub fn coordinate(r: &CoordinateResponse) -> String {
+    use kenny::question::Intent;
     let mut out = String::new();
-    if let Some(w) = &r.answer.window {
+    let a = &r.answer;
+    if let Some(u) = &a.understood {
+        let _ = writeln!(out, "Understood: {u}");
+    }
+    if let Some(w) = &a.window {
         let _ = writeln!(out, "Window: {} → {}", w.start, w.end);
     }
-    if !r.answer.people.is_empty() {
+    if let Some(w) = &a.searched {
+        let _ = writeln!(out, "Searched: {} → {}", w.start, w.end);
+    }
+    if !a.people.is_empty() {
         out.push_str("People:\n");
-        for p in &r.answer.people {
+        for p in &a.people {
             person(&mut out, p);
         }
     }
-    match &r.answer.slots {
-        Some(found) => slots(&mut out, found),
-        None => events(&mut out, &r.answer.events),
+    match (a.intent, &a.slots, &a.free_at, &a.count) {
+        (Some(Intent::NotUnderstood), ..) => {}
+        (Some(Intent::Unsupported), None, _, _) if a.window.is_none() => {}
+        (_, Some(found), _, _) => slots(&mut out, found),
+        (_, _, Some(f), _) => free_at(&mut out, f),
+        (_, _, _, Some(c)) => {
+            let (h, m) = (c.minutes / 60, c.minutes % 60);
+            let all_day = if c.all_day > 0 { format!(" ({} all day)", c.all_day) } else { String::new() };
+            let _ = writeln!(out, "Count: {} events{all_day}, {h} h {m:02} min", c.events);
+            events(&mut out, &a.events);
+        }
+        (Some(i), ..) if i.picks_one() => match a.events.first() {
+            Some(e) => {
+                out.push_str("Event:\n");
+                event_line(&mut out, e);
+            }
+            None => out.push_str("Event: (none)\n"),
+        },
+        _ => events(&mut out, &a.events),
     }
     for n in &r.answer.notes {
         let _ = writeln!(out, "Note: {n}");

@@ -76,9 +76,14 @@ pub const COLD_STARTS: MetricDef = MetricDef { name: "ColdStarts", unit: Unit::C
 pub const CACHE_RESULTS: MetricDef =
     MetricDef { name: "CacheResults", unit: Unit::Count, dimensions: &["Capability", "Tier"] };
 
+/// Question answers by intent (`list`, `next`, …, `not_understood`, `unsupported`): how often
+/// questions are not understood shows on the dashboard.
+pub const ANSWERS: MetricDef = MetricDef { name: "Answers", unit: Unit::Count, dimensions: &["Intent"] };
+
 /// Every metric the code emits.
 pub const CATALOGUE: &[MetricDef] = &[
     LATENCY,
+    ANSWERS,
     CACHE_RESULTS,
     STEP_LATENCY,
     PARALLEL_SPEEDUP,

@@ -184,6 +184,42 @@ pub struct Report {
     pub ab: AbReport,
     /// Later half of the window against the earlier half, per capability.
     pub trends: Vec<Trend>,
+    /// Question requests per intent (`list`, `next`, …, `not_understood`), most first; explicit
+    /// plans carry no intent and are not counted here.
+    #[serde(default)]
+    pub intents: Vec<IntentCount>,
+}
+
+/// How many question requests had one intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentCount {
+    /// The intent's wire name.
+    pub intent: String,
+    /// Requests with it.
+    pub requests: usize,
+    /// Their share of all question requests, in thousandths (rounded down).
+    pub per_mille: u32,
+}
+
+/// Question requests counted per intent, most first (ties by name).
+fn intents(requests: &[&TimingRecord]) -> Vec<IntentCount> {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in requests {
+        if let Some(i) = r.intent.as_deref() {
+            *by.entry(i).or_default() += 1;
+        }
+    }
+    let total: usize = by.values().sum();
+    let mut out: Vec<IntentCount> = by
+        .into_iter()
+        .map(|(intent, requests)| IntentCount {
+            intent: intent.to_string(),
+            requests,
+            per_mille: u32::try_from(requests * 1000 / total.max(1)).unwrap_or(1000),
+        })
+        .collect();
+    out.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.intent.cmp(&b.intent)));
+    out
 }
 
 /// The rules behind a report's numbers, stated in the report itself.
@@ -659,6 +695,7 @@ pub fn build(records: &[TimingRecord], since: DateTime<Utc>, until: DateTime<Utc
         speedup: speedup(&requests),
         ab: ab(&requests),
         trends,
+        intents: intents(&requests),
     }
 }
 

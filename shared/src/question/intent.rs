@@ -111,7 +111,10 @@ pub(super) struct Context {
 
 /// Verbs that change a calendar wherever they stand.
 fn always_action(w: &str) -> bool {
-    matches!(w, "cancel" | "delete" | "reschedule" | "postpone" | "decline" | "remove" | "rsvp" | "erase" | "unschedule")
+    matches!(
+        w,
+        "cancel" | "delete" | "reschedule" | "postpone" | "decline" | "remove" | "rsvp" | "erase" | "unschedule"
+    )
 }
 
 /// Verbs that change a calendar where a command starts; `true` when an object must follow.
@@ -199,7 +202,8 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
         _ => "",
     };
     // The word before `i`, skipping punctuation ("Kenny, cancel…").
-    let before = |i: usize| (0..i).rev().find(|&k| t.get(k).is_some_and(|x| x.kind != Kind::Punct(','))).map_or("", word);
+    let before =
+        |i: usize| (0..i).rev().find(|&k| t.get(k).is_some_and(|x| x.kind != Kind::Punct(','))).map_or("", word);
     let free_words: Vec<usize> = (0..t.len()).filter(|&i| open(i) && t[i].kind == Kind::Word).collect();
     let has = |f: &dyn Fn(&str) -> bool| free_words.iter().copied().filter(|&i| f(word(i))).collect::<Vec<_>>();
     let past = free_words.iter().any(|&i| past_word(word(i)));
@@ -207,9 +211,8 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
     let action = free_words.iter().copied().find(|&i| {
         let w = word(i);
         always_action(w)
-            || command_action(w).is_some_and(|needs_object| {
-                command_lead(before(i)) && (!needs_object || command_object(word(i + 1)))
-            })
+            || command_action(w)
+                .is_some_and(|needs_object| command_lead(before(i)) && (!needs_object || command_object(word(i + 1))))
     });
     let reading = |intent: Intent, words: Vec<usize>| Reading { intent, words, action: None, past };
     if let Some(i) = action {

@@ -296,8 +296,7 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
     let Reader { people, topic, mut roles, mut notes, lenient, .. } = reader;
     let availability = avail::read(&tokens, &timed);
     let claimed: Vec<bool> = (0..tokens.len()).map(|i| timed[i] || roles[i].is_some()).collect();
-    let context =
-        intent::Context { free: availability.is_some(), clock: clock.is_some(), window: window.is_some() };
+    let context = intent::Context { free: availability.is_some(), clock: clock.is_some(), window: window.is_some() };
     let reading = intent::read(&tokens, &claimed, context);
     for &i in &reading.words {
         if let Some(r) = roles.get_mut(i).filter(|r| r.is_none() && !timed[i]) {
@@ -328,9 +327,10 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         || !people.is_empty()
         || topic.is_some()
         || reading.intent != Intent::List
-        || tokens.iter().zip(&roles).any(|(t, r)| {
-            *r == Some(Role::Filler) && t.kind == Kind::Word && words::is_calendar_noun(&t.lower)
-        })
+        || tokens
+            .iter()
+            .zip(&roles)
+            .any(|(t, r)| *r == Some(Role::Filler) && t.kind == Kind::Word && words::is_calendar_noun(&t.lower))
         || has_plain_question(&tokens, &roles);
     let said = |idx: &[usize]| idx.iter().filter_map(|&i| tokens.get(i)).map(|t| t.text.as_str()).collect::<Vec<_>>();
     let mut intent = reading.intent;
@@ -340,18 +340,14 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         for &i in &content {
             roles[i] = Some(Role::Unknown);
         }
-        if !content.is_empty() {
-            notes.push(format!("Not read as a calendar question: \"{}\".", said(&content).join(" ")));
-        }
+        let what = if content.is_empty() { "this".to_string() } else { format!("\"{}\"", said(&content).join(" ")) };
+        notes.push(format!("Kenny did not understand {what} as a question about your calendar."));
     } else if !content.is_empty() {
         if availability.is_some() && intent != Intent::Unsupported {
             for &i in &content {
                 roles[i] = Some(Role::Ignored);
             }
-            notes.push(format!(
-                "Free time is not narrowed by words; \"{}\" was not used.",
-                said(&content).join(" ")
-            ));
+            notes.push(format!("Free time is not narrowed by words; \"{}\" was not used.", said(&content).join(" ")));
         } else {
             let words: Vec<String> = content.iter().filter_map(|&i| tokens.get(i)).map(|t| stem(&t.text)).collect();
             let joined = words.join(" ");
@@ -361,7 +357,8 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
             });
             // A capitalised word inside the sentence may have been meant as a name.
             if !lenient
-                && let Some(t) = content.iter().filter(|&&i| i > 0).filter_map(|&i| tokens.get(i)).find(|t| t.capitalized)
+                && let Some(t) =
+                    content.iter().filter(|&&i| i > 0).filter_map(|&i| tokens.get(i)).find(|t| t.capitalized)
             {
                 notes.push(format!(
                     "\"{}\" was searched for in the events' titles; to ask about a person, say \"with {}\".",
@@ -379,11 +376,8 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         notes.extend(note);
         placed
     });
-    let words = tokens
-        .iter()
-        .zip(roles)
-        .map(|(t, r)| Word { text: t.text.clone(), role: r.unwrap_or(Role::Punct) })
-        .collect();
+    let words =
+        tokens.iter().zip(roles).map(|(t, r)| Word { text: t.text.clone(), role: r.unwrap_or(Role::Punct) }).collect();
     Ok(Question { people, window, topic, availability, intent, clock, action: reading.action, notes, words })
 }
 
@@ -452,10 +446,9 @@ fn place_clock(
             let ahead = at(today, c.end_minutes.unwrap_or(c.start_minutes)) > now;
             match (ahead, today.succ_opt()) {
                 (true, _) | (false, None) => (today, Some(format!("\"{phrase}\" names no day; read as today."))),
-                (false, Some(tomorrow)) => (
-                    tomorrow,
-                    Some(format!("\"{phrase}\" names no day and has passed today; read as tomorrow.")),
-                ),
+                (false, Some(tomorrow)) => {
+                    (tomorrow, Some(format!("\"{phrase}\" names no day and has passed today; read as tomorrow.")))
+                }
             }
         }
     };

@@ -513,8 +513,8 @@ pub(super) fn is_calendar_noun(w: &str) -> bool {
 /// ("tmrw", "tomorow", "nxt wk", "mtgs", "wensday").
 pub(super) fn spelling(w: &str) -> Option<&'static str> {
     let fixed = match w {
-        "tmrw" | "tmr" | "tmw" | "tmrow" | "2morrow" | "2moro" | "2mrw" | "tomoz" | "tomo" | "tommorow" | "tommorrow"
-        | "tomorow" | "tomorro" | "tomrrow" | "tomorrw" | "tomrow" | "tommrow" => "tomorrow",
+        "tmrw" | "tmr" | "tmw" | "tmrow" | "2morrow" | "2moro" | "2mrw" | "tomoz" | "tomo" | "tommorow"
+        | "tommorrow" | "tomorow" | "tomorro" | "tomrrow" | "tomorrw" | "tomrow" | "tommrow" => "tomorrow",
         "tonite" | "2nite" | "tonigth" => "tonight",
         "yday" | "yest" | "yesterady" | "yesteday" | "yesturday" => "yesterday",
         "nxt" => "next",

@@ -72,6 +72,9 @@ pub struct TimingRecord {
     /// pair sequential and concurrent runs of the same kind of request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_shape: Option<String>,
+    /// Request only: a question's intent (`list`, `next`, `not_understood`, …), never its words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
 }
 
 /// Whether a record describes a request or a step.

@@ -14,17 +14,28 @@ use chrono_tz::Tz;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(test)]
+use serde_json::json;
 use tracing::{instrument, warn};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::{self, MetricsSink};
 use crate::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
-use crate::question::{self, Availability, Question};
+use crate::question::{self, Intent};
 use crate::sibling::Sibling;
-use crate::slots::{SlotDefaults, WorkHours};
-use crate::time::{TimeArg, Window, format_instant, local_to_utc, parse_zone};
+use crate::slots::SlotDefaults;
+use crate::time::{TimeArg, parse_zone};
 use crate::timing::{RecordKind, TimingRecord, TimingStore};
+
+mod answer;
+mod plans;
+
+pub use answer::{Answer, CountOut, FreeAtOut, PersonFreeOut};
+pub use plans::{
+    QuestionPlan, READ_STEP, SEARCH_DAYS, Search, availability_plan, plan_for, plan_shape, question_hours,
+    question_plan, window_kind,
+};
 
 /// Days a question without time words looks ahead (from the start of today).
 pub const DEFAULT_LOOKAHEAD_DAYS: i64 = 7;
@@ -54,23 +65,6 @@ pub struct CoordinateRequest {
     /// Run the plan one step at a time: the A/B baseline.
     #[serde(default)]
     pub sequential: bool,
-}
-
-/// The answer part of the response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Answer {
-    /// The window read (from the first `calendar.read` step).
-    pub window: Option<WindowOut>,
-    /// Every `contacts.resolve` response, in plan order.
-    pub people: Vec<Value>,
-    /// The events of every `calendar.read` step, merged, sorted by start then uid.
-    pub events: Vec<Value>,
-    /// Plain sentences about what the answer could not do (an unknown person, an ambiguous name).
-    #[serde(default)]
-    pub notes: Vec<String>,
-    /// For a free-time question or plan: the `slots.find` answer (slots, participants, unknown).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slots: Option<crate::slots::SlotsResponse>,
 }
 
 /// A window as the answer shows it.
@@ -231,6 +225,8 @@ pub struct Coordinator {
 #[derive(Debug)]
 struct Execution {
     outputs: Vec<Option<Value>>,
+    /// Outputs by step id, for `$ref`s.
+    named: HashMap<String, Value>,
     steps: Vec<StepTiming>,
     errors: Vec<StepErrorOut>,
     error_codes: Vec<Option<String>>,
@@ -295,39 +291,33 @@ impl Coordinator {
         }
         .with_timezone(&tz);
 
-        let (plan, understood, window_kind) = match (&request.question, &request.plan) {
+        let (mut plan, understood, window_kind, search) = match (&request.question, &request.plan) {
             (Some(q), None) => {
                 let parsed = question::parse(q, now)?;
-                if let Some(w) = &parsed.window {
-                    Window::new(w.start.with_timezone(&Utc), w.end.with_timezone(&Utc))
-                        .map_err(CoordinateError::QuestionWindow)?;
-                }
                 let kind = window_kind(&parsed);
-                let plan = match &parsed.availability {
-                    Some(a) => {
-                        let plan = availability_plan(&parsed, a, now, tz, &self.slots.hours);
-                        if let Some(w) = &parsed.window {
-                            let span = w.end.with_timezone(&Utc) - w.start.with_timezone(&Utc);
-                            if span > chrono::Duration::days(crate::slots::MAX_WINDOW_DAYS) {
-                                return Err(CoordinateError::SlotWindow { days: span.num_days() });
-                            }
-                        }
-                        plan
-                    }
-                    None => question_plan(&parsed, now, tz),
-                };
-                (plan, Some(parsed), Some(kind))
+                let QuestionPlan { plan, search } = plan_for(&parsed, now, tz, &self.slots.hours)?;
+                (plan, Some(parsed), Some(kind), search)
             }
-            (None, Some(p)) => (p.clone(), None, None),
+            (None, Some(p)) => (p.clone(), None, None, None),
             _ => return Err(CoordinateError::QuestionOrPlan),
         };
-        let valid = plan.validate()?;
-        let exec = self.execute(&valid, request.sequential, started, deadline).await;
+        // A question Kenny does not understand (or a change with nothing to read) runs no step.
+        let mut valid = if plan.steps.is_empty() && understood.is_some() {
+            ValidPlan { steps: Vec::new(), dependents: Vec::new() }
+        } else {
+            plan.validate()?
+        };
+        let mut exec = self.execute(&valid, request.sequential, started, deadline, HashMap::new()).await;
+        if let Some(search) = &search {
+            valid = self.search(search, &mut plan, valid, &mut exec, request.sequential, started, deadline).await?;
+        }
         let total_ms = ms(started.elapsed());
 
-        let answer = build_answer(&valid, &exec, understood.as_ref());
+        let cx = answer::Context { now: now.with_timezone(&Utc), tz, search: search.as_ref() };
+        let answer = answer::build_answer(&valid, &exec, understood.as_ref(), &cx);
+        let intent = understood.as_ref().map(|q| q.intent);
         let critical_path_ms = critical_path(&valid, &exec.steps);
-        let sum_of_steps_ms = exec.steps.iter().map(|s| s.duration_ms).sum();
+        let sum_of_steps_ms = exec.steps.iter().map(|s| s.duration_ms).fold(0.0, |a, b| a + b);
         let degraded = !exec.errors.is_empty();
         let timings = Timings {
             request_id: request_id.to_string(),
@@ -340,7 +330,7 @@ impl Coordinator {
         };
         let cold_start = self.cold.swap(false, Ordering::Relaxed);
         let shape = plan_shape(&valid, window_kind.as_deref());
-        let records = timing_records(&timings, &exec, at, cold_start, degraded, window_kind, shape);
+        let records = timing_records(&timings, &exec, at, cold_start, degraded, window_kind, shape, intent);
         let write_failed = match self.timings.write(&records).await {
             Ok(()) => false,
             Err(e) => {
@@ -350,7 +340,7 @@ impl Coordinator {
                 true
             }
         };
-        self.emit_metrics(&timings, &exec, at, cold_start, degraded, write_failed);
+        self.emit_metrics(&timings, &exec, at, cold_start, degraded, write_failed, intent);
         Ok(CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded })
     }
 
@@ -363,9 +353,13 @@ impl Coordinator {
         cold: bool,
         degraded: bool,
         write_failed: bool,
+        intent: Option<Intent>,
     ) {
         let ts = at.timestamp_millis();
         let id = [("RequestId", t.request_id.as_str())];
+        if let Some(intent) = intent {
+            self.metrics.emit(metrics::line(ts, &[(metrics::ANSWERS, 1.0)], &[("Intent", intent.as_str())], &id));
+        }
         let mut request = vec![(metrics::LATENCY, t.total_ms), (metrics::REQUESTS, 1.0)];
         if cold {
             request.push((metrics::COLD_STARTS, 1.0));
@@ -401,6 +395,7 @@ impl Coordinator {
         sequential: bool,
         started: Instant,
         deadline: Option<Instant>,
+        seed: HashMap<String, Value>,
     ) -> Execution {
         let n = plan.steps.len();
         let limit = if sequential { 1 } else { self.limits.max_concurrency.max(1) };
@@ -410,9 +405,10 @@ impl Coordinator {
         let mut doomed = vec![false; n];
         let mut failed = vec![false; n];
         let mut ready: std::collections::VecDeque<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
-        let mut named_outputs: HashMap<String, Value> = HashMap::new();
+        let mut named_outputs: HashMap<String, Value> = seed;
         let mut exec = Execution {
             outputs: vec![None; n],
+            named: HashMap::new(),
             steps: plan
                 .steps
                 .iter()
@@ -506,8 +502,64 @@ impl Coordinator {
             };
             finish(plan, i, ok, &mut pending, &mut doomed, &mut ready);
         }
+        exec.named = named_outputs;
         exec
     }
+
+    /// Runs the rest of a `next`/`last` search: while nothing matching was found and the
+    /// reads so far answered, one more `calendar.read` of the next window, its attendees taken
+    /// from the people already resolved. Each read is appended to `plan` (depending on the one
+    /// before) and to `exec`; returns the whole plan validated.
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        search: &Search,
+        plan: &mut Plan,
+        mut valid: ValidPlan,
+        exec: &mut Execution,
+        sequential: bool,
+        started: Instant,
+        deadline: Option<Instant>,
+    ) -> Result<ValidPlan, CoordinateError> {
+        let mut previous = READ_STEP.to_string();
+        for k in 0..search.segments.len() {
+            let read_failed = exec.errors.iter().any(|e| e.step == previous);
+            if read_failed || found(search, exec.named.get(&previous)) {
+                break;
+            }
+            let Some(params) = search.params(k) else { break };
+            let id = format!("{READ_STEP}_{}", k + 2);
+            let params = resolve_refs(&id, &params, &exec.named)?;
+            let step = Step {
+                id: id.clone(),
+                capability: Capability::CalendarRead.name().into(),
+                params,
+                depends_on: Vec::new(),
+            };
+            let alone = Plan { steps: vec![step.clone()] }.validate()?;
+            let more = self.execute(&alone, sequential, started, deadline, std::mem::take(&mut exec.named)).await;
+            exec.append(more);
+            plan.steps.push(Step { depends_on: vec![previous], ..step });
+            valid = plan.validate()?;
+            previous = id;
+        }
+        Ok(valid)
+    }
+}
+
+/// Whether a search's read found a match: an event starting at or after now (forward), or
+/// before now (back).
+fn found(search: &Search, read: Option<&Value>) -> bool {
+    let Some(events) = read.and_then(|r| r.get("events")).and_then(Value::as_array) else { return false };
+    events.iter().any(|e| {
+        let start = e.get("start").and_then(Value::as_str).and_then(|s| {
+            chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc)).or_else(|| {
+                let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+                Some(crate::time::local_to_utc(d.and_time(chrono::NaiveTime::MIN), search.tz))
+            })
+        });
+        start.is_some_and(|s| if search.forward { s >= search.now } else { s < search.now })
+    })
 }
 
 /// The parts of a step's reply that failed: each calendar of a `calendar.read` reply that carries
@@ -527,6 +579,16 @@ fn failed_parts(body: &Value) -> Vec<(String, String)> {
 }
 
 impl Execution {
+    /// Adds a later execution's steps (run after this one's) to this one.
+    fn append(&mut self, more: Execution) {
+        self.outputs.extend(more.outputs);
+        self.named = more.named;
+        self.steps.extend(more.steps);
+        self.errors.extend(more.errors);
+        self.error_codes.extend(more.error_codes);
+        self.max_in_flight = self.max_in_flight.max(more.max_in_flight);
+    }
+
     fn fail(&mut self, i: usize, code: &str, message: String) {
         self.error_codes[i] = Some(code.to_string());
         self.errors.push(StepErrorOut { step: self.steps[i].id.clone(), code: code.to_string(), message });
@@ -588,278 +650,6 @@ fn critical_path(plan: &ValidPlan, steps: &[StepTiming]) -> f64 {
     best.into_iter().flatten().fold(0.0, f64::max)
 }
 
-/// The plan for a question: resolve every person concurrently, then read the window filtered
-/// by the people (their emails, or the name as said when no contact clearly matched) and topic.
-pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
-    let (start, end) = question_window(q, now, tz);
-    let mut steps = Vec::new();
-    let mut attendees = Vec::new();
-    for (k, person) in q.people.iter().enumerate() {
-        let id = format!("person_{}", k + 1);
-        attendees.push(json!({"$ref": format!("{id}/resolved/emails"), "default": person}));
-        steps.push(Step {
-            id,
-            capability: Capability::ContactsResolve.name().into(),
-            params: json!({"query": person}),
-            depends_on: Vec::new(),
-        });
-    }
-    let mut read = json!({
-        "start": format_instant(start, tz),
-        "end": format_instant(end, tz),
-        "timezone": tz.name(),
-    });
-    if !attendees.is_empty() {
-        read["attendees"] = Value::Array(attendees);
-    }
-    if let Some(topic) = &q.topic {
-        read["text"] = Value::String(topic.clone());
-    }
-    let depends_on = steps.iter().map(|s| s.id.clone()).collect();
-    steps.push(Step {
-        id: "calendar".into(),
-        capability: Capability::CalendarRead.name().into(),
-        params: read,
-        depends_on,
-    });
-    Plan { steps }
-}
-
-/// The window a question reads: the one it names, else today (from its start) and the
-/// following days, [`DEFAULT_LOOKAHEAD_DAYS`] in all.
-fn question_window(q: &Question, now: DateTime<Tz>, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-    match &q.window {
-        Some(w) => (w.start.with_timezone(&Utc), w.end.with_timezone(&Utc)),
-        None => {
-            let today = local_to_utc(now.date_naive().and_time(chrono::NaiveTime::MIN), tz);
-            let end = local_to_utc(
-                (now.date_naive() + chrono::Days::new(DEFAULT_LOOKAHEAD_DAYS as u64)).and_time(chrono::NaiveTime::MIN),
-                tz,
-            );
-            (today, end)
-        }
-    }
-}
-
-/// The working hours a free-time question searches: the configured ones; when its window has no
-/// working time on working days (a weekend day asked for by name) the same hours on every day;
-/// when it has none at all (an evening) the whole window.
-pub fn question_hours(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, hours: &WorkHours) -> WorkHours {
-    let Some(window) = crate::slots::Interval::new(start, end) else { return *hours };
-    if !crate::slots::working_time(window, tz, hours).is_empty() {
-        return *hours;
-    }
-    let every_day = WorkHours { days: [true; 7], ..*hours };
-    if !crate::slots::working_time(window, tz, &every_day).is_empty() {
-        return every_day;
-    }
-    WorkHours::ALWAYS
-}
-
-/// The plan for a free-time question: the user's busy time is read while every person is
-/// resolved (all at once); each person's busy time is read as soon as they are resolved; then
-/// `slots.find` runs on all of them. The window starts no earlier than now. Each busy-time
-/// `$ref` has a default that reports its person as unknown, so a failed read never makes anyone
-/// look free.
-pub fn availability_plan(q: &Question, a: &Availability, now: DateTime<Tz>, tz: Tz, hours: &WorkHours) -> Plan {
-    let (start, end) = question_window(q, now, tz);
-    let now_utc = now.with_timezone(&Utc);
-    let start = if now_utc < end { start.max(now_utc) } else { start };
-    let hours = question_hours(start, end, tz, hours);
-    let window = json!({"start": format_instant(start, tz), "end": format_instant(end, tz), "timezone": tz.name()});
-    let mut steps = vec![Step {
-        id: "freebusy_me".into(),
-        capability: Capability::CalendarFreeBusy.name().into(),
-        params: window.clone(),
-        depends_on: Vec::new(),
-    }];
-    let unknown = |who: &str| json!({"people": [], "unknown": [who]});
-    let mut busy = vec![json!({"$ref": "freebusy_me", "default": unknown(crate::freebusy::ME)})];
-    for (k, person) in q.people.iter().enumerate() {
-        let (resolve, read) = (format!("person_{}", k + 1), format!("freebusy_{}", k + 1));
-        let mut params = window.clone();
-        params["attendees"] = json!([{"$ref": format!("{resolve}/resolved/emails"), "default": person}]);
-        params["include_self"] = json!(false);
-        busy.push(json!({"$ref": read, "default": unknown(person)}));
-        steps.push(Step {
-            id: resolve,
-            capability: Capability::ContactsResolve.name().into(),
-            params: json!({"query": person}),
-            depends_on: Vec::new(),
-        });
-        steps.push(Step {
-            id: read,
-            capability: Capability::CalendarFreeBusy.name().into(),
-            params,
-            depends_on: Vec::new(),
-        });
-    }
-    let mut params = window;
-    params["duration_minutes"] = json!(a.duration_minutes.unwrap_or(DEFAULT_MEETING_MINUTES));
-    params["busy"] = Value::Array(busy);
-    params["hours"] = json!(hours.hours_text());
-    params["days"] = json!(hours.days_text());
-    params["max_results"] = json!(if a.first { 1 } else { QUESTION_SLOTS });
-    steps.push(Step {
-        id: "slots".into(),
-        capability: Capability::SlotsFind.name().into(),
-        params,
-        depends_on: Vec::new(),
-    });
-    Plan { steps }
-}
-
-/// The plan's shape, the report's key for pairing sequential and concurrent runs of the same
-/// kind of request: the steps grouped by dependency level (a step without dependencies is level
-/// 0, any other one more than its deepest dependency), each level its capabilities in name order
-/// with a count (`contacts.resolve*2`, joined by `+`), levels joined by `>`, then `@` and the
-/// window kind when the request was a question. Made only of capability names, counts and the
-/// fixed window-kind vocabulary: never step ids, names or params.
-pub fn plan_shape(plan: &ValidPlan, window_kind: Option<&str>) -> String {
-    let n = plan.steps.len();
-    let mut level = vec![None::<usize>; n];
-    // Validated acyclic: each pass settles at least one more step.
-    for _ in 0..n {
-        for i in 0..n {
-            if level[i].is_none() {
-                let deps: Option<Vec<usize>> = plan.steps[i].deps.iter().map(|&d| level[d]).collect();
-                level[i] = deps.map(|d| d.into_iter().max().map_or(0, |m| m + 1));
-            }
-        }
-    }
-    let depth = level.iter().flatten().max().map_or(0, |m| m + 1);
-    let mut levels = vec![std::collections::BTreeMap::<&str, usize>::new(); depth];
-    for (i, step) in plan.steps.iter().enumerate() {
-        if let Some(l) = level[i] {
-            *levels[l].entry(step.capability.name()).or_default() += 1;
-        }
-    }
-    let mut shape = levels
-        .iter()
-        .map(|caps| {
-            caps.iter()
-                .map(|(c, k)| if *k == 1 { (*c).to_string() } else { format!("{c}*{k}") })
-                .collect::<Vec<_>>()
-                .join("+")
-        })
-        .collect::<Vec<_>>()
-        .join(">");
-    if let Some(kind) = window_kind {
-        shape.push('@');
-        shape.push_str(kind);
-    }
-    shape
-}
-
-/// The kind of window a question asked for, for the timing record: a fixed vocabulary, never
-/// the question's own words.
-/// The kind of window a question asked for, as timing records keep it (never its words).
-pub fn window_kind(q: &Question) -> String {
-    const KINDS: [&str; 14] = [
-        "today",
-        "tonight",
-        "tomorrow",
-        "yesterday",
-        "this week",
-        "next week",
-        "last week",
-        "this weekend",
-        "next weekend",
-        "this month",
-        "next month",
-        "last month",
-        "this morning",
-        "this afternoon",
-    ];
-    match &q.window {
-        None => "default".into(),
-        Some(w) => {
-            let phrase = w.phrase.trim().to_lowercase();
-            KINDS.iter().find(|k| phrase == **k).map(|k| k.replace(' ', "_")).unwrap_or_else(|| "other".into())
-        }
-    }
-}
-
-fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Question>) -> Answer {
-    let mut answer = Answer { window: None, people: Vec::new(), events: Vec::new(), notes: Vec::new(), slots: None };
-    let free_time = plan.steps.iter().any(|s| s.capability == Capability::SlotsFind);
-    let consequence =
-        if free_time { "their busy time is unknown" } else { "events were matched on the name as written" };
-    for (i, step) in plan.steps.iter().enumerate() {
-        match (step.capability, &exec.outputs[i]) {
-            (Capability::ContactsResolve, Some(out)) => {
-                let query = out.get("query").and_then(Value::as_str).unwrap_or_default();
-                if out.get("resolved").is_none_or(Value::is_null) {
-                    let ambiguous = out.get("ambiguous").and_then(Value::as_bool).unwrap_or(false);
-                    answer.notes.push(if ambiguous {
-                        format!("\"{query}\" matches more than one contact; {consequence}.")
-                    } else {
-                        format!("No contact matches \"{query}\"; {consequence}.")
-                    });
-                }
-                answer.people.push(out.clone());
-            }
-            (Capability::SlotsFind, Some(out)) if answer.slots.is_none() => {
-                if let Ok(found) = serde_json::from_value::<crate::slots::SlotsResponse>(out.clone()) {
-                    answer.window =
-                        Some(WindowOut { start: found.window.start.clone(), end: found.window.end.clone() });
-                    for who in &found.unknown {
-                        answer.notes.push(if who == crate::freebusy::ME {
-                            "Your own busy time could not be read; the slots do not account for it.".to_string()
-                        } else {
-                            format!("The busy time of {who} could not be read; the slots do not account for them.")
-                        });
-                    }
-                    if found.slots.is_empty() {
-                        answer.notes.push(format!(
-                            "No free slot of {} minutes in the window ({} on {}).",
-                            found.duration_minutes, found.hours, found.days
-                        ));
-                    }
-                    answer.slots = Some(found);
-                }
-            }
-            (Capability::CalendarFreeBusy, Some(out)) if answer.window.is_none() => {
-                answer.window = out.get("window").and_then(|w| serde_json::from_value(w.clone()).ok());
-            }
-            (Capability::CalendarRead, Some(out)) => {
-                if answer.window.is_none() {
-                    answer.window = out.get("window").and_then(|w| serde_json::from_value(w.clone()).ok());
-                }
-                if let Some(events) = out.get("events").and_then(Value::as_array) {
-                    answer.events.extend(events.iter().cloned());
-                }
-            }
-            _ => {}
-        }
-    }
-    if plan.steps.iter().filter(|s| s.capability == Capability::CalendarRead).count() > 1 {
-        let key = |e: &Value| {
-            (
-                e.get("start").and_then(Value::as_str).unwrap_or_default().to_string(),
-                e.get("uid").and_then(Value::as_str).unwrap_or_default().to_string(),
-                e.get("calendar").and_then(Value::as_str).unwrap_or_default().to_string(),
-                e.get("recurrence_id").map(Value::to_string).unwrap_or_default(),
-            )
-        };
-        answer.events.sort_by_key(key);
-        answer.events.dedup_by(|a, b| key(a) == key(b));
-    }
-    if let Some(a) = q.and_then(|q| q.availability.as_ref())
-        && a.duration_minutes.is_none()
-    {
-        answer
-            .notes
-            .push(format!("The question names no meeting length; {DEFAULT_MEETING_MINUTES} minutes were assumed."));
-    }
-    if q.is_some_and(|q| q.window.is_none()) {
-        answer
-            .notes
-            .push(format!("The question names no time; it was read as the next {DEFAULT_LOOKAHEAD_DAYS} days."));
-    }
-    answer
-}
-
 fn timing_records(
     t: &Timings,
     exec: &Execution,
@@ -868,6 +658,7 @@ fn timing_records(
     degraded: bool,
     window_kind: Option<String>,
     plan_shape: String,
+    intent: Option<Intent>,
 ) -> Vec<TimingRecord> {
     let mut out = Vec::with_capacity(t.steps.len() + 1);
     out.push(TimingRecord {
@@ -890,6 +681,7 @@ fn timing_records(
         sequential: Some(t.sequential),
         window_kind,
         plan_shape: Some(plan_shape),
+        intent: intent.map(|i| i.as_str().to_string()),
     });
     for (i, s) in t.steps.iter().enumerate() {
         out.push(TimingRecord {
