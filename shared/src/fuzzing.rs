@@ -27,6 +27,7 @@ use serde_json::Value;
 use crate::calendar::MAX_OCCURRENCES_PER_EVENT;
 use crate::error::ErrorCode;
 use crate::ical::{ExpandOptions, Expansion, ParsedCalendar};
+use crate::question::{Intent, Role};
 use crate::time::Window;
 
 /// A target's entry function: arbitrary bytes in, a panic when an invariant breaks.
@@ -207,9 +208,50 @@ pub fn question(data: &[u8]) {
                 if let Some(t) = &q.topic {
                     assert!(!t.trim().is_empty(), "an empty topic");
                 }
+                if let Some(c) = &q.clock
+                    && let Some(end) = c.end
+                {
+                    assert!(c.start < end, "an empty or reversed clock range for {:?}", c.phrase);
+                }
+                // No word is dropped silently: what is read as nothing is named in a note.
+                for w in q.words.iter().filter(|w| matches!(w.role, Role::Ignored | Role::Unknown)) {
+                    assert!(
+                        q.notes.iter().any(|n| n.contains(&w.text)),
+                        "{:?} is {:?} but no note names it",
+                        w.text,
+                        w.role
+                    );
+                }
                 let plan = crate::coordinate::question_plan(&q, now, now.timezone());
                 if let Err(e) = plan.validate() {
                     panic!("the plan for a question does not validate: {e}");
+                }
+                // Every intent's plan is valid, or a refusal of a window that is too long.
+                match crate::coordinate::plan_for(&q, now, now.timezone(), &crate::slots::WorkHours::default()) {
+                    Ok(p) if p.plan.steps.is_empty() => assert!(
+                        matches!(q.intent, Intent::NotUnderstood | Intent::Unsupported),
+                        "a {:?} question made no steps",
+                        q.intent
+                    ),
+                    Ok(p) => {
+                        if let Err(e) = p.plan.validate() {
+                            panic!("the {:?} plan does not validate: {e}", q.intent);
+                        }
+                        if let Some(search) = &p.search {
+                            assert!(search.segments.len() < crate::coordinate::SEARCH_DAYS.len());
+                            assert!((search.reach - search.now).num_days().abs() <= crate::time::MAX_WINDOW_DAYS);
+                            for k in 0..search.segments.len() {
+                                let params = search.params(k).unwrap_or_default();
+                                assert!(params.get("start").is_some(), "a search read without a window");
+                            }
+                        }
+                    }
+                    Err(e) => assert!(
+                        matches!(e.code(), "window_too_large" | "invalid_request"),
+                        "a {:?} question refused with {}: {e}",
+                        q.intent,
+                        e.code()
+                    ),
                 }
             }
         }

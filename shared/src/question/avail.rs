@@ -113,6 +113,14 @@ pub(super) fn duration_at(t: &[Token], i: usize) -> Option<(u32, usize)> {
     }
 }
 
+/// Where the first duration of the question stands, `[first, end)` (outside time phrases).
+pub(super) fn duration_span(t: &[Token], timed: &[bool]) -> Option<(usize, usize)> {
+    (0..t.len()).filter(|&i| !timed.get(i).copied().unwrap_or(true)).find_map(|i| {
+        let (minutes, end) = duration_at(t, i)?;
+        (1..=MAX_MINUTES).contains(&minutes).then_some((i, end))
+    })
+}
+
 /// Reads the availability facts of a question, or `None` when it asks for events. Words inside
 /// time phrases (`timed`) are not cues ("December first" does not ask for the first slot).
 pub(super) fn read(t: &[Token], timed: &[bool]) -> Option<Availability> {
@@ -138,7 +146,7 @@ pub(super) fn read(t: &[Token], timed: &[bool]) -> Option<Availability> {
     let has_time = (0..topic).any(|i| {
         matches!(words[i], "have" | "has" | "got" | "need" | "needs" | "want")
             && (words.get(i + 1) == Some(&"time")
-                || (words.get(i + 1) == Some(&"some") && words.get(i + 2) == Some(&"time"))
+                || (matches!(words.get(i + 1), Some(&"some" | &"any")) && words.get(i + 2) == Some(&"time"))
                 || duration_at(&t[..topic], i + 1).is_some())
     });
     let gaps = words.iter().any(|w| matches!(*w, "gap" | "gaps"));

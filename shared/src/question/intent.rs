@@ -237,7 +237,11 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
     if !how.is_empty() {
         return reading(Intent::Count, how);
     }
-    let next = has(&|w| matches!(w, "next" | "soonest"));
+    let mut next = has(&|w| matches!(w, "next" | "soonest"));
+    // "my upcoming dentist appointment", "upcoming meeting with Bob" (not "upcoming meetings").
+    next.extend(free_words.iter().copied().filter(|&i| {
+        word(i) == "upcoming" && !(i + 1..t.len()).map(word).take_while(|w| !w.is_empty()).any(|w| w.ends_with('s'))
+    }));
     if !next.is_empty() {
         return reading(Intent::Next, next);
     }
@@ -255,7 +259,14 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
     if !first.is_empty() {
         return reading(Intent::First, first);
     }
-    let when = has(&|w| matches!(w, "when" | "when's" | "whens"));
+    let mut when = has(&|w| matches!(w, "when" | "when's" | "whens"));
+    // "what time is my flight", "what day is the offsite".
+    when.extend(
+        free_words
+            .iter()
+            .copied()
+            .filter(|&i| matches!(word(i), "what" | "what's") && matches!(word(i + 1), "time" | "day" | "date")),
+    );
     if !when.is_empty() && !cx.window {
         return reading(if past { Intent::Last } else { Intent::Next }, when);
     }

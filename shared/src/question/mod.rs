@@ -277,14 +277,29 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
             *flag = true;
         }
     }
-    let window = phrases.iter().find_map(|p| {
-        let span = p.span?;
-        Some(QuestionWindow { start: span.start, end: span.end, phrase: text_of(question, &tokens, p.first, p.end)? })
-    });
+    // "my week", "my day" stand for the current one only when no other phrase names a time
+    // ("what's my day like tomorrow" is tomorrow).
+    let weak = |p: &&when::Phrase| {
+        (p.first..p.end).any(|k| tokens.get(k).is_some_and(|t| matches!(t.lower.as_str(), "my" | "our")))
+    };
+    let window = phrases
+        .iter()
+        .filter(|p| p.span.is_some())
+        .find(|p| !weak(p))
+        .or_else(|| phrases.iter().find(|p| p.span.is_some()))
+        .and_then(|p| {
+            let span = p.span?;
+            Some(QuestionWindow {
+                start: span.start,
+                end: span.end,
+                phrase: text_of(question, &tokens, p.first, p.end)?,
+            })
+        });
+    let names_timed = timed.clone();
     let mut reader = Reader {
         q: question,
         t: &tokens,
-        names: Names { t: &tokens, timed: &timed },
+        names: Names { t: &tokens, timed: &names_timed },
         lenient: !question.chars().any(char::is_uppercase),
         people: Vec::new(),
         seen: HashSet::new(),
@@ -295,6 +310,15 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
     reader.read();
     let Reader { people, topic, mut roles, mut notes, lenient, .. } = reader;
     let availability = avail::read(&tokens, &timed);
+    // A meeting length ("two hours", "for 30 minutes") belongs to the time of the question.
+    if let Some((first, end)) = avail::duration_span(&tokens, &timed) {
+        let lead = first.checked_sub(1).filter(|&p| tokens[p].lower == "for" && roles[p].is_none());
+        for k in lead.unwrap_or(first)..end.min(tokens.len()) {
+            if roles[k].is_none() {
+                timed[k] = true;
+            }
+        }
+    }
     let claimed: Vec<bool> = (0..tokens.len()).map(|i| timed[i] || roles[i].is_some()).collect();
     let context = intent::Context { free: availability.is_some(), clock: clock.is_some(), window: window.is_some() };
     let reading = intent::read(&tokens, &claimed, context);
@@ -327,10 +351,11 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         || !people.is_empty()
         || topic.is_some()
         || reading.intent != Intent::List
-        || tokens
-            .iter()
-            .zip(&roles)
-            .any(|(t, r)| *r == Some(Role::Filler) && t.kind == Kind::Word && words::is_calendar_noun(&t.lower))
+        || tokens.iter().zip(&roles).any(|(t, r)| {
+            t.kind == Kind::Word
+                && ((*r == Some(Role::Filler) && words::is_calendar_noun(&t.lower))
+                    || (*r == Some(Role::Topic) && words::is_event_word(&t.lower)))
+        })
         || has_plain_question(&tokens, &roles);
     let said = |idx: &[usize]| idx.iter().filter_map(|&i| tokens.get(i)).map(|t| t.text.as_str()).collect::<Vec<_>>();
     let mut intent = reading.intent;
@@ -613,6 +638,16 @@ impl<'a> Reader<'a> {
                     self.claim(end, after, Role::Person);
                 }
                 return after;
+            }
+            // "what works for Sarah and Bob", "is 3pm good for Tom".
+            "for"
+                if matches!(
+                    i.checked_sub(1).map_or("", |p| self.w(p)),
+                    "works" | "work" | "good" | "best" | "ok" | "okay" | "fine" | "convenient" | "suits" | "suit"
+                ) =>
+            {
+                let list = self.names.list(i + 1, caps);
+                return self.take(i + 1, list);
             }
             "talk" | "talking" | "speak" | "speaking" if self.w(i + 1) == "to" => {
                 let list = self.names.list(i + 2, caps);

@@ -468,6 +468,15 @@ impl Grammar<'_> {
                     day: None,
                 });
             }
+            // "what does my week look like", "how's my day": the current one.
+            "my" | "our" if matches!(self.w(i + 1), "week" | "weekend" | "month" | "day") => {
+                return match self.w(i + 1) {
+                    "day" => self.day_hit(today, i + 2),
+                    "weekend" => self.days(add_days(monday(today)?, 5)?, 2).map(|s| weekend(s, i + 2)),
+                    "week" => self.week_hit(monday(today)?, i + 2),
+                    _ => self.month_hit(first_of_month(today)?, i + 2),
+                };
+            }
             "rest" => return self.rest_of(i + 1),
             "end" => return self.end_of(i + 1),
             "week" if self.w(i + 1) == "of" => {
@@ -514,7 +523,12 @@ impl Grammar<'_> {
         if self.w(j) == "the" {
             return None;
         }
-        if let Some(h) = self.date(j, lead, anchor, true) {
+        // "the first meeting", "the last one": an ordinal word before a noun is no date.
+        let noun_follows = words::ordinal_word(self.w(j)).is_some()
+            && matches!(self.kind(j + 1), Some(Kind::Word))
+            && words::month(self.w(j + 1)).is_none()
+            && self.w(j + 1) != "of";
+        if !noun_follows && let Some(h) = self.date(j, lead, anchor, true) {
             return Some(h);
         }
         self.core(j, lead, anchor)

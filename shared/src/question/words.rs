@@ -409,6 +409,8 @@ pub(super) fn is_person_verb(w: &str) -> bool {
             | "visit"
             | "visiting"
             | "visited"
+            | "invite"
+            | "inviting"
             | "call"
             | "calling"
             | "from"
@@ -463,6 +465,10 @@ pub(super) fn is_filler(w: &str) -> bool {
                 | "next" | "last" | "first" | "earliest" | "latest" | "soonest" | "previous" | "previously"
                 | "lately" | "recent" | "recently" | "most" | "when" | "when's" | "whens" | "did" | "was"
                 | "were" | "met" | "saw"
+                // verbs and adjectives around times and events
+                | "doing" | "end" | "ends" | "start" | "starts" | "begin" | "begins" | "finish" | "finishes"
+                | "hour" | "hours" | "minute" | "minutes" | "mins" | "together" | "best" | "good" | "fine"
+                | "convenient" | "day" | "week" | "happens"
                 // cues of names and titles
                 | "between" | "talk" | "talking" | "speak" | "speaking" | "join" | "joining" | "attend"
                 | "attending" | "dr" | "mr" | "mrs" | "ms" | "mx" | "prof"
@@ -509,6 +515,107 @@ pub(super) fn is_calendar_noun(w: &str) -> bool {
     )
 }
 
+/// Kinds of events people ask about by name ("yoga class", "dentist", "flight"): topic words,
+/// and enough on their own to make a question a calendar question ("yoga class?"), where other
+/// unknown words ("qwerty") are not.
+pub(super) fn is_event_word(w: &str) -> bool {
+    let w = w.strip_suffix('s').filter(|s| s.len() > 2).unwrap_or(w);
+    matches!(
+        w,
+        "class"
+            | "classe"
+            | "lesson"
+            | "session"
+            | "lunch"
+            | "lunche"
+            | "dinner"
+            | "breakfast"
+            | "brunch"
+            | "coffee"
+            | "review"
+            | "sync"
+            | "standup"
+            | "stand-up"
+            | "interview"
+            | "workshop"
+            | "retro"
+            | "demo"
+            | "haircut"
+            | "dentist"
+            | "doctor"
+            | "gym"
+            | "yoga"
+            | "practice"
+            | "training"
+            | "game"
+            | "match"
+            | "concert"
+            | "flight"
+            | "trip"
+            | "conference"
+            | "webinar"
+            | "seminar"
+            | "lecture"
+            | "exam"
+            | "birthday"
+            | "anniversary"
+            | "wedding"
+            | "checkup"
+            | "check-up"
+            | "therapy"
+            | "massage"
+            | "workout"
+            | "1:1"
+            | "one-on-one"
+            | "offsite"
+            | "huddle"
+            | "kickoff"
+            | "kick-off"
+            | "planning"
+            | "presentation"
+            | "meetup"
+            | "hangout"
+            | "drink"
+            | "visit"
+            | "vacation"
+            | "holiday"
+            | "pto"
+            | "deadline"
+            | "course"
+            | "tutoring"
+            | "recital"
+            | "rehearsal"
+            | "party"
+            | "dance"
+            | "swim"
+            | "run"
+            | "hike"
+            | "appointment"
+            | "catchup"
+            | "catch-up"
+            | "all-hands"
+            | "town"
+            | "postmortem"
+            | "standupe"
+            | "chat"
+            | "briefing"
+            | "debrief"
+            | "onboarding"
+            | "call"
+            | "screening"
+            | "ceremony"
+            | "service"
+            | "pickup"
+            | "dropoff"
+            | "school"
+            | "daycare"
+            | "vet"
+            | "physio"
+            | "physiotherapy"
+            | "appt"
+    )
+}
+
 /// Common misspellings and short forms of the grammar's own words, as people type them
 /// ("tmrw", "tomorow", "nxt wk", "mtgs", "wensday").
 pub(super) fn spelling(w: &str) -> Option<&'static str> {
@@ -539,6 +646,7 @@ pub(super) fn spelling(w: &str) -> Option<&'static str> {
         "saturady" | "satruday" => "saturday",
         "sundy" => "sunday",
         "teh" => "the",
+        "w" => "with",
         "wht" | "wat" => "what",
         "whens" => "when's",
         "whats" => "what's",
