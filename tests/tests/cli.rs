@@ -591,3 +591,47 @@ fn free_time_questions_list_slots_and_unknown_people() {
     assert!(r["answer"]["notes"][0].as_str().unwrap().starts_with("No free slot of 45 minutes"), "{r}");
     assert_eq!(r["timings"]["steps"][1]["transport"], "local");
 }
+
+/// Each intent through the binary: the answer names it, the human output reads the question
+/// back first, and a question Kenny does not understand (or a change it cannot make) is an
+/// answer with exit code 0, not an error.
+#[test]
+fn every_intent_answers_through_the_cli() {
+    let dir = tmp();
+    let cases = [
+        ("when is my next budget review?", "next"),
+        ("when did I last meet Sarah?", "last"),
+        ("what's my first meeting on Monday?", "first"),
+        ("what's my last meeting on Friday?", "last_in_window"),
+        ("how many meetings do I have next week?", "count"),
+        ("when are Sarah and Bob free next week for 30 minutes?", "free"),
+        ("am I free tomorrow at 3pm?", "free_at"),
+        ("design critique next week", "list"),
+        ("qwerty", "not_understood"),
+        ("cancel my 3pm", "unsupported"),
+    ];
+    for (q, intent) in cases {
+        let run = kenny(dir.path(), &["ask", q, "--now", NOW, "--tz", NY, "--json"], &[]);
+        assert_eq!(run.code, 0, "{q}: {}", run.stderr);
+        let r = run.json();
+        assert_eq!(r["answer"]["intent"], intent, "{q}: {}", r["answer"]);
+        assert!(r["answer"]["understood"].as_str().is_some_and(|u| !u.is_empty()), "{q}");
+        let human = kenny(dir.path(), &["ask", q, "--now", NOW, "--tz", NY], &[]);
+        assert_eq!(human.code, 0, "{q}: {}", human.stderr);
+        let first = human.stdout.lines().next().unwrap_or_default();
+        assert_eq!(first, format!("Understood: {}", r["answer"]["understood"].as_str().unwrap()), "{q}");
+    }
+    let next = kenny(dir.path(), &["ask", "when is my next budget review?", "--now", NOW, "--tz", NY], &[]);
+    assert!(next.stdout.contains("Event:\n") && next.stdout.contains("Budget review"), "{}", next.stdout);
+    let count = kenny(dir.path(), &["ask", "how many meetings do I have next week?", "--now", NOW, "--tz", NY], &[]);
+    assert!(count.stdout.contains("Count: 14 events"), "{}", count.stdout);
+    let free = kenny(dir.path(), &["ask", "am I free at 3pm?", "--now", NOW, "--tz", NY], &[]);
+    assert!(free.stdout.contains(": no\n") && free.stdout.contains("you: busy"), "{}", free.stdout);
+    assert!(free.stdout.contains("Sprint retro"), "{}", free.stdout);
+    let nonsense = kenny(dir.path(), &["ask", "what's the capital of France?", "--now", NOW, "--tz", NY], &[]);
+    assert!(
+        nonsense.stdout.contains("did not understand") && !nonsense.stdout.contains("Events ("),
+        "{}",
+        nonsense.stdout
+    );
+}

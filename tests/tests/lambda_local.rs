@@ -352,3 +352,40 @@ fn free_time_questions_and_plans_through_the_local_lambda_path() {
     let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["unknown"], json!(["bob.smith@northwind.example"]));
 }
+
+/// Each intent through `cargo lambda watch`: the same answer as the CLI, a `not_understood`
+/// question a 200 with its answer behind API Gateway too, and the search's reads made through
+/// the Invoke API.
+#[test]
+fn every_intent_through_the_local_lambda_path_answers_as_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![("KENNY_TIMINGS", format!("file://{}/t.jsonl", dir.path().display()))];
+    let w = watch(&env, 4);
+    kenny_tests::warm_up(&w);
+    for (q, intent) in [
+        ("when is my next budget review?", "next"),
+        ("when did I last meet Sarah?", "last"),
+        ("how many meetings do I have next week?", "count"),
+        ("what's my last meeting on Friday?", "last_in_window"),
+        ("is Sarah free tomorrow at 3pm for an hour?", "free_at"),
+        ("qwerty", "not_understood"),
+        ("cancel my 3pm tomorrow", "unsupported"),
+    ] {
+        let (status, fe, lambda) = invoke(&w, "coordinate", &json!({"question": q, "now": NOW, "timezone": TZ}));
+        assert_eq!((status, fe), (200, None), "{q}: {lambda}\n{}", w.output());
+        assert_eq!(lambda["answer"]["intent"], intent, "{q}: {lambda}");
+        let cli = kenny(dir.path(), &["ask", q, "--now", NOW, "--tz", TZ, "--json"], &[]).json();
+        assert_eq!(lambda["answer"], cli["answer"], "{q}: the Lambda path answers exactly as the CLI");
+        for s in lambda["timings"]["steps"].as_array().unwrap() {
+            assert_eq!(s["transport"], "lambda", "{q}: {s}");
+        }
+    }
+    // Behind API Gateway a question Kenny does not understand is a 200 with its answer.
+    let mut event = fixture("apigw-v2-ask.json");
+    event["body"] = json!(json!({"question": "hmm", "now": NOW, "timezone": TZ}).to_string());
+    event["isBase64Encoded"] = json!(false);
+    let (status, _, out) = invoke(&w, "coordinate", &event);
+    assert_eq!((status, out["statusCode"].as_i64()), (200, Some(200)), "{out}");
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["answer"]["intent"], "not_understood", "{body}");
+}
