@@ -412,6 +412,13 @@ pub fn report(r: &kenny::report::Report) -> String {
         out.push('\n');
     }
 
+    if !r.intents.is_empty() {
+        out.push_str("\nQuestions by intent (not_understood: questions Kenny could not read)\n");
+        for i in &r.intents {
+            let _ = writeln!(out, "  {:<16} {:>6}  {:>5.1} %", i.intent, i.requests, f64::from(i.per_mille) / 10.0);
+        }
+    }
+
     let s = &r.speedup;
     let _ = writeln!(
         out,

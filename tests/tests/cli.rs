@@ -472,13 +472,21 @@ fn report_summarises_recorded_questions_with_an_ab_pair_tables_and_a_chart() {
     );
     assert!(r["trends"].as_array().unwrap().iter().all(|t| t["verdict"] == "insufficient_data"), "too few records");
     assert!(!dir.path().join("kenny-report.svg").exists(), "--json writes no chart unless --chart is given");
+    // Questions per intent: all six are listings.
+    assert_eq!(r["intents"], serde_json::json!([{"intent": "list", "requests": 6, "per_mille": 1000}]));
 
     // The human form: tables, and the chart written beside them.
     let human = kenny(dir.path(), &["report", "--since", "2h"], &[]);
     assert_eq!(human.code, 0, "{}", human.stderr);
-    for part in
-        ["Latency and outcome per capability", "Per step kind", "Cache tiers", "Parallel speedup", "A/B", "Trend"]
-    {
+    for part in [
+        "Latency and outcome per capability",
+        "Per step kind",
+        "Cache tiers",
+        "Questions by intent",
+        "Parallel speedup",
+        "A/B",
+        "Trend",
+    ] {
         assert!(human.stdout.contains(part), "{part}:\n{}", human.stdout);
     }
     assert!(human.stdout.contains("contacts.resolve*2>calendar.read@next_week"), "{}", human.stdout);

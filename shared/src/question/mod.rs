@@ -1,12 +1,47 @@
-//! Plain-English calendar questions → the facts a plan needs: who, when, about what.
+//! Plain-English calendar questions → the facts a plan needs: what is asked (the intent),
+//! who, when, about what.
 //!
 //! [`parse`] reads a question such as "what meetings do I have with Bob Smith and Zoë next
-//! week?" relative to a `now` and returns a [`Question`]: the people as said, the window
-//! (half-open, in the zone of `now`) and the topic. It never fails on what a question *says*:
-//! a question it cannot make sense of parses to no people, no window and no topic. Only an
-//! empty (or all-whitespace) question, one longer than [`MAX_QUESTION_CHARS`] characters, and
-//! control characters are errors; tab, line feed and carriage return count as whitespace
-//! (multi-line questions pasted from a chat are accepted).
+//! week?" relative to a `now` and returns a [`Question`]: the [`Intent`], the people as said,
+//! the window (half-open, in the zone of `now`), a clock time, and the topic. It never fails on
+//! what a question *says*: a question it cannot make sense of parses to intent
+//! `not_understood`. Only an empty (or all-whitespace) question, one longer than
+//! [`MAX_QUESTION_CHARS`] characters, and control characters are errors; tab, line feed and
+//! carriage return count as whitespace (multi-line questions pasted from a chat are accepted).
+//!
+//! # Every word is accounted for
+//! Each token gets one [`Role`] ([`Question::words`]): time (time phrases, clock times, meeting
+//! lengths), person, topic, filler (question words, pronouns, auxiliaries, prepositions,
+//! politeness, generic calendar nouns such as "meetings" or "calendar"), intent ("next", "how
+//! many", "free", "cancel") or punctuation. A content word no other reading claims is part of
+//! the **topic**, so "yoga class", "coffee with Priya", "design critique meetings" and "the
+//! board meeting" filter by topic without a cue word; plural words are searched in the singular
+//! ("standups" → "standup"; matching is by word prefix, so the singular finds both). Words that
+//! cannot be used (a second topic, words of a free-time question) are `ignored` and named in
+//! [`Question::notes`]; so is a capitalised topic word that may have been meant as a name.
+//! A question with no calendar reading at all — no time, person, topic cue, intent word,
+//! calendar noun or event word ("class", "dentist", "flight", …) — is `not_understood`, its
+//! words `unknown` and named in a note ("qwerty", "what's the capital of France?").
+//! Common misspellings and short forms of the grammar's own words are read as the words
+//! ("tmrw", "tomorow", "nxt wk", "mtgs", "wensday", "w/", "w").
+//!
+//! # Intents
+//! See the `intent` module for the rules; in short: `list` (default), `next` ("when is my next
+//! …", "when's the …", "my next meeting with Tom", "upcoming dentist appointment", "what time is
+//! my flight"), `last` ("when did I last …", "my last meeting with Tom", "most recent"),
+//! `first` / `last_in_window` ("first meeting tomorrow", "last one on Friday"), `count` ("how
+//! many …", "how much time do I spend in meetings …"), `free` (free-time questions, below),
+//! `free_at` (a free-time question or "busy" with a clock time: "am I free at 3pm tomorrow?",
+//! "is Tom free on Friday at 10 for an hour?"), `unsupported` (a request to change the
+//! calendar: "cancel", "move", "delete", "schedule", "book", "invite", "accept", … — the rest of
+//! the question is still read) and `not_understood`. How each intent is answered (how far `next`
+//! and `last` search, what `count` counts) is the coordinator's: see `coordinate::plans`.
+//!
+//! # Clock times
+//! "at 3pm", "at 15:00", "at noon", "3:30 pm", "from 2 to 4pm", "between 1 and 3", "2-4pm", "at
+//! 10 for an hour" (the `clock` module) are placed on the day of a one-day window ("tomorrow at
+//! 3pm"); without a day, today if the time is still ahead, else tomorrow, and a note says which.
+//! Beside a window of several days a clock time is not applied, and a note says so.
 //!
 //! # How
 //! A hand tokenizer (`token`) makes tokens with byte spans; the time grammar (`when`)
@@ -52,13 +87,14 @@
 //!   Wednesday and Monday" = that Wednesday to the Monday after); reversed ranges cover both.
 //! - "between now and X", "from now until X", "until/till/through/by/up to X" = from now to
 //!   the end of X. "before X" = now to the start of X. "since X" = start of X to now ("since
-//!   Monday" = the last Monday). "after X", clock times ("at 3pm", "15:00", "at noon", "from 2pm to 4pm") and "in N hours" are
-//!   recognised, so they are not read as people or topic, but set no window.
+//!   Monday" = the last Monday). "after X" and "in N hours" are recognised, so they are not read
+//!   as people or topic, but set no window; clock times are read as described under "Clock times".
 //! - "rest of the day/week/month/year", "later today": now to its end. "end of the
 //!   week/month" = its last day ("until the end of the week" = now to next Monday 00:00).
 //! - When a question has several time phrases the **first one that sets a window wins**;
-//!   the others are still consumed. [`QuestionWindow::phrase`] is that phrase as written,
-//!   with its preposition ("on Friday", "in the next 3 days", "between … and …").
+//!   the others are still consumed ("my week"/"my day" count only when no other phrase names a
+//!   time: "what's my day like tomorrow" is tomorrow). [`QuestionWindow::phrase`] is that phrase
+//!   as written, with its preposition ("on Friday", "in the next 3 days", "between … and …").
 //!
 //! # People
 //! - After "with" (or "w/"): a list of names: "with Bob Smith, Zoë and Mary Ann O'Neil",
@@ -88,18 +124,21 @@
 //! - People named without any cue ("Tom tomorrow?", "anything Tom has") and lower-case names
 //!   outside "with"/"between" in a question that has capitals elsewhere.
 //! - Several alternatives for the window ("Tuesday or Wednesday"): the first wins. Holidays
-//!   ("Christmas"), bare parts of the day ("in the morning") and clock-time windows ("from 2pm
-//!   to 4pm" is read but does not narrow the day).
-//! - Groups ("with the design team", "with my manager") give no people.
-//! - Relative phrases without a length ("my next meeting with Tom", "upcoming meetings")
-//!   give no window.
+//!   ("Christmas") and bare parts of the day ("in the morning").
+//! - Groups ("with the design team", "with my manager") give no people; their words are the
+//!   topic.
+//! - "next"/"last" without a length ("my next meeting with Tom") give no window: they are the
+//!   `next`/`last` intents.
 //!
 //! # Free time
 //! A question asking for free time ("when are Alice and Bob free next week for 30 minutes?",
 //! "find an hour with Zoë on Thursday afternoon", "first free slot tomorrow", "can I meet Tom
 //! on Friday?") sets [`Question::availability`]: the meeting's length when said and whether only
-//! the first slot is wanted (the cues and duration forms are listed in the `avail` module). Such
-//! a question has no topic.
+//! the first slot is wanted (the cues and duration forms are listed in the `avail` module:
+//! "what works for X and Y", "when works", "I need two hours with X", "find time with X", "does
+//! X have time on Friday", "when can we meet", "any gaps on Friday"). "for" after "works" or
+//! "good" introduces people ("what works for Sarah and Bob"). Such a question has no topic
+//! (leftover words are noted as not used).
 //!
 //! # Topic
 //! "about X", "regarding X", "re X", "re: X", "concerning X", "titled X", "entitled X",
@@ -108,7 +147,8 @@
 //! "with"/"between", punctuation, an auxiliary ("do", "is", …), "please", or the end; leading
 //! articles and possessive pronouns are dropped ("the budget" → "budget"); quoted text is
 //! kept exactly. A topic made only of generic words ("about my day") is no topic. The first
-//! topic in the question wins.
+//! topic in the question wins (a later one is noted as not used); content words without a cue
+//! are added to it (see above).
 
 mod avail;
 mod clock;
