@@ -28,11 +28,9 @@ fn parse(c: &mut Criterion) {
 }
 
 fn coordinator(rt: &tokio::runtime::Runtime, calendars: Option<String>) -> Coordinator {
-    let config = kenny::config::Config::from_parts(
-        |k| if k == "KENNY_CALENDARS" { calendars.clone() } else { None },
-        None,
-    )
-    .expect("config");
+    let config =
+        kenny::config::Config::from_parts(|k| if k == "KENNY_CALENDARS" { calendars.clone() } else { None }, None)
+            .expect("config");
     let app = rt.block_on(kenny::app::App::from_config(config)).expect("app");
     Coordinator::new(
         Arc::new(kenny::sibling::InProcess::new(app.caps.clone())),

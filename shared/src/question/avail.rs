@@ -13,7 +13,7 @@
 //! half", "a couple of hours". "first", "earliest", or "next" before "free/available/slot/opening"
 //! ask for the first slot only.
 
-use super::token::{Kind, Token};
+use super::token::{Kind, Token, word};
 use super::words::number_word;
 
 /// What an availability question asks for beyond people and window.
@@ -27,13 +27,6 @@ pub struct Availability {
 
 /// Longest duration read from a question (a day).
 const MAX_MINUTES: u32 = 24 * 60;
-
-fn word(t: &[Token], i: usize) -> &str {
-    match t.get(i) {
-        Some(t) if t.kind == Kind::Word => &t.lower,
-        _ => "",
-    }
-}
 
 fn unit(w: &str) -> Option<u32> {
     match w {

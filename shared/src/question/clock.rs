@@ -9,7 +9,7 @@
 //! length. Each attempt looks a few tokens ahead, so the scan is linear.
 
 use super::avail::duration_at;
-use super::token::{Kind, Token};
+use super::token::{Kind, Token, word};
 
 /// A clock phrase: tokens `[first, end)`, its start and optional end in minutes after local
 /// midnight (an end of 1440 is midnight at the end of the day), and a stated length.
@@ -44,13 +44,6 @@ impl Value {
             (None, _) => self.hour,
         };
         h * 60 + self.minute
-    }
-}
-
-fn word(t: &[Token], i: usize) -> &str {
-    match t.get(i) {
-        Some(t) if t.kind == Kind::Word => &t.lower,
-        _ => "",
     }
 }
 

@@ -21,7 +21,7 @@
 //! 8. otherwise **list**. Whether a question has any calendar reading at all (else
 //!    **not_understood**) is decided by the caller.
 
-use super::token::{Kind, Token};
+use super::token::{Kind, Token, word};
 
 /// What the question asks for; `answer.intent` on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -197,10 +197,7 @@ fn past_word(w: &str) -> bool {
 /// Reads the intent; `claimed[i]` is true for tokens of time phrases, names and topics.
 pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
     let open = |i: usize| !claimed.get(i).copied().unwrap_or(true);
-    let word = |i: usize| match t.get(i) {
-        Some(x) if x.kind == Kind::Word => x.lower.as_str(),
-        _ => "",
-    };
+    let word = |i: usize| word(t, i);
     // The word before `i`, skipping punctuation ("Kenny, cancel…").
     let before =
         |i: usize| (0..i).rev().find(|&k| t.get(k).is_some_and(|x| x.kind != Kind::Punct(','))).map_or("", word);

@@ -63,6 +63,14 @@ impl Token {
     }
 }
 
+/// The lower-case word at token `i`, or "" for any other token or past the end.
+pub(super) fn word(t: &[Token], i: usize) -> &str {
+    match t.get(i) {
+        Some(t) if t.kind == Kind::Word => &t.lower,
+        _ => "",
+    }
+}
+
 /// `s[from..to]`, or "" if that is not a char-boundary range (it always is here: every offset
 /// comes from `char_indices` or `len_utf8`), so slicing can never panic.
 fn sub(s: &str, from: usize, to: usize) -> &str {

@@ -469,7 +469,7 @@ impl Grammar<'_> {
                 });
             }
             // "what does my week look like", "how's my day": the current one.
-            "my" | "our" if matches!(self.w(i + 1), "week" | "weekend" | "month" | "day") => {
+            "my" | "our" if matches!(self.w(i + 1), "week" | "weekend" | "month" | "day") && self.w(i + 2) != "off" => {
                 return match self.w(i + 1) {
                     "day" => self.day_hit(today, i + 2),
                     "weekend" => self.days(add_days(monday(today)?, 5)?, 2).map(|s| weekend(s, i + 2)),
