@@ -494,7 +494,7 @@ fn understood(q: &Question, answer: &Answer, cx: &Context<'_>) -> String {
             let verb = q.action.as_deref().unwrap_or("change");
             if answer.slots.is_some() {
                 format!("A request to {verb} (Kenny only reads calendars); free slots for {everyone}, {when}")
-            } else if !answer.window.is_none() {
+            } else if answer.window.is_some() {
                 format!("A request to {verb} (Kenny only reads calendars); events{filters}, {when}")
             } else {
                 format!("A request to {verb} (Kenny only reads calendars)")

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -20,16 +20,17 @@ use serde_json::json;
 use tracing::{instrument, warn};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::metrics::{self, MetricsSink};
+use crate::metrics::MetricsSink;
 use crate::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
-use crate::question::{self, Intent};
+use crate::question;
 use crate::sibling::Sibling;
 use crate::slots::SlotDefaults;
 use crate::time::{TimeArg, parse_zone};
-use crate::timing::{RecordKind, TimingRecord, TimingStore};
+use crate::timing::TimingStore;
 
 mod answer;
 mod plans;
+mod records;
 
 pub use answer::{Answer, CountOut, FreeAtOut, PersonFreeOut};
 pub use plans::{
@@ -221,6 +222,14 @@ pub struct Coordinator {
     cold: AtomicBool,
 }
 
+/// How one request's plan runs: one step at a time or concurrently, from when, and until when.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    sequential: bool,
+    started: Instant,
+    deadline: Option<Instant>,
+}
+
 /// What running a plan produced, before it is shaped into a response.
 #[derive(Debug)]
 struct Execution {
@@ -307,9 +316,10 @@ impl Coordinator {
         } else {
             plan.validate()?
         };
-        let mut exec = self.execute(&valid, request.sequential, started, deadline, HashMap::new()).await;
+        let run = Run { sequential: request.sequential, started, deadline };
+        let mut exec = self.execute(&valid, run, HashMap::new()).await;
         if let Some(search) = &search {
-            valid = self.search(search, &mut plan, valid, &mut exec, request.sequential, started, deadline).await?;
+            valid = self.search(search, &mut plan, valid, &mut exec, run).await?;
         }
         let total_ms = ms(started.elapsed());
 
@@ -328,9 +338,15 @@ impl Coordinator {
             sequential: request.sequential,
             steps: exec.steps.clone(),
         };
-        let cold_start = self.cold.swap(false, Ordering::Relaxed);
-        let shape = plan_shape(&valid, window_kind.as_deref());
-        let records = timing_records(&timings, &exec, at, cold_start, degraded, window_kind, shape, intent);
+        let facts = records::Facts {
+            at,
+            cold_start: self.cold.swap(false, Ordering::Relaxed),
+            degraded,
+            plan_shape: plan_shape(&valid, window_kind.as_deref()),
+            window_kind,
+            intent,
+        };
+        let records = records::timing_records(&timings, &exec, &facts);
         let write_failed = match self.timings.write(&records).await {
             Ok(()) => false,
             Err(e) => {
@@ -340,63 +356,12 @@ impl Coordinator {
                 true
             }
         };
-        self.emit_metrics(&timings, &exec, at, cold_start, degraded, write_failed, intent);
+        records::emit_metrics(self.metrics.as_ref(), &timings, &exec, &facts, write_failed);
         Ok(CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded })
     }
 
-    /// One EMF line per dimension set: the request, each step, each error.
-    fn emit_metrics(
-        &self,
-        t: &Timings,
-        exec: &Execution,
-        at: DateTime<Utc>,
-        cold: bool,
-        degraded: bool,
-        write_failed: bool,
-        intent: Option<Intent>,
-    ) {
-        let ts = at.timestamp_millis();
-        let id = [("RequestId", t.request_id.as_str())];
-        if let Some(intent) = intent {
-            self.metrics.emit(metrics::line(ts, &[(metrics::ANSWERS, 1.0)], &[("Intent", intent.as_str())], &id));
-        }
-        let mut request = vec![(metrics::LATENCY, t.total_ms), (metrics::REQUESTS, 1.0)];
-        if cold {
-            request.push((metrics::COLD_STARTS, 1.0));
-        }
-        self.metrics.emit(metrics::line(ts, &request, &[("Capability", "coordinate")], &id));
-        let speedup = if t.total_ms > 0.0 { t.sum_of_steps_ms / t.total_ms } else { 0.0 };
-        let whole = [
-            (metrics::PARALLEL_SPEEDUP, speedup),
-            (metrics::MAX_IN_FLIGHT, t.max_in_flight as f64),
-            (metrics::DEGRADED, if degraded { 1.0 } else { 0.0 }),
-            (metrics::TIMING_WRITE_FAILURES, if write_failed { 1.0 } else { 0.0 }),
-        ];
-        self.metrics.emit(metrics::line(ts, &whole, &[], &id));
-        for s in t.steps.iter().filter(|s| s.status != "skipped") {
-            self.metrics.emit(metrics::line(
-                ts,
-                &[(metrics::STEP_LATENCY, s.duration_ms)],
-                &[("Capability", &s.capability)],
-                &id,
-            ));
-        }
-        for (s, code) in t.steps.iter().zip(&exec.error_codes) {
-            if let Some(code) = code {
-                let dims = [("Capability", s.capability.as_str()), ("ErrorCode", code.as_str())];
-                self.metrics.emit(metrics::line(ts, &[(metrics::STEP_ERRORS, 1.0)], &dims, &id));
-            }
-        }
-    }
-
-    async fn execute(
-        &self,
-        plan: &ValidPlan,
-        sequential: bool,
-        started: Instant,
-        deadline: Option<Instant>,
-        seed: HashMap<String, Value>,
-    ) -> Execution {
+    async fn execute(&self, plan: &ValidPlan, run: Run, seed: HashMap<String, Value>) -> Execution {
+        let Run { sequential, started, deadline } = run;
         let n = plan.steps.len();
         let limit = if sequential { 1 } else { self.limits.max_concurrency.max(1) };
         let transport = self.sibling.transport().to_string();
@@ -510,16 +475,13 @@ impl Coordinator {
     /// reads so far answered, one more `calendar.read` of the next window, its attendees taken
     /// from the people already resolved. Each read is appended to `plan` (depending on the one
     /// before) and to `exec`; returns the whole plan validated.
-    #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
         search: &Search,
         plan: &mut Plan,
         mut valid: ValidPlan,
         exec: &mut Execution,
-        sequential: bool,
-        started: Instant,
-        deadline: Option<Instant>,
+        run: Run,
     ) -> Result<ValidPlan, CoordinateError> {
         let mut previous = READ_STEP.to_string();
         for k in 0..search.segments.len() {
@@ -537,7 +499,7 @@ impl Coordinator {
                 depends_on: Vec::new(),
             };
             let alone = Plan { steps: vec![step.clone()] }.validate()?;
-            let more = self.execute(&alone, sequential, started, deadline, std::mem::take(&mut exec.named)).await;
+            let more = self.execute(&alone, run, std::mem::take(&mut exec.named)).await;
             exec.append(more);
             plan.steps.push(Step { depends_on: vec![previous], ..step });
             valid = plan.validate()?;
@@ -648,59 +610,6 @@ fn critical_path(plan: &ValidPlan, steps: &[StepTiming]) -> f64 {
         }
     }
     best.into_iter().flatten().fold(0.0, f64::max)
-}
-
-fn timing_records(
-    t: &Timings,
-    exec: &Execution,
-    at: DateTime<Utc>,
-    cold_start: bool,
-    degraded: bool,
-    window_kind: Option<String>,
-    plan_shape: String,
-    intent: Option<Intent>,
-) -> Vec<TimingRecord> {
-    let mut out = Vec::with_capacity(t.steps.len() + 1);
-    out.push(TimingRecord {
-        request_id: t.request_id.clone(),
-        kind: RecordKind::Request,
-        capability: "coordinate".into(),
-        step: None,
-        at,
-        start_ms: 0.0,
-        duration_ms: t.total_ms,
-        status: if degraded { "degraded" } else { "ok" }.into(),
-        error_code: None,
-        cache: None,
-        transport: None,
-        cold_start,
-        total_ms: Some(t.total_ms),
-        critical_path_ms: Some(t.critical_path_ms),
-        sum_of_steps_ms: Some(t.sum_of_steps_ms),
-        max_in_flight: Some(t.max_in_flight),
-        sequential: Some(t.sequential),
-        window_kind,
-        plan_shape: Some(plan_shape),
-        intent: intent.map(|i| i.as_str().to_string()),
-    });
-    for (i, s) in t.steps.iter().enumerate() {
-        out.push(TimingRecord {
-            request_id: t.request_id.clone(),
-            kind: RecordKind::Step,
-            capability: s.capability.clone(),
-            step: Some(i),
-            at,
-            start_ms: s.start_ms,
-            duration_ms: s.duration_ms,
-            status: s.status.clone(),
-            error_code: exec.error_codes[i].clone(),
-            cache: s.cache.clone(),
-            transport: Some(s.transport.clone()),
-            cold_start,
-            ..TimingRecord::default()
-        });
-    }
-    out
 }
 
 #[cfg(test)]

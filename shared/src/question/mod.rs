@@ -441,6 +441,11 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
         notes.extend(note);
         placed
     });
+    // A clock time that could not be placed (beside a window of several days) asks for free
+    // time in the window.
+    if intent == Intent::FreeAt && clock.is_none() {
+        intent = Intent::Free;
+    }
     let words =
         tokens.iter().zip(roles).map(|(t, r)| Word { text: t.text.clone(), role: r.unwrap_or(Role::Punct) }).collect();
     Ok(Question { people, window, topic, availability, intent, clock, action: reading.action, notes, words })
