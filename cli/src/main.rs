@@ -1,4 +1,4 @@
-//! `kenny`: Kenny's capabilities in one process (DESIGN.md §3). Siblings are called in process,
+//! `kenny`: Kenny's capabilities in one process (docs/contracts.md § The `kenny` CLI). Siblings are called in process,
 //! so this is the embedded default. Exit 0 on success, 2 on bad input, 1 on other failures;
 //! `--json` prints exactly the capability's response (or error body) on stdout.
 

@@ -1,4 +1,4 @@
-//! The `calendar.read` capability (DESIGN.md §2): every configured calendar read concurrently,
+//! The `calendar.read` capability (docs/contracts.md § Capabilities): every configured calendar read concurrently,
 //! recurrences expanded in the window, filtered by attendee and text, merged and sorted.
 //!
 //! Filters: each `attendees` entry is one person — an email, a name, or a list of either (a

@@ -1,4 +1,4 @@
-//! Configuration (DESIGN.md §1): environment variables, with a `kenny.toml` in the working
+//! Configuration (docs/contracts.md § Configuration): environment variables, with a `kenny.toml` in the working
 //! directory for local use; the environment wins.
 
 use std::collections::HashMap;

@@ -1,6 +1,6 @@
 //! # Layout
 //! - [`error`]      — the API's error shape and the [`error::ErrorCode`] trait every module's error enum implements.
-//! - [`config`]     — configuration from the environment and `kenny.toml` (DESIGN.md §1).
+//! - [`config`]     — configuration from the environment and `kenny.toml` (docs/contracts.md § Configuration).
 //! - [`time`]       — dates, date-times, zones and the half-open request window.
 //! - [`ical`]       — iCalendar parsing (calcard) and windowed, bounded recurrence expansion.
 //! - [`calendar`]   — the `calendar.read` capability: request, concurrent reads, filters, merge, sort.

@@ -1,6 +1,6 @@
 //! The shared cache (L2) in DynamoDB: `KENNY_CACHE=dynamodb://TABLE`.
 //!
-//! Table design (also in the README and template.yaml):
+//! Table design (also in docs/caching.md and template.yaml):
 //! - `pk` (S) = lowercase hex SHA-256 of the caller's key (which names the source, the calendar
 //!   and, for windowed sources, the window): fixed length, and no source URL — a feed's secret
 //!   path included — ever reaches the table;

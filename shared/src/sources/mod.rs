@@ -1,7 +1,7 @@
 //! The two source ports — [`CalendarSource`] and [`ContactDirectory`] — and their adapters:
 //! `file://` folders and files, the bundled `sample:` data, CalDAV/CardDAV accounts
 //! (`caldav+https://user@host/path/`, `carddav+https://…`, `+http` for local servers) and ICS
-//! feeds (`https://…`, `webcal://…`). Source URLs come only from configuration (DESIGN.md §1),
+//! feeds (`https://…`, `webcal://…`). Source URLs come only from configuration (docs/contracts.md § Sources),
 //! never from a request; credentials never come from a URL.
 
 mod dav;

@@ -1,6 +1,6 @@
 //! Timing records in DynamoDB (`KENNY_TIMINGS=dynamodb://TABLE`).
 //!
-//! Table design (also in the README):
+//! Table design (also in docs/operations.md § Timing records):
 //! - partition key `pk` = `YYYY-MM-DD#S`: the UTC day the request started and a shard `S` in
 //!   `0..SHARDS` from a hash of the request id, so one day's traffic spreads over `SHARDS`
 //!   partitions instead of one hot one;

@@ -1,4 +1,4 @@
-//! Timing records (DESIGN.md §4) and the `TimingStore` port, with the local JSONL store (the
+//! Timing records (docs/contracts.md § Timing records) and the `TimingStore` port, with the local JSONL store (the
 //! default), the DynamoDB store (`dynamodb://TABLE`, see [`dynamo`]) and an in-memory store for
 //! tests.
 //!
