@@ -59,14 +59,8 @@ impl ErrorCode for AppError {
     }
 }
 
-/// The AWS SDK configuration, loaded once per process on first use ("SDK config is expensive,
-/// clients from it are cheap"). It honours `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`,
-/// `AWS_ENDPOINT_URL_LAMBDA`, so one binary talks to AWS, `cargo lambda watch` or a local
-/// DynamoDB-compatible server.
-pub async fn sdk_config() -> &'static aws_config::SdkConfig {
-    static SDK: tokio::sync::OnceCell<aws_config::SdkConfig> = tokio::sync::OnceCell::const_new();
-    SDK.get_or_init(aws_config::load_from_env).await
-}
+/// Kept here for callers of `kenny::app::sdk_config`; it lives below the adapters that use it.
+pub use crate::aws::sdk_config;
 
 /// One directory's part of the index.
 #[derive(Debug, Clone)]

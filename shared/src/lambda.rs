@@ -106,7 +106,7 @@ impl FunctionState {
                 Ok(Self::data(kind, Arc::new(caps), metrics))
             }
             FunctionKind::Coordinate => {
-                let sdk = crate::app::sdk_config().await;
+                let sdk = crate::aws::sdk_config().await;
                 let sibling = LambdaInvoke::new(
                     sdk,
                     config.calendar_read_function.clone(),

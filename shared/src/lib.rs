@@ -21,6 +21,7 @@
 //! - [`cache`]      — L1 (per process) and L2 (shared) calendar caches with server-validated freshness.
 //! - [`dav`]        — CalDAV/CardDAV: discovery, listing, reports, and bounded multistatus XML.
 //! - [`http`]       — the one outbound HTTP client: SSRF guard, body caps, timeouts, retries.
+//! - [`aws`]        — the AWS SDK configuration (once per process) and the DynamoDB table shape both stores share.
 //! - [`secrets`]    — DAV credentials from the environment or Secrets Manager, never shown.
 //! - [`text`]       — case and accent folding shared by the matchers.
 //! - [`sample`]     — the deterministic sample data set (the embedded default) and its generator.
@@ -29,6 +30,7 @@
 //! - [`fuzzing`]    — fuzz/property-test entry points per input format, asserting Kenny's invariants.
 
 pub mod app;
+pub mod aws;
 pub mod cache;
 pub mod calendar;
 pub mod config;

@@ -83,6 +83,20 @@ impl Rng {
     }
 }
 
+/// `len` characters of printable ASCII that compress poorly, from a fixed xorshift sequence:
+/// 90 symbols from `#` on, about 6.5 bits each, so gzip keeps ~80 % of the size. Tests of size
+/// limits (the shared cache's chunking) use it to make entries of a known compressed size.
+pub fn noise(len: usize, mut seed: u64) -> String {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            char::from(b'#' + (seed % 90) as u8)
+        })
+        .collect()
+}
+
 /// A person in the sample address book.
 #[derive(Debug, Clone)]
 struct Person {
@@ -177,7 +191,10 @@ const GIVEN: &[&str] = &[
     "Mei",
     "Wei",
 ];
-const FAMILY: &[&str] = &[
+/// Common family names the generated contacts draw from; the named people's own (Smith,
+/// Johnson, García, …) are left out so that they stay unique. Tests that build large
+/// directories draw from it too.
+pub const FAMILY: &[&str] = &[
     "Williams",
     "Brown",
     "Jones",

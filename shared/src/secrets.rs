@@ -149,7 +149,7 @@ impl Credentials {
         let Some(arn) = &config.dav_secret_arn else {
             return Self::from_config(config);
         };
-        let sdk = crate::app::sdk_config().await;
+        let sdk = crate::aws::sdk_config().await;
         let client = aws_sdk_secretsmanager::Client::new(sdk);
         let out = client.get_secret_value().secret_id(arn).send().await.map_err(|e| {
             use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;

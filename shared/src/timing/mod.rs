@@ -252,7 +252,7 @@ pub async fn open_store(spec: &str) -> Result<std::sync::Arc<dyn TimingStore>, T
         return Ok(std::sync::Arc::new(JsonlStore::new(path)));
     }
     if let Some(table) = spec.strip_prefix("dynamodb://").filter(|t| !t.is_empty() && !t.contains('/')) {
-        let sdk = crate::app::sdk_config().await;
+        let sdk = crate::aws::sdk_config().await;
         return Ok(std::sync::Arc::new(dynamo::DynamoStore::new(sdk, table)));
     }
     Err(TimingError::UnknownStore(spec.chars().take(200).collect()))
