@@ -3,12 +3,14 @@
 //! billing, TTL on `expires_at`), created for local DynamoDB-compatible servers and tests — in AWS
 //! the stack creates the tables.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::client::Waiters as _;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest, ScalarAttributeType,
+    TimeToLiveSpecification, WriteRequest,
 };
 
 /// The AWS SDK configuration, loaded once per process on first use ("SDK config is expensive,
@@ -100,4 +102,14 @@ pub async fn enable_ttl(client: &aws_sdk_dynamodb::Client, table: &str) -> Resul
         .await
         .map_err(|e| TableError::Ttl(DisplayErrorContext(&e).to_string()))?;
     Ok(())
+}
+
+/// `items` as BatchWriteItem put requests, for [`crate::retry::batch_write`].
+pub fn put_requests(items: Vec<HashMap<String, AttributeValue>>) -> Result<Vec<WriteRequest>, BuildError> {
+    items
+        .into_iter()
+        .map(|item| {
+            PutRequest::builder().set_item(Some(item)).build().map(|p| WriteRequest::builder().put_request(p).build())
+        })
+        .collect()
 }

@@ -31,7 +31,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ScalarAttributeType, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
 use sha2::{Digest as _, Sha256};
 use tracing::{debug, instrument, warn};
 
@@ -312,16 +312,7 @@ impl DynamoCache {
     /// Writes `items` (at most [`BATCH`]) with BatchWriteItem, retrying UnprocessedItems and
     /// throttling with full-jitter backoff, a bounded number of times.
     async fn write_batch(&self, items: Vec<Item>) -> Result<(), CacheError> {
-        let requests = items
-            .into_iter()
-            .map(|item| {
-                PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map(|p| WriteRequest::builder().put_request(p).build())
-                    .map_err(|e| self.store_err(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let requests = aws::put_requests(items).map_err(|e| self.store_err(e.to_string()))?;
         crate::retry::batch_write(&self.client, &self.table, requests, &self.backoff)
             .await
             .map_err(|f| self.store_err(format!("{} ({} chunks unwritten)", f.message, f.unwritten)))

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ScalarAttributeType, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType, WriteRequest};
 use chrono::{DateTime, Days, Utc};
 use futures::StreamExt;
 
@@ -162,16 +162,7 @@ impl DynamoStore {
 impl TimingStore for DynamoStore {
     async fn write(&self, records: &[TimingRecord]) -> Result<(), TimingError> {
         let items = records.iter().map(|r| self.item(r)).collect::<Result<Vec<_>, _>>()?;
-        let requests: Vec<WriteRequest> = items
-            .into_iter()
-            .map(|item| {
-                PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map(|p| WriteRequest::builder().put_request(p).build())
-                    .map_err(|e| self.err(e.to_string(), 1))
-            })
-            .collect::<Result<_, _>>()?;
+        let requests: Vec<WriteRequest> = aws::put_requests(items).map_err(|e| self.err(e.to_string(), 1))?;
         let results = futures::future::join_all(requests.chunks(BATCH).map(|c| self.write_batch(c.to_vec()))).await;
         let unwritten: usize = results
             .iter()
