@@ -37,6 +37,8 @@ pub const MAX_ATTENDEE_FILTERS: usize = 20;
 pub const MAX_FILTER_CHARS: usize = 256;
 /// Calendars read at once.
 pub const READ_CONCURRENCY: usize = 8;
+// Every read running at once against one account finds an idle connection in the HTTP pool.
+const _: () = assert!(READ_CONCURRENCY <= crate::http::POOL_PER_HOST);
 /// Largest estimated JSON size of a response's events; events past it are cut (`truncated`).
 /// Lambda refuses responses over 6 MB, and one event may carry up to 100,000 attendees.
 pub const MAX_EVENTS_BYTES: usize = 5 * 1024 * 1024;

@@ -20,6 +20,7 @@
 //! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file, sample, DAV and feed adapters.
 //! - [`cache`]      — L1 (per process) and L2 (shared) calendar caches with server-validated freshness.
 //! - [`dav`]        — CalDAV/CardDAV: discovery, listing, reports, and bounded multistatus XML.
+//! - [`reading`]    — what reading any source shares below `sources` and `dav`: `SourceError`, per-source limits, busy intervals.
 //! - [`http`]       — the one outbound HTTP client: SSRF guard, body caps, timeouts, retries.
 //! - [`aws`]        — the AWS SDK configuration (once per process) and the DynamoDB table shape both stores share.
 //! - [`secrets`]    — DAV credentials from the environment or Secrets Manager, never shown.
@@ -47,6 +48,7 @@ pub mod lambda;
 pub mod metrics;
 pub mod plan;
 pub mod question;
+pub mod reading;
 pub mod report;
 pub mod retry;
 pub mod sample;

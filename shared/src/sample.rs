@@ -57,6 +57,14 @@ pub struct SampleSet {
     pub people: Vec<SampleCalendar>,
 }
 
+/// Calendar sources used when `KENNY_CALENDARS` is unset: the bundled sample data.
+pub const SAMPLE_CALENDARS: &str = "sample:calendars";
+/// Contact sources used when `KENNY_CONTACTS` is unset: the bundled sample data.
+pub const SAMPLE_CONTACTS: &str = "sample:contacts";
+/// Other people's calendars used when neither `KENNY_PEOPLE_CALENDARS` nor `KENNY_CALENDARS` is
+/// set: the bundled sample's.
+pub const SAMPLE_PEOPLE: &str = "sample:people";
+
 /// The bundled set, generated once per process.
 pub fn bundled() -> &'static SampleSet {
     static SET: OnceLock<SampleSet> = OnceLock::new();

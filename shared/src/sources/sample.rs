@@ -53,7 +53,7 @@ fn parsed(people: bool) -> &'static Parsed {
 #[async_trait]
 impl CalendarSource for SampleCalendars {
     fn describe(&self) -> String {
-        if self.people { crate::config::SAMPLE_PEOPLE.into() } else { crate::config::SAMPLE_CALENDARS.into() }
+        if self.people { crate::sample::SAMPLE_PEOPLE.into() } else { crate::sample::SAMPLE_CALENDARS.into() }
     }
 
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
@@ -82,7 +82,7 @@ impl CalendarSource for SampleCalendars {
 #[async_trait]
 impl ContactDirectory for SampleContacts {
     fn describe(&self) -> String {
-        crate::config::SAMPLE_CONTACTS.into()
+        crate::sample::SAMPLE_CONTACTS.into()
     }
 
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
