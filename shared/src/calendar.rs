@@ -308,6 +308,20 @@ fn person_matches(needle: &Needle, a: &Attendee) -> bool {
     }
 }
 
+/// Where other people's calendars come from (built from `KENNY_PEOPLE_CALENDARS`).
+#[derive(Debug, Clone)]
+pub enum PeopleSource {
+    /// Every calendar of `source` belongs to the person with this (lowercase) address.
+    Person {
+        /// The owner's address.
+        email: String,
+        /// Their calendars.
+        source: Arc<dyn CalendarSource>,
+    },
+    /// Each calendar of `source` belongs to the person its id or display name names.
+    Directory(Arc<dyn CalendarSource>),
+}
+
 /// The `calendar.read` capability over a set of sources; built once per process.
 #[derive(Debug)]
 pub struct CalendarService {
@@ -316,7 +330,7 @@ pub struct CalendarService {
     pub(crate) source_timeout: Duration,
     pub(crate) cache: CalendarCache,
     /// Other people's calendars, for `calendar.freebusy`.
-    pub(crate) people: Vec<crate::freebusy::PeopleSource>,
+    pub(crate) people: Vec<PeopleSource>,
     /// The user's own addresses (lowercase), for declines.
     pub(crate) self_emails: Vec<String>,
 }
@@ -357,7 +371,7 @@ impl CalendarService {
 
     /// The same service that also knows other people's calendars and the user's own addresses
     /// (for `calendar.freebusy`).
-    pub fn with_people(mut self, people: Vec<crate::freebusy::PeopleSource>, self_emails: Vec<String>) -> Self {
+    pub fn with_people(mut self, people: Vec<PeopleSource>, self_emails: Vec<String>) -> Self {
         self.people = people;
         self.self_emails = self_emails.into_iter().map(|e| e.to_lowercase()).collect();
         self

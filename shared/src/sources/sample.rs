@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 
-use super::{CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError};
+use super::port::{CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError};
 use crate::ical::ParsedCalendar;
 use crate::time::Window;
 
@@ -88,7 +88,7 @@ impl ContactDirectory for SampleContacts {
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
         let mut loaded = LoadedContacts::default();
         for (file, text) in &crate::sample::bundled().contacts {
-            super::parse_card_item("people", file, text, &mut loaded);
+            super::port::parse_card_item("people", file, text, &mut loaded);
         }
         Ok(loaded)
     }
