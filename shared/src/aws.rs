@@ -104,7 +104,7 @@ pub async fn enable_ttl(client: &aws_sdk_dynamodb::Client, table: &str) -> Resul
     Ok(())
 }
 
-/// `items` as BatchWriteItem put requests, for [`crate::retry::batch_write`].
+/// `items` as BatchWriteItem put requests, for the stores' retried batch writes.
 pub fn put_requests(items: Vec<HashMap<String, AttributeValue>>) -> Result<Vec<WriteRequest>, BuildError> {
     items
         .into_iter()

@@ -155,7 +155,8 @@ pub struct LoadedContacts {
     pub contacts: Vec<Contact>,
     /// Cards that could not be read or parsed.
     pub skipped: Vec<SkippedItem>,
-    /// The [`ContactDirectory::version`] these contacts are.
+    /// The directory's version these contacts are at (`None`: it never changes), for
+    /// [`ContactDirectory::reload_if_changed`].
     pub version: Option<String>,
 }
 
