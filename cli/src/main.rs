@@ -1,4 +1,4 @@
-//! `kenny`: Kenny's capabilities in one process (DESIGN.md §3). Siblings are called in process,
+//! `kenny`: Kenny's capabilities in one process (docs/contracts.md § The `kenny` CLI). Siblings are called in process,
 //! so this is the embedded default. Exit 0 on success, 2 on bad input, 1 on other failures;
 //! `--json` prints exactly the capability's response (or error body) on stdout.
 
@@ -503,7 +503,7 @@ async fn create_table() -> ExitCode {
         eprintln!("error: KENNY_TIMINGS must be dynamodb://TABLE (it is {})", config.timings);
         return ExitCode::from(2);
     };
-    let store = kenny::timing::dynamo::DynamoStore::new(kenny::app::sdk_config().await, table);
+    let store = kenny::timing::dynamo::DynamoStore::new(kenny::aws::sdk_config().await, table);
     match store.create_table().await {
         Ok(true) => {
             println!("created table {table} (keys pk/sk, on-demand, TTL on expires_at)");
@@ -527,7 +527,7 @@ async fn create_cache_table() -> ExitCode {
         eprintln!("error: KENNY_CACHE must be dynamodb://TABLE (it is {now})");
         return ExitCode::from(2);
     };
-    match kenny::cache::dynamo::create_table(kenny::app::sdk_config().await, table).await {
+    match kenny::cache::dynamo::create_table(kenny::aws::sdk_config().await, table).await {
         Ok(kenny::cache::dynamo::TableCreated::Created { ttl }) => {
             let ttl = if ttl { "TTL on expires_at" } else { "TTL not supported by this server" };
             println!("created table {table} (keys pk S / sk N, on-demand, {ttl})");

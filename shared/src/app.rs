@@ -17,7 +17,7 @@ use crate::freebusy::{FreeBusyRequest, PeopleSource};
 use crate::http::{Http, HttpOptions};
 use crate::plan::Capability;
 use crate::secrets::Credentials;
-use crate::sibling::{InProcess, Reply};
+use crate::sibling::{InProcess, LocalCapabilities, Reply};
 use crate::sources::{CacheTier, ContactDirectory, Network, SourceError, calendar_source, contact_directory};
 
 /// Why the process could not be set up.
@@ -59,14 +59,8 @@ impl ErrorCode for AppError {
     }
 }
 
-/// The AWS SDK configuration, loaded once per process on first use ("SDK config is expensive,
-/// clients from it are cheap"). It honours `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`,
-/// `AWS_ENDPOINT_URL_LAMBDA`, so one binary talks to AWS, `cargo lambda watch` or a local
-/// DynamoDB-compatible server.
-pub async fn sdk_config() -> &'static aws_config::SdkConfig {
-    static SDK: tokio::sync::OnceCell<aws_config::SdkConfig> = tokio::sync::OnceCell::const_new();
-    SDK.get_or_init(aws_config::load_from_env).await
-}
+/// Kept here for callers of `kenny::app::sdk_config`; it lives below the adapters that use it.
+pub use crate::aws::sdk_config;
 
 /// One directory's part of the index.
 #[derive(Debug, Clone)]
@@ -304,6 +298,13 @@ impl Capabilities {
     }
 }
 
+#[async_trait::async_trait]
+impl LocalCapabilities for Capabilities {
+    async fn call_local(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
+        self.invoke(capability, params, None).await
+    }
+}
+
 /// The HTTP client and credentials the configured sources of `which` need. Credentials (a
 /// Secrets Manager call in Lambda) are loaded only when some source is on the network.
 async fn network(config: &Config, which: &[Capability]) -> Result<Network, AppError> {
@@ -316,7 +317,8 @@ async fn network(config: &Config, which: &[Capability]) -> Result<Network, AppEr
         urls.extend(config.contacts.iter().map(String::as_str));
     }
     let credentials = if urls.iter().any(|u| crate::sources::is_network(u)) {
-        Credentials::load(config).await?
+        Credentials::load(config.dav_secret_arn.as_deref(), config.dav_password.as_ref(), config.dav_token.as_ref())
+            .await?
     } else {
         Credentials::none()
     };

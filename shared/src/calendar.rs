@@ -1,4 +1,4 @@
-//! The `calendar.read` capability (DESIGN.md §2): every configured calendar read concurrently,
+//! The `calendar.read` capability (docs/contracts.md § Capabilities): every configured calendar read concurrently,
 //! recurrences expanded in the window, filtered by attendee and text, merged and sorted.
 //!
 //! Filters: each `attendees` entry is one person — an email, a name, or a list of either (a
@@ -37,6 +37,8 @@ pub const MAX_ATTENDEE_FILTERS: usize = 20;
 pub const MAX_FILTER_CHARS: usize = 256;
 /// Calendars read at once.
 pub const READ_CONCURRENCY: usize = 8;
+// Every read running at once against one account finds an idle connection in the HTTP pool.
+const _: () = assert!(READ_CONCURRENCY <= crate::http::POOL_PER_HOST);
 /// Largest estimated JSON size of a response's events; events past it are cut (`truncated`).
 /// Lambda refuses responses over 6 MB, and one event may carry up to 100,000 attendees.
 pub const MAX_EVENTS_BYTES: usize = 5 * 1024 * 1024;
@@ -306,6 +308,20 @@ fn person_matches(needle: &Needle, a: &Attendee) -> bool {
     }
 }
 
+/// Where other people's calendars come from (built from `KENNY_PEOPLE_CALENDARS`).
+#[derive(Debug, Clone)]
+pub enum PeopleSource {
+    /// Every calendar of `source` belongs to the person with this (lowercase) address.
+    Person {
+        /// The owner's address.
+        email: String,
+        /// Their calendars.
+        source: Arc<dyn CalendarSource>,
+    },
+    /// Each calendar of `source` belongs to the person its id or display name names.
+    Directory(Arc<dyn CalendarSource>),
+}
+
 /// The `calendar.read` capability over a set of sources; built once per process.
 #[derive(Debug)]
 pub struct CalendarService {
@@ -314,7 +330,7 @@ pub struct CalendarService {
     pub(crate) source_timeout: Duration,
     pub(crate) cache: CalendarCache,
     /// Other people's calendars, for `calendar.freebusy`.
-    pub(crate) people: Vec<crate::freebusy::PeopleSource>,
+    pub(crate) people: Vec<PeopleSource>,
     /// The user's own addresses (lowercase), for declines.
     pub(crate) self_emails: Vec<String>,
 }
@@ -355,7 +371,7 @@ impl CalendarService {
 
     /// The same service that also knows other people's calendars and the user's own addresses
     /// (for `calendar.freebusy`).
-    pub fn with_people(mut self, people: Vec<crate::freebusy::PeopleSource>, self_emails: Vec<String>) -> Self {
+    pub fn with_people(mut self, people: Vec<PeopleSource>, self_emails: Vec<String>) -> Self {
         self.people = people;
         self.self_emails = self_emails.into_iter().map(|e| e.to_lowercase()).collect();
         self

@@ -1,4 +1,4 @@
-//! Configuration (DESIGN.md §1): environment variables, with a `kenny.toml` in the working
+//! Configuration (docs/contracts.md § Configuration): environment variables, with a `kenny.toml` in the working
 //! directory for local use; the environment wins.
 
 use std::collections::HashMap;
@@ -9,13 +9,8 @@ use chrono_tz::Tz;
 use crate::error::ErrorCode;
 use crate::secrets::Secret;
 
-/// Calendar sources used when `KENNY_CALENDARS` is unset: the bundled sample data.
-pub const SAMPLE_CALENDARS: &str = "sample:calendars";
-/// Contact sources used when `KENNY_CONTACTS` is unset: the bundled sample data.
-pub const SAMPLE_CONTACTS: &str = "sample:contacts";
-/// Other people's calendars used when neither `KENNY_PEOPLE_CALENDARS` nor `KENNY_CALENDARS` is
-/// set: the bundled sample's.
-pub const SAMPLE_PEOPLE: &str = "sample:people";
+/// The defaults of the source keys; they live with the sample data they name.
+pub use crate::sample::{SAMPLE_CALENDARS, SAMPLE_CONTACTS, SAMPLE_PEOPLE};
 /// Default longest duration of one coordinate step, ms.
 pub const DEFAULT_STEP_TIMEOUT_MS: u64 = 10_000;
 /// The keys Kenny reads; anything else in `kenny.toml` is a mistake worth reporting.

@@ -117,19 +117,8 @@ pub struct FreeBusyResponse {
     pub truncated: bool,
 }
 
-/// Where other people's calendars come from (built from `KENNY_PEOPLE_CALENDARS`).
-#[derive(Debug, Clone)]
-pub enum PeopleSource {
-    /// Every calendar of `source` belongs to the person with this (lowercase) address.
-    Person {
-        /// The owner's address.
-        email: String,
-        /// Their calendars.
-        source: Arc<dyn CalendarSource>,
-    },
-    /// Each calendar of `source` belongs to the person its id or display name names.
-    Directory(Arc<dyn CalendarSource>),
-}
+/// Kept here for callers of `kenny::freebusy::PeopleSource`; the calendar service holds them.
+pub use crate::calendar::PeopleSource;
 
 /// A source holding calendars of a person, and which of its calendars are theirs (`None`: all).
 type Theirs = (Arc<dyn CalendarSource>, Option<Vec<String>>);

@@ -33,6 +33,9 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// Redirects followed per request.
 pub const MAX_REDIRECTS: usize = 5;
+/// Idle keep-alive connections kept per host by default: as many as `calendar.read` reads
+/// calendars at once, so each concurrent read of one account reuses a connection.
+pub const POOL_PER_HOST: usize = 8;
 
 /// How the client behaves; [`HttpOptions::default`] is production.
 #[derive(Debug, Clone)]
@@ -45,7 +48,7 @@ pub struct HttpOptions {
     pub connect_timeout: Duration,
     /// Response body cap.
     pub max_body: usize,
-    /// Idle keep-alive connections kept per host (the read concurrency).
+    /// Idle keep-alive connections kept per host (see [`POOL_PER_HOST`]).
     pub pool_per_host: usize,
     /// Retry policy for 429/503 and transport errors.
     pub backoff: Backoff,
@@ -58,7 +61,7 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(8),
             connect_timeout: Duration::from_secs(3),
             max_body: MAX_BODY_BYTES,
-            pool_per_host: crate::calendar::READ_CONCURRENCY,
+            pool_per_host: POOL_PER_HOST,
             backoff: Backoff { max_attempts: 3, base: Duration::from_millis(100), cap: Duration::from_secs(2) },
         }
     }

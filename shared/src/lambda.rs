@@ -1,7 +1,7 @@
 //! The Lambda edge, shared by the three functions: each function's `main.rs` builds a
 //! [`FunctionState`] once per container and hands every event to [`handle`].
 //!
-//! An event is either a direct-invoke payload (the capability's request, DESIGN.md §2) or an API
+//! An event is either a direct-invoke payload (the capability's request, docs/contracts.md § Capabilities) or an API
 //! Gateway HTTP API (payload v2) event. Direct invokes answer the capability's response, or its
 //! `{"error": …}` body for bad input (4xx); failures on our side (sources down, timeouts — 5xx)
 //! are Lambda function errors whose `errorType` is `Retryable.<code>` or `NonRetryable.<code>`
@@ -106,7 +106,7 @@ impl FunctionState {
                 Ok(Self::data(kind, Arc::new(caps), metrics))
             }
             FunctionKind::Coordinate => {
-                let sdk = crate::app::sdk_config().await;
+                let sdk = crate::aws::sdk_config().await;
                 let sibling = LambdaInvoke::new(
                     sdk,
                     config.calendar_read_function.clone(),

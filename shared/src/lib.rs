@@ -1,6 +1,6 @@
 //! # Layout
 //! - [`error`]      — the API's error shape and the [`error::ErrorCode`] trait every module's error enum implements.
-//! - [`config`]     — configuration from the environment and `kenny.toml` (DESIGN.md §1).
+//! - [`config`]     — configuration from the environment and `kenny.toml` (docs/contracts.md § Configuration).
 //! - [`time`]       — dates, date-times, zones and the half-open request window.
 //! - [`ical`]       — iCalendar parsing (calcard) and windowed, bounded recurrence expansion.
 //! - [`calendar`]   — the `calendar.read` capability: request, concurrent reads, filters, merge, sort.
@@ -20,7 +20,9 @@
 //! - [`sources`]    — the `CalendarSource` and `ContactDirectory` ports and their file, sample, DAV and feed adapters.
 //! - [`cache`]      — L1 (per process) and L2 (shared) calendar caches with server-validated freshness.
 //! - [`dav`]        — CalDAV/CardDAV: discovery, listing, reports, and bounded multistatus XML.
+//! - [`reading`]    — what reading any source shares below `sources` and `dav`: `SourceError`, per-source limits, busy intervals.
 //! - [`http`]       — the one outbound HTTP client: SSRF guard, body caps, timeouts, retries.
+//! - [`aws`]        — the AWS SDK configuration (once per process) and the DynamoDB table shape both stores share.
 //! - [`secrets`]    — DAV credentials from the environment or Secrets Manager, never shown.
 //! - [`text`]       — case and accent folding shared by the matchers.
 //! - [`sample`]     — the deterministic sample data set (the embedded default) and its generator.
@@ -29,6 +31,7 @@
 //! - [`fuzzing`]    — fuzz/property-test entry points per input format, asserting Kenny's invariants.
 
 pub mod app;
+pub mod aws;
 pub mod cache;
 pub mod calendar;
 pub mod config;
@@ -45,6 +48,7 @@ pub mod lambda;
 pub mod metrics;
 pub mod plan;
 pub mod question;
+pub mod reading;
 pub mod report;
 pub mod retry;
 pub mod sample;

@@ -26,7 +26,7 @@ pub const MAX_PARAM_DEPTH: usize = 32;
 /// Longest step id.
 pub const MAX_ID_CHARS: usize = 64;
 
-/// A capability a step can call; the wire names are the function names of DESIGN.md.
+/// A capability a step can call; the wire names are those of docs/contracts.md § Capabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Capability {
     /// `calendar.read`
@@ -76,7 +76,7 @@ impl std::fmt::Display for Capability {
     }
 }
 
-/// A plan as clients send it (DESIGN.md §2).
+/// A plan as clients send it (docs/contracts.md § Capabilities, `coordinate`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {

@@ -5,7 +5,7 @@
 //! the records read, and reads them through [`TimingStore::query_recent`] (in DynamoDB, Queries
 //! only).
 //!
-//! Rules (also in the README and in every report's `rules`):
+//! Rules (also in docs/operations.md § Report and in every report's `rules`):
 //! - **Percentiles** are nearest-rank: the value at rank ⌈p/100 × n⌉ of the n sorted durations.
 //!   Durations are `duration_ms` (for a request, its total); skipped steps never ran and have no
 //!   duration, so they are counted but not in the percentiles.

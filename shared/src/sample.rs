@@ -57,6 +57,14 @@ pub struct SampleSet {
     pub people: Vec<SampleCalendar>,
 }
 
+/// Calendar sources used when `KENNY_CALENDARS` is unset: the bundled sample data.
+pub const SAMPLE_CALENDARS: &str = "sample:calendars";
+/// Contact sources used when `KENNY_CONTACTS` is unset: the bundled sample data.
+pub const SAMPLE_CONTACTS: &str = "sample:contacts";
+/// Other people's calendars used when neither `KENNY_PEOPLE_CALENDARS` nor `KENNY_CALENDARS` is
+/// set: the bundled sample's.
+pub const SAMPLE_PEOPLE: &str = "sample:people";
+
 /// The bundled set, generated once per process.
 pub fn bundled() -> &'static SampleSet {
     static SET: OnceLock<SampleSet> = OnceLock::new();
@@ -81,6 +89,20 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+}
+
+/// `len` characters of printable ASCII that compress poorly, from a fixed xorshift sequence:
+/// 90 symbols from `#` on, about 6.5 bits each, so gzip keeps ~80 % of the size. Tests of size
+/// limits (the shared cache's chunking) use it to make entries of a known compressed size.
+pub fn noise(len: usize, mut seed: u64) -> String {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            char::from(b'#' + (seed % 90) as u8)
+        })
+        .collect()
 }
 
 /// A person in the sample address book.
@@ -177,7 +199,10 @@ const GIVEN: &[&str] = &[
     "Mei",
     "Wei",
 ];
-const FAMILY: &[&str] = &[
+/// Common family names the generated contacts draw from; the named people's own (Smith,
+/// Johnson, García, …) are left out so that they stay unique. Tests that build large
+/// directories draw from it too.
+pub const FAMILY: &[&str] = &[
     "Williams",
     "Brown",
     "Jones",

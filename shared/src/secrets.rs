@@ -14,7 +14,6 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
 
-use crate::config::Config;
 use crate::error::ErrorCode;
 
 /// A secret string. Its `Debug` form hides the value.
@@ -110,12 +109,9 @@ impl Credentials {
     }
 
     /// The local form: `KENNY_DAV_PASSWORD` or `KENNY_DAV_TOKEN`.
-    pub fn from_config(config: &Config) -> Result<Self, SecretError> {
-        let default = credential(
-            config.dav_password.as_ref().map(|s| s.expose().to_string()),
-            config.dav_token.as_ref().map(|s| s.expose().to_string()),
-        )
-        .map_err(|_| SecretError::Shape("set KENNY_DAV_PASSWORD or KENNY_DAV_TOKEN, not both"))?;
+    pub fn from_local(password: Option<&Secret>, token: Option<&Secret>) -> Result<Self, SecretError> {
+        let default = credential(password.map(|s| s.expose().to_string()), token.map(|s| s.expose().to_string()))
+            .map_err(|_| SecretError::Shape("set KENNY_DAV_PASSWORD or KENNY_DAV_TOKEN, not both"))?;
         Ok(Credentials { default, hosts: HashMap::new() })
     }
 
@@ -143,13 +139,17 @@ impl Credentials {
         Ok(Credentials { default: credential(doc.password, doc.token)?, hosts })
     }
 
-    /// The credentials for this process: from Secrets Manager when `KENNY_DAV_SECRET_ARN` is set,
-    /// else from the local variables.
-    pub async fn load(config: &Config) -> Result<Self, SecretError> {
-        let Some(arn) = &config.dav_secret_arn else {
-            return Self::from_config(config);
+    /// The credentials for this process: from the Secrets Manager secret `secret_arn`
+    /// (`KENNY_DAV_SECRET_ARN`) when set, else from the local variables.
+    pub async fn load(
+        secret_arn: Option<&str>,
+        password: Option<&Secret>,
+        token: Option<&Secret>,
+    ) -> Result<Self, SecretError> {
+        let Some(arn) = secret_arn else {
+            return Self::from_local(password, token);
         };
-        let sdk = crate::app::sdk_config().await;
+        let sdk = crate::aws::sdk_config().await;
         let client = aws_sdk_secretsmanager::Client::new(sdk);
         let out = client.get_secret_value().secret_id(arn).send().await.map_err(|e| {
             use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;

@@ -11,7 +11,6 @@ use aws_sdk_lambda::types::InvocationType;
 use serde_json::Value;
 use tracing::{debug, instrument};
 
-use crate::app::Capabilities;
 use crate::error::{ApiError, ErrorBody};
 use crate::plan::Capability;
 use crate::retry::Backoff;
@@ -65,16 +64,24 @@ pub trait Sibling: Send + Sync + std::fmt::Debug {
     fn transport(&self) -> &'static str;
 }
 
+/// The capabilities this process serves, as the in-process transport calls them (the wiring,
+/// `app::Capabilities`, implements it), so this port names nothing above it.
+#[async_trait]
+pub trait LocalCapabilities: Send + Sync + std::fmt::Debug {
+    /// Runs `capability` on JSON params, bounded by no invocation deadline.
+    async fn call_local(&self, capability: Capability, params: Value) -> Result<Reply, ApiError>;
+}
+
 /// Calls the capabilities in this process; each call is its own task so that independent
 /// steps really run at the same time on the runtime's worker threads.
 #[derive(Debug, Clone)]
 pub struct InProcess {
-    caps: Arc<Capabilities>,
+    caps: Arc<dyn LocalCapabilities>,
 }
 
 impl InProcess {
     /// A transport over this process's capabilities.
-    pub fn new(caps: Arc<Capabilities>) -> Self {
+    pub fn new(caps: Arc<dyn LocalCapabilities>) -> Self {
         InProcess { caps }
     }
 }
@@ -83,7 +90,7 @@ impl InProcess {
 impl Sibling for InProcess {
     async fn call(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
         let caps = self.caps.clone();
-        tokio::spawn(async move { caps.invoke(capability, params, None).await })
+        tokio::spawn(async move { caps.call_local(capability, params).await })
             .await
             .map_err(|e| ApiError::internal(format!("{capability} stopped unexpectedly: {e}")))?
     }

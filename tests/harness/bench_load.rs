@@ -3,7 +3,7 @@
 //! per invocation that can be in flight (N coordinate, N calendar-read, 2N contacts-resolve), as
 //! Lambda scales and because watch stalls invocations that queue for a busy process — and in one
 //! process; timing records go to moto. Prints throughput,
-//! client p50/p99, errors and peak memory: the README's load figures.
+//! client p50/p99, errors and peak memory: the load figures of docs/benchmarks.md.
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! Load: many questions at once, through the local Lambda path or in one process, with the
 //! figures a load test reports (throughput, client p50/p99) and the memory the processes reached.
 //! The load test (`tests/tests/load.rs`) asserts on errors, memory and records; `scripts/bench
-//! load` prints the figures for the README.
+//! load` prints the figures for docs/benchmarks.md.
 
 use std::path::Path;
 use std::sync::{Arc, Barrier};

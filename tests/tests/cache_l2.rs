@@ -12,6 +12,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use kenny::cache::dynamo::{CHUNK_BYTES, DynamoCache, MAX_CHUNKS, TableCreated, create_table, partition_key};
 use kenny::cache::{SharedCache as _, SharedEntry};
+use kenny::sample::noise;
 use kenny::sources::SkippedItem;
 use kenny_tests::{LOCAL_AWS, Server, kenny, moto};
 
@@ -40,19 +41,6 @@ fn entry(version: &str, items: Vec<(String, String)>) -> SharedEntry {
             message: "no VEVENT".into(),
         }],
     }
-}
-
-/// `len` bytes of printable text that compresses poorly (a fixed xorshift sequence).
-fn noise(len: usize, mut seed: u64) -> String {
-    (0..len)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            // 90 symbols from '#' on: about 6.5 bits each, so gzip keeps ~80 % of the size.
-            char::from(b'#' + (seed % 90) as u8)
-        })
-        .collect()
 }
 
 /// An entry of `items` events whose descriptions are `bytes_each` of noise.

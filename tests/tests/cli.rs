@@ -1,5 +1,6 @@
 //! The built `kenny` binary on the bundled sample data and on files it writes: the JSON contract
-//! of DESIGN.md §2, exit codes of §3, configuration of §1, and the timing records of §4.
+//! of docs/contracts.md § Capabilities, its exit codes (§ The `kenny` CLI), configuration (§ Configuration)
+//! and the timing records (§ Timing records).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use kenny_tests::kenny;

@@ -440,7 +440,7 @@ fn other_peoples_busy_time_comes_from_free_busy_query() {
         [("2026-12-08T10:00:00-05:00".into(), "2026-12-08T11:00:00-05:00".into())]
     );
     // An all-day event: Kenny reads it in the request's zone (local midnight to midnight);
-    // Radicale's free-busy-query reads dates as UTC days (documented in the README).
+    // Radicale's free-busy-query reads dates as UTC days (documented in docs/contracts.md § Free/busy).
     let thursday = ask("2026-12-03", "2026-12-04");
     assert_eq!(busy(&thursday, "me").0, [("2026-12-03T00:00:00-05:00".into(), "2026-12-04T00:00:00-05:00".into())]);
     assert_eq!(

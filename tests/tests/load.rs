@@ -2,7 +2,7 @@
 //! `--concurrency 200`, and one function process per invocation that can be in flight, as Lambda
 //! scales) and, separately, in one process: no errors, no degraded answer,
 //! memory within what the functions are deployed with, and every timing record written to the
-//! DynamoDB-compatible table. The figures (throughput, p50/p99) are printed; the README's come
+//! DynamoDB-compatible table. The figures (throughput, p50/p99) are printed; docs/benchmarks.md's come
 //! from `scripts/bench load` on release builds.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 

@@ -261,7 +261,7 @@ fn assert_none(problems: Vec<String>) {
     assert!(problems.is_empty(), "template.yaml:\n  {}", problems.join("\n  "));
 }
 
-/// Guards the contract of DESIGN.md §5: a dashboard or alarm metric in the `Kenny` namespace that
+/// Guards the contract of docs/contracts.md § Metrics: a dashboard or alarm metric in the `Kenny` namespace that
 /// the code does not emit, or reads under another dimension set (EMF publishes a metric only
 /// under the exact set it names), would show nothing; a catalogue metric missing from the
 /// dashboard is emitted but never looked at.
@@ -767,7 +767,7 @@ fn secret_looking(name: &str) -> bool {
 
 /// Guards against secrets in plain sight: a parameter whose name looks like a password, token or
 /// secret must be `NoEcho` (so CloudFormation masks it) and carry no default; and no function
-/// sets a secret-looking environment variable to a value in the template (DESIGN.md §1: DAV
+/// sets a secret-looking environment variable to a value in the template (docs/contracts.md § Configuration: DAV
 /// credentials come from Secrets Manager in Lambda).
 #[test]
 fn secret_parameters_are_hidden() {

@@ -1,6 +1,6 @@
 //! The shared cache (L2) in DynamoDB: `KENNY_CACHE=dynamodb://TABLE`.
 //!
-//! Table design (also in the README and template.yaml):
+//! Table design (also in docs/caching.md and template.yaml):
 //! - `pk` (S) = lowercase hex SHA-256 of the caller's key (which names the source, the calendar
 //!   and, for windowed sources, the window): fixed length, and no source URL — a feed's secret
 //!   path included — ever reaches the table;
@@ -31,11 +31,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
 use sha2::{Digest as _, Sha256};
 use tracing::{debug, instrument, warn};
 
 use super::{CacheError, SharedCache, SharedEntry};
+use crate::aws;
 use crate::retry::Backoff;
 
 /// Largest chunk, bytes: with the key and the other attributes an item stays well under
@@ -66,7 +67,7 @@ pub struct DynamoCache {
 /// configuration is loaded once per process.
 pub async fn open_shared(url: &str) -> Result<Arc<dyn SharedCache>, CacheError> {
     let table = table_of(url).ok_or_else(|| CacheError::UnknownStore(url.chars().take(200).collect()))?;
-    let sdk = crate::app::sdk_config().await;
+    let sdk = crate::aws::sdk_config().await;
     Ok(Arc::new(DynamoCache::new(sdk, table)))
 }
 
@@ -144,7 +145,7 @@ pub fn chunk_items(pk: &str, generation: &str, expires_at: i64, chunks: &[Vec<u8
                 ("data".to_string(), AttributeValue::B(Blob::new(data.clone()))),
                 ("chunks".to_string(), AttributeValue::N(chunks.len().to_string())),
                 ("gen".to_string(), AttributeValue::S(generation.to_string())),
-                ("expires_at".to_string(), AttributeValue::N(expires_at.to_string())),
+                (aws::TTL_ATTRIBUTE.to_string(), AttributeValue::N(expires_at.to_string())),
             ])
         })
         .collect()
@@ -183,7 +184,7 @@ pub fn assemble(items: &[Item], now: i64, max_chunks: usize) -> Result<Assembled
     let limit = i64::try_from(max_chunks).unwrap_or(i64::MAX);
     let count = number(first, "chunks").filter(|n| (1..=limit).contains(n)).ok_or("chunk 0 has no valid count")?;
     let generation = first.get("gen").and_then(|g| g.as_s().ok()).ok_or("chunk 0 has no gen")?;
-    let expires = number(first, "expires_at").ok_or("chunk 0 has no expires_at")?;
+    let expires = number(first, aws::TTL_ATTRIBUTE).ok_or("chunk 0 has no expires_at")?;
     if expires <= now {
         return Ok(Assembled::Expired);
     }
@@ -245,59 +246,16 @@ pub enum TableCreated {
 /// on `expires_at` when the server supports UpdateTimeToLive) — for local DynamoDB-compatible
 /// servers and tests; in AWS the stack creates it. An existing table is left as it is.
 pub async fn create_table(sdk: &aws_config::SdkConfig, table: &str) -> Result<TableCreated, CacheError> {
-    use aws_sdk_dynamodb::client::Waiters as _;
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
-    };
-    let err = |message: String| CacheError::Store { table: table.to_string(), message };
     let client = aws_sdk_dynamodb::Client::new(sdk);
-    let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
-    let attr = |name: &str, kind: ScalarAttributeType| {
-        AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build()
-    };
-    let built = (
-        key("pk", KeyType::Hash),
-        key("sk", KeyType::Range),
-        attr("pk", ScalarAttributeType::S),
-        attr("sk", ScalarAttributeType::N),
-    );
-    let (Ok(hk), Ok(rk), Ok(pa), Ok(sa)) = built else {
-        return Err(err("building the table definition failed".into()));
-    };
-    let created = client
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(hk)
-        .key_schema(rk)
-        .attribute_definitions(pa)
-        .attribute_definitions(sa)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {
-            return Ok(TableCreated::Existed);
-        }
-        Err(e) => return Err(err(format!("CreateTable: {}", DisplayErrorContext(&e)))),
+    let err = |e: aws::TableError| CacheError::Store { table: table.to_string(), message: e.to_string() };
+    if !aws::create_table(&client, table, ScalarAttributeType::N).await.map_err(err)? {
+        return Ok(TableCreated::Existed);
     }
-    // DynamoDB creates tables asynchronously; TTL can be set once the table is active.
-    client
-        .wait_until_table_exists()
-        .table_name(table)
-        .wait(Duration::from_secs(120))
-        .await
-        .map_err(|e| err(format!("waiting for the table: {}", DisplayErrorContext(&e))))?;
-    let ttl = TimeToLiveSpecification::builder()
-        .attribute_name("expires_at")
-        .enabled(true)
-        .build()
-        .map_err(|e| err(e.to_string()))?;
-    match client.update_time_to_live().table_name(table).time_to_live_specification(ttl).send().await {
-        Ok(_) => Ok(TableCreated::Created { ttl: true }),
+    match aws::enable_ttl(&client, table).await {
+        Ok(()) => Ok(TableCreated::Created { ttl: true }),
         Err(e) => {
             // Readers ignore expired entries either way; only the deletion is missing.
-            warn!(table, error = %DisplayErrorContext(&e), "the server did not enable TTL on expires_at");
+            warn!(table, error = %e, "the server did not enable TTL on expires_at");
             Ok(TableCreated::Created { ttl: false })
         }
     }
@@ -354,16 +312,7 @@ impl DynamoCache {
     /// Writes `items` (at most [`BATCH`]) with BatchWriteItem, retrying UnprocessedItems and
     /// throttling with full-jitter backoff, a bounded number of times.
     async fn write_batch(&self, items: Vec<Item>) -> Result<(), CacheError> {
-        let requests = items
-            .into_iter()
-            .map(|item| {
-                PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map(|p| WriteRequest::builder().put_request(p).build())
-                    .map_err(|e| self.store_err(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let requests = aws::put_requests(items).map_err(|e| self.store_err(e.to_string()))?;
         crate::retry::batch_write(&self.client, &self.table, requests, &self.backoff)
             .await
             .map_err(|f| self.store_err(format!("{} ({} chunks unwritten)", f.message, f.unwritten)))
@@ -417,6 +366,7 @@ impl SharedCache for DynamoCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::noise;
     use crate::sources::SkippedItem;
 
     fn entry(items: Vec<(String, String)>) -> SharedEntry {
@@ -431,18 +381,6 @@ mod tests {
                 message: "no VEVENT".into(),
             }],
         }
-    }
-
-    /// Text that compresses poorly: printable ASCII from a fixed xorshift sequence.
-    fn noise(len: usize, mut seed: u64) -> String {
-        (0..len)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                char::from(b'#' + (seed % 90) as u8)
-            })
-            .collect()
     }
 
     fn small() -> Limits {

@@ -1,5 +1,5 @@
 //! Contacts: vCard parsing ([`parse_vcards`]), the name matcher ([`ContactIndex`]) and the
-//! request/response types of the `contacts.resolve` capability (DESIGN.md §2).
+//! request/response types of the `contacts.resolve` capability (docs/contracts.md § Capabilities).
 //!
 //! # Layout
 //! - [`vcard`]     — vCard 3.0/4.0 text → [`Contact`]s (calcard's parser), with per-card caps.

@@ -47,7 +47,7 @@ pub const QUESTION_SLOTS: usize = 10;
 /// The transport of steps `coordinate` computes itself.
 pub const LOCAL: &str = "local";
 
-/// A `coordinate` request (DESIGN.md §2): exactly one of `question` and `plan`.
+/// A `coordinate` request (docs/contracts.md § Capabilities): exactly one of `question` and `plan`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoordinateRequest {

@@ -19,7 +19,7 @@ use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 
 use crate::http::{Http, Request};
-use crate::sources::SourceError;
+use crate::reading::SourceError;
 use xml::{CALDAV, CARDDAV, CS, DAV, Multistatus, Response};
 
 /// Most hrefs per multiget request.
@@ -288,7 +288,7 @@ impl Account {
                 ctag: r.prop_text(CS, "getctag").map(str::to_string),
                 sync_token: r.prop_text(DAV, "sync-token").map(str::to_string),
             });
-            if out.len() >= crate::sources::MAX_COLLECTIONS {
+            if out.len() >= crate::reading::MAX_COLLECTIONS {
                 break;
             }
         }
@@ -371,7 +371,7 @@ impl Account {
         collection: &Collection,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Option<Vec<crate::sources::Busy>>, SourceError> {
+    ) -> Result<Option<Vec<crate::reading::Busy>>, SourceError> {
         let fmt = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
         let body = format!(
             r#"<?xml version="1.0" encoding="utf-8"?><c:free-busy-query xmlns:c="{CALDAV}"><c:time-range start="{}" end="{}"/></c:free-busy-query>"#,
@@ -437,7 +437,7 @@ impl Account {
             .filter(|r| join(&answered, &r.href).is_some_and(|u| !same_path(&u, &collection.url)))
             .filter(|r| !r.has_type(DAV, "collection"))
             .map(|r| Response { props: Vec::new(), ..r })
-            .take(crate::sources::MAX_ITEMS_PER_COLLECTION)
+            .take(crate::reading::MAX_ITEMS_PER_COLLECTION)
             .collect();
         let mut items = self.complete(collection, &answered, members).await?;
         items.items.sort_by(|a, b| a.href.cmp(&b.href));
@@ -455,7 +455,7 @@ impl Account {
         let p = self.protocol;
         let mut items = Items::default();
         let mut wanted = Vec::new();
-        for r in responses.into_iter().take(crate::sources::MAX_ITEMS_PER_COLLECTION) {
+        for r in responses.into_iter().take(crate::reading::MAX_ITEMS_PER_COLLECTION) {
             let Some(url) = join(base, &r.href) else { continue };
             if same_path(&url, &collection.url) {
                 continue;
@@ -522,7 +522,7 @@ pub const MAX_FREE_BUSY_PERIODS: usize = 100_000;
 /// The busy periods of a VFREEBUSY text (RFC 5545 §3.8.2.6): every `FREEBUSY` property whose
 /// `FBTYPE` is not `FREE`, each value `start/end` or `start/duration` in UTC. Folded lines are
 /// unfolded; a reply without `BEGIN:VFREEBUSY` or with an unreadable period is an error.
-pub fn parse_free_busy(text: &str) -> Result<Vec<crate::sources::Busy>, String> {
+pub fn parse_free_busy(text: &str) -> Result<Vec<crate::reading::Busy>, String> {
     if !text.contains("BEGIN:VFREEBUSY") {
         return Err("the free-busy reply holds no VFREEBUSY".into());
     }

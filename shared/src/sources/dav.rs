@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{
+use super::port::{
     CalendarInfo, CalendarSource, ContactDirectory, Delta, Earlier, Fetched, LoadedContacts, Network, SkippedItem,
     SourceError, Target,
 };
@@ -106,7 +106,7 @@ impl CalendarSource for DavCalendars {
         &self,
         calendar: &CalendarInfo,
         window: &Window,
-    ) -> Result<Option<Vec<super::Busy>>, SourceError> {
+    ) -> Result<Option<Vec<super::port::Busy>>, SourceError> {
         let collection = self.collection(calendar)?;
         self.account.free_busy(&collection, window.start, window.end).await
     }
@@ -185,7 +185,7 @@ impl DavCalendars {
 fn add_items(fetched: &mut Fetched, collection: &str, items: Vec<Item>) {
     for item in items {
         let label = item_label(&item.href);
-        let (parsed, skipped) = super::parse_calendar_item(collection, &label, &item.data);
+        let (parsed, skipped) = super::port::parse_calendar_item(collection, &label, &item.data);
         fetched.items.push(parsed);
         fetched.skipped.extend(skipped);
         fetched.texts.push((label, item.data));
@@ -266,7 +266,7 @@ impl DavContacts {
             let items = items?;
             let mut loaded = LoadedContacts { skipped: unread(&c.id, &items), ..LoadedContacts::default() };
             for item in &items.items {
-                super::parse_card_item(&c.id, &item_label(&item.href), &item.data, &mut loaded);
+                super::port::parse_card_item(&c.id, &item_label(&item.href), &item.data, &mut loaded);
             }
             tracing::debug!(book = %c.id, contacts = loaded.contacts.len(), "address book read");
             books.insert(

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 use reqwest::header::HeaderValue;
 
-use super::{CacheTier, CalendarInfo, CalendarSource, Fetched, Network, SkippedItem, SourceError, Target};
+use super::port::{CacheTier, CalendarInfo, CalendarSource, Fetched, Network, SkippedItem, SourceError, Target};
 use crate::http::{Http, Request};
 use crate::ical::ParsedCalendar;
 use crate::time::Window;
@@ -95,12 +95,12 @@ impl CalendarSource for FeedCalendar {
         let id = calendar.id.clone();
         let text = reply.text();
         let kept = text.clone();
-        let (parsed, skipped) = tokio::task::spawn_blocking(move || super::parse_calendar_item(&id, "", &text))
+        let (parsed, skipped) = tokio::task::spawn_blocking(move || super::port::parse_calendar_item(&id, "", &text))
             .await
             .map_err(|e| SourceError::BadReply {
-            source_id: self.target.display.clone(),
-            message: format!("parsing failed: {e}"),
-        })?;
+                source_id: self.target.display.clone(),
+                message: format!("parsing failed: {e}"),
+            })?;
         let validator = |name: &str| reply.header(name).map(str::to_string);
         *copy = Some(Copy {
             etag: validator("etag"),

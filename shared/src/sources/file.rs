@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
-use super::{
+use super::port::{
     CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, MAX_COLLECTIONS, MAX_FILE_BYTES,
     MAX_ITEMS_PER_COLLECTION, SkippedItem, SourceError,
 };
@@ -216,7 +216,7 @@ impl CalendarSource for FileCalendars {
             for file in files {
                 match read_item(&file, &id) {
                     Ok(text) => {
-                        let (parsed, skipped) = super::parse_calendar_item(&id, &file_label(&file), &text);
+                        let (parsed, skipped) = super::port::parse_calendar_item(&id, &file_label(&file), &text);
                         fetched.skipped.extend(skipped);
                         fetched.items.push(parsed);
                         fetched.texts.push((file_label(&file), text));
@@ -243,7 +243,7 @@ impl ContactDirectory for FileContacts {
             for col in collections(&root, "vcf")? {
                 for file in item_files(&col.path, "vcf").map_err(|e| io(&root, e))? {
                     match read_item(&file, &col.id) {
-                        Ok(text) => super::parse_card_item(&col.id, &file_label(&file), &text, &mut loaded),
+                        Ok(text) => super::port::parse_card_item(&col.id, &file_label(&file), &text, &mut loaded),
                         Err(skip) => loaded.skipped.push(skip),
                     }
                 }

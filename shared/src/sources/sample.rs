@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 
-use super::{CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError};
+use super::port::{CalendarInfo, CalendarSource, ContactDirectory, Fetched, LoadedContacts, SkippedItem, SourceError};
 use crate::ical::ParsedCalendar;
 use crate::time::Window;
 
@@ -53,7 +53,7 @@ fn parsed(people: bool) -> &'static Parsed {
 #[async_trait]
 impl CalendarSource for SampleCalendars {
     fn describe(&self) -> String {
-        if self.people { crate::config::SAMPLE_PEOPLE.into() } else { crate::config::SAMPLE_CALENDARS.into() }
+        if self.people { crate::sample::SAMPLE_PEOPLE.into() } else { crate::sample::SAMPLE_CALENDARS.into() }
     }
 
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
@@ -82,13 +82,13 @@ impl CalendarSource for SampleCalendars {
 #[async_trait]
 impl ContactDirectory for SampleContacts {
     fn describe(&self) -> String {
-        crate::config::SAMPLE_CONTACTS.into()
+        crate::sample::SAMPLE_CONTACTS.into()
     }
 
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
         let mut loaded = LoadedContacts::default();
         for (file, text) in &crate::sample::bundled().contacts {
-            super::parse_card_item("people", file, text, &mut loaded);
+            super::port::parse_card_item("people", file, text, &mut loaded);
         }
         Ok(loaded)
     }

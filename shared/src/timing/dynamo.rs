@@ -1,6 +1,6 @@
 //! Timing records in DynamoDB (`KENNY_TIMINGS=dynamodb://TABLE`).
 //!
-//! Table design (also in the README):
+//! Table design (also in docs/operations.md § Timing records):
 //! - partition key `pk` = `YYYY-MM-DD#S`: the UTC day the request started and a shard `S` in
 //!   `0..SHARDS` from a hash of the request id, so one day's traffic spreads over `SHARDS`
 //!   partitions instead of one hot one;
@@ -17,11 +17,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType, WriteRequest};
 use chrono::{DateTime, Days, Utc};
 use futures::StreamExt;
 
 use super::{TimingError, TimingRecord, TimingStore};
+use crate::aws;
 use crate::retry::Backoff;
 
 /// Partitions one day's records are spread over.
@@ -81,49 +82,11 @@ impl DynamoStore {
     /// Creates the table as template.yaml defines it (keys, on-demand billing, TTL) — for local
     /// DynamoDB-compatible servers; in AWS the stack creates it. An existing table is left as is.
     pub async fn create_table(&self) -> Result<bool, TimingError> {
-        use aws_sdk_dynamodb::types::{
-            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
-        };
-        let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
-        let attr = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
-        };
-        let built = (key("pk", KeyType::Hash), key("sk", KeyType::Range), attr("pk"), attr("sk"));
-        let (Ok(hk), Ok(rk), Ok(pa), Ok(sa)) = built else {
-            return Err(self.err("building the table definition failed".into(), 0));
-        };
-        let created = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(hk)
-            .key_schema(rk)
-            .attribute_definitions(pa)
-            .attribute_definitions(sa)
-            .send()
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => return Ok(false),
-            Err(e) => {
-                return Err(self.err(format!("CreateTable: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)), 0));
-            }
+        let err = |e: aws::TableError| self.err(e.to_string(), 0);
+        if !aws::create_table(&self.client, &self.table, ScalarAttributeType::S).await.map_err(err)? {
+            return Ok(false);
         }
-        let ttl = TimeToLiveSpecification::builder()
-            .attribute_name("expires_at")
-            .enabled(true)
-            .build()
-            .map_err(|e| self.err(e.to_string(), 0))?;
-        self.client
-            .update_time_to_live()
-            .table_name(&self.table)
-            .time_to_live_specification(ttl)
-            .send()
-            .await
-            .map_err(|e| {
-                self.err(format!("UpdateTimeToLive: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)), 0)
-            })?;
+        aws::enable_ttl(&self.client, &self.table).await.map_err(err)?;
         Ok(true)
     }
 
@@ -137,7 +100,7 @@ impl DynamoStore {
         item.insert("pk".into(), AttributeValue::S(partition_key(r)));
         item.insert("sk".into(), AttributeValue::S(sort_key(r)));
         let expires = r.at.timestamp() + RETENTION_DAYS * 86_400;
-        item.insert("expires_at".into(), AttributeValue::N(expires.to_string()));
+        item.insert(aws::TTL_ATTRIBUTE.into(), AttributeValue::N(expires.to_string()));
         Ok(item)
     }
 
@@ -199,16 +162,7 @@ impl DynamoStore {
 impl TimingStore for DynamoStore {
     async fn write(&self, records: &[TimingRecord]) -> Result<(), TimingError> {
         let items = records.iter().map(|r| self.item(r)).collect::<Result<Vec<_>, _>>()?;
-        let requests: Vec<WriteRequest> = items
-            .into_iter()
-            .map(|item| {
-                PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map(|p| WriteRequest::builder().put_request(p).build())
-                    .map_err(|e| self.err(e.to_string(), 1))
-            })
-            .collect::<Result<_, _>>()?;
+        let requests: Vec<WriteRequest> = aws::put_requests(items).map_err(|e| self.err(e.to_string(), 1))?;
         let results = futures::future::join_all(requests.chunks(BATCH).map(|c| self.write_batch(c.to_vec()))).await;
         let unwritten: usize = results
             .iter()

@@ -1,4 +1,4 @@
-//! Timing records (DESIGN.md §4) and the `TimingStore` port, with the local JSONL store (the
+//! Timing records (docs/contracts.md § Timing records) and the `TimingStore` port, with the local JSONL store (the
 //! default), the DynamoDB store (`dynamodb://TABLE`, see [`dynamo`]) and an in-memory store for
 //! tests.
 //!
@@ -255,7 +255,7 @@ pub async fn open_store(spec: &str) -> Result<std::sync::Arc<dyn TimingStore>, T
         return Ok(std::sync::Arc::new(JsonlStore::new(path)));
     }
     if let Some(table) = spec.strip_prefix("dynamodb://").filter(|t| !t.is_empty() && !t.contains('/')) {
-        let sdk = crate::app::sdk_config().await;
+        let sdk = crate::aws::sdk_config().await;
         return Ok(std::sync::Arc::new(dynamo::DynamoStore::new(sdk, table)));
     }
     Err(TimingError::UnknownStore(spec.chars().take(200).collect()))
