@@ -224,11 +224,15 @@ pub fn coordinate(r: &CoordinateResponse) -> String {
     if let Some(u) = &a.understood {
         let _ = writeln!(out, "Understood: {u}");
     }
-    if let Some(w) = &a.window {
-        let _ = writeln!(out, "Window: {} → {}", w.start, w.end);
-    }
-    if let Some(w) = &a.searched {
-        let _ = writeln!(out, "Searched: {} → {}", w.start, w.end);
+    // A search shows how far it looked rather than its first window.
+    match (&a.searched, &a.window) {
+        (Some(w), _) => {
+            let _ = writeln!(out, "Searched: {} → {}", w.start, w.end);
+        }
+        (None, Some(w)) => {
+            let _ = writeln!(out, "Window: {} → {}", w.start, w.end);
+        }
+        (None, None) => {}
     }
     if !a.people.is_empty() {
         out.push_str("People:\n");

@@ -18,12 +18,11 @@ use tokio::time::Instant;
 use tracing::instrument;
 
 use crate::cache::{CachePolicy, CalendarCache, SharedCache};
-use crate::coordinate::WindowOut;
 use crate::error::{ApiError, ErrorCode};
 use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
 use crate::sources::{CacheTier, CalendarInfo, CalendarSource, Delta, Earlier, SkippedItem, SourceError};
 use crate::text::{contains_words, fold};
-use crate::time::{TimeError, Window, format_instant, parse_zone};
+use crate::time::{TimeError, Window, WindowOut, format_instant, parse_zone};
 
 /// Most occurrences one series may expand to in a window.
 pub const MAX_OCCURRENCES_PER_EVENT: usize = 10_000;

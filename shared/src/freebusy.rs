@@ -33,13 +33,12 @@ use crate::calendar::{
     CalendarError, CalendarOut, CalendarService, Gathered, MAX_ATTENDEE_FILTERS, MAX_FILTER_CHARS, PersonFilter, Pick,
     SkippedOut, bounded, consulted,
 };
-use crate::coordinate::WindowOut;
 use crate::error::ApiError;
 use crate::ical::{ExpandOptions, Occurrence};
 use crate::slots::{Interval, IntervalOut, merge};
 use crate::sources::{CalendarInfo, CalendarSource};
 use crate::text::fold;
-use crate::time::{Window, format_instant, parse_zone};
+use crate::time::{Window, WindowOut, format_instant, parse_zone};
 
 /// Most busy intervals reported per person (after merging); more sets `truncated`.
 pub const MAX_BUSY_PER_PERSON: usize = 50_000;

@@ -135,6 +135,16 @@ impl Window {
     }
 }
 
+/// A window as responses show it (`calendar.read`, `calendar.freebusy`, the coordinator's answer):
+/// both ends in RFC 3339 with the offset of the request's zone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WindowOut {
+    /// Inclusive start, RFC 3339.
+    pub start: String,
+    /// Exclusive end, RFC 3339.
+    pub end: String,
+}
+
 /// Formats an instant as RFC 3339 with the offset `tz` has at that instant.
 pub fn format_instant(dt: DateTime<Utc>, tz: Tz) -> String {
     dt.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)

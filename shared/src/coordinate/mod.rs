@@ -32,6 +32,7 @@ mod answer;
 mod plans;
 mod records;
 
+pub use crate::time::WindowOut;
 pub use answer::{Answer, CountOut, FreeAtOut, PersonFreeOut};
 pub use plans::{
     QuestionPlan, READ_STEP, SEARCH_DAYS, Search, availability_plan, plan_for, plan_shape, question_hours,
@@ -66,15 +67,6 @@ pub struct CoordinateRequest {
     /// Run the plan one step at a time: the A/B baseline.
     #[serde(default)]
     pub sequential: bool,
-}
-
-/// A window as the answer shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WindowOut {
-    /// Inclusive start, RFC 3339.
-    pub start: String,
-    /// Exclusive end, RFC 3339.
-    pub end: String,
 }
 
 /// Timings of one request, as the response shows them.
