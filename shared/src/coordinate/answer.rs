@@ -250,7 +250,15 @@ fn apply_intent(answer: &mut Answer, plan: &ValidPlan, exec: &Execution, q: &Que
             answer.events = picked.into_iter().collect();
         }
         Intent::Count => answer.count = Some(count(answer, tz)),
-        Intent::FreeAt => answer.free_at = free_at(plan, exec, q, answer, tz),
+        Intent::FreeAt => {
+            answer.free_at = free_at(plan, exec, q, answer, tz);
+            let said = q.clock.as_ref().is_some_and(|c| c.end.is_some() || c.duration_minutes.is_some())
+                || q.availability.is_some_and(|a| a.duration_minutes.is_some());
+            let note = format!("The question names no meeting length; {DEFAULT_MEETING_MINUTES} minutes were assumed.");
+            if !said && !answer.notes.contains(&note) {
+                answer.notes.push(note);
+            }
+        }
         Intent::NotUnderstood => answer.notes.push(
             "Kenny answers questions about your calendar: events in a time window, with people or about a \
              topic, the next or last one, how many there are, and free time. Try \"what meetings do I have \
@@ -410,7 +418,7 @@ fn day(d: DateTime<Tz>) -> String {
 /// "next week (Mon 30 Nov – Sun 6 Dec)", "tomorrow at 3pm (Sat 28 Nov 15:00–15:30)".
 fn when_text(q: &Question, answer: &Answer, cx: &Context<'_>) -> String {
     let tz = cx.tz;
-    if let Some(c) = &q.clock {
+    if let Some(c) = q.clock.as_ref().filter(|_| answer.slots.is_none()) {
         let (start, end) = match q.intent {
             Intent::FreeAt => free_at_interval(q).unwrap_or((c.start.with_timezone(&Utc), c.start.with_timezone(&Utc))),
             _ => answer

@@ -143,7 +143,9 @@ pub(super) fn read(t: &[Token], timed: &[bool]) -> Option<Availability> {
                 || duration_at(&t[..topic], i + 1).is_some())
     });
     let gaps = words.iter().any(|w| matches!(*w, "gap" | "gaps"));
-    if !(cue || find || meet || works || has_time || gaps) {
+    // "can Bob and Alice do 30 mins on Wednesday?"
+    let can_do = (has("can") || has("could")) && duration_minutes.is_some();
+    if !(cue || find || meet || works || has_time || gaps || can_do) {
         return None;
     }
     let next_free = words

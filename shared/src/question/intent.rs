@@ -219,7 +219,8 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
         }
         return Reading { action: Some(word(i).to_string()), ..reading(Intent::Unsupported, words) };
     }
-    let busy = has(&|w| w == "busy");
+    // "am I busy at 2?", "is 2pm ok for Tom?", "does 3pm work?"
+    let busy = has(&|w| matches!(w, "busy" | "ok" | "okay" | "good" | "fine" | "convenient" | "work" | "works"));
     if cx.free || (cx.clock && !busy.is_empty()) {
         let words = has(&|w| matches!(w, "free" | "available" | "availability" | "busy" | "slot" | "slots"));
         return reading(if cx.clock { Intent::FreeAt } else { Intent::Free }, words);
@@ -227,7 +228,7 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
     let how: Vec<usize> = free_words
         .iter()
         .copied()
-        .filter(|&i| word(i) == "how" && matches!(word(i + 1), "many" | "much" | "often"))
+        .filter(|&i| word(i) == "how" && matches!(word(i + 1), "many" | "much" | "often" | "busy"))
         .flat_map(|i| [i, i + 1])
         .chain(has(&|w| matches!(w, "count" | "total" | "number" | "tally")))
         .collect();
@@ -258,12 +259,10 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
     }
     let mut when = has(&|w| matches!(w, "when" | "when's" | "whens"));
     // "what time is my flight", "what day is the offsite".
-    when.extend(
-        free_words
-            .iter()
-            .copied()
-            .filter(|&i| matches!(word(i), "what" | "what's") && matches!(word(i + 1), "time" | "day" | "date")),
-    );
+    when.extend(free_words.iter().copied().filter(|&i| {
+        let k = if word(i + 1) == "the" { i + 2 } else { i + 1 };
+        matches!(word(i), "what" | "what's") && matches!(word(k), "time" | "day" | "date")
+    }));
     if !when.is_empty() && !cx.window {
         return reading(if past { Intent::Last } else { Intent::Next }, when);
     }

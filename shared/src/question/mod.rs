@@ -420,10 +420,14 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
                 Some(t) => format!("{t} {joined}"),
                 None => joined,
             });
-            // A capitalised word inside the sentence may have been meant as a name.
-            if !lenient
-                && let Some(t) =
-                    content.iter().filter(|&&i| i > 0).filter_map(|&i| tokens.get(i)).find(|t| t.capitalized)
+            // A lone capitalised word inside the sentence may have been meant as a name.
+            if let [i] = content[..]
+                && !lenient
+                && i > 0
+                && let Some(t) = tokens.get(i)
+                && t.capitalized
+                && !t.text.chars().any(|c| c.is_ascii_digit())
+                && !words::is_event_word(&t.lower)
             {
                 notes.push(format!(
                     "\"{}\" was searched for in the events' titles; to ask about a person, say \"with {}\".",
@@ -710,7 +714,11 @@ impl<'a> Reader<'a> {
             _ if words::is_auxiliary(w) => {
                 // "does Tom have…", "is Tom free…", "is Tom's meeting…", "can Alice, Bob and I meet…"
                 let list = self.names.list(i + 1, caps);
-                let after = self.names.followed_by_self(list.end).unwrap_or(list.end);
+                let mut after = self.names.followed_by_self(list.end).unwrap_or(list.end);
+                // "can Sarah, Tom and I all meet…"
+                if matches!(self.w(after), "all" | "both") {
+                    after += 1;
+                }
                 if list.possessive || words::is_presence_word(self.w(after)) {
                     let end = self.take(i + 1, list);
                     self.claim(end, after, Role::Person);

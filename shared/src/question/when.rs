@@ -469,6 +469,9 @@ impl Grammar<'_> {
                 });
             }
             // "what does my week look like", "how's my day": the current one.
+            "my" | "our" if Part::from_word(self.w(i + 1)).is_some() => {
+                return self.part_hit(today, Part::from_word(self.w(i + 1))?, i + 2);
+            }
             "my" | "our" if matches!(self.w(i + 1), "week" | "weekend" | "month" | "day") && self.w(i + 2) != "off" => {
                 return match self.w(i + 1) {
                     "day" => self.day_hit(today, i + 2),

@@ -384,6 +384,8 @@ pub(super) fn is_presence_word(w: &str) -> bool {
             | "around"
             | "need"
             | "want"
+            | "do"
+            | "make"
     )
 }
 
@@ -468,7 +470,8 @@ pub(super) fn is_filler(w: &str) -> bool {
                 // verbs and adjectives around times and events
                 | "doing" | "end" | "ends" | "start" | "starts" | "begin" | "begins" | "finish" | "finishes"
                 | "hour" | "hours" | "minute" | "minutes" | "mins" | "together" | "best" | "good" | "fine"
-                | "convenient" | "day" | "week" | "happens"
+                | "convenient" | "day" | "week" | "happens" | "double" | "overbooked" | "conflicts"
+                | "conflict" | "clash" | "clashes" | "overlapping" | "overlap" | "longest" | "shortest" | "date"
                 // cues of names and titles
                 | "between" | "talk" | "talking" | "speak" | "speaking" | "join" | "joining" | "attend"
                 | "attending" | "dr" | "mr" | "mrs" | "ms" | "mx" | "prof"
