@@ -43,11 +43,14 @@
 //!   [`Limits::max_rule_steps`] rule instances (all series together [`Limits::max_total_steps`])
 //!   and returns at most `max_per_event` occurrences ([`Expansion::truncated`] says when a bound
 //!   cut). Rules that name no existing day (BYMONTH=2;BYMONTHDAY=30) or generate more than
-//!   100,000 instances per period are refused as `malformed_rule`.
+//!   100,000 instances per period are refused as `malformed_rule`; so are an INTERVAL outside
+//!   1..=65535 (never wrapped) and BYDAY ordinals where RFC 5545 forbids them (FREQ other than
+//!   MONTHLY/YEARLY, or YEARLY with BYWEEKNO).
 
 mod expand;
 mod parse;
 mod rule;
+mod rule_text;
 mod tz;
 
 use std::sync::Arc;

@@ -11,6 +11,7 @@ use calcard::icalendar::{
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use super::rule::{Rule, Until};
+use super::rule_text;
 use super::tz::{TzResolver, Zone, read_vtimezone};
 use super::{Attendee, IcalError, Limits, Skipped};
 
@@ -169,8 +170,9 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         );
         return out;
     }
+    let text = rule_text::mark_bad_intervals(text);
     let mut calendars = Vec::new();
-    let mut parser = calcard::Parser::new(text);
+    let mut parser = calcard::Parser::new(&text);
     let mut other_entries = 0usize;
     let mut bare_events = Vec::new();
     loop {
@@ -401,7 +403,11 @@ impl Ctx<'_> {
                                     // "RRULE:" with nothing: no rule.
                                     continue;
                                 }
-                                match super::rule::salvage(text) {
+                                if let Some(why) = rule_text::interval_problem(text) {
+                                    raw_rules.push(Err(why));
+                                    continue;
+                                }
+                                match rule_text::salvage(text) {
                                     Some((r, dropped)) => {
                                         rule_notes.push(format!(
                                             "RRULE part(s) {} could not be read and were ignored",
@@ -502,6 +508,14 @@ impl Ctx<'_> {
                 }
                 ICalendarProperty::Dtstamp => dtstamp = self.first_time(entry, tz, wr, uid_ref),
                 ICalendarProperty::LastModified => last_modified = self.first_time(entry, tz, wr, uid_ref),
+                ICalendarProperty::Other(name) if name.eq_ignore_ascii_case(rule_text::REFUSED_RRULE) => {
+                    // An RRULE whose INTERVAL calcard would have wrapped (see rule_text); calcard
+                    // splits an unknown property's text at its semicolons.
+                    let text: Vec<&str> = entry.values.iter().filter_map(|v| v.as_text()).collect();
+                    if let Some(why) = rule_text::interval_problem(&text.join(";")) {
+                        raw_rules.push(Err(why));
+                    }
+                }
                 _ => {}
             }
         }
