@@ -52,6 +52,7 @@ mod parse;
 mod rule;
 mod rule_text;
 mod tz;
+mod vevent;
 
 use std::sync::Arc;
 
