@@ -180,7 +180,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         }
         ctx.read_calendar(cal);
     }
-    out.skipped = ctx.skipped;
+    out.skipped.extend(ctx.skipped);
     out.warnings = ctx.warnings;
     out.series = group(ctx.events);
     out
