@@ -51,6 +51,7 @@ mod expand;
 mod parse;
 mod rule;
 mod rule_text;
+mod span;
 mod tz;
 mod vevent;
 

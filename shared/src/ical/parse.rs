@@ -236,7 +236,7 @@ fn group(events: Vec<Event>) -> Vec<Series> {
     let mut series: Vec<Series> = Vec::new();
     for ev in events {
         let i = *index.entry(ev.uid.clone()).or_insert_with(|| {
-            series.push(Series { uid: ev.uid.to_string(), master: None, overrides: Vec::new() });
+            series.push(Series { uid: String::from(&*ev.uid), master: None, overrides: Vec::new() });
             series.len() - 1
         });
         let s = &mut series[i];

@@ -50,24 +50,20 @@ pub(crate) fn interval_problem(value: &str) -> Option<String> {
 pub(crate) fn mark_bad_intervals(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut marks = Vec::new();
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let line_end = next_line_end(bytes, pos);
+    for pos in lines_starting_with_r(bytes) {
+        let line_end = next_line_end(text, pos);
         let line = &bytes[pos..line_end];
         if line.len() > 5 && line[..5].eq_ignore_ascii_case(b"RRULE") && matches!(line[5], b':' | b';') {
             // The content line: this physical line and its continuation lines.
             let mut end = line_end;
             while end + 1 < bytes.len() && matches!(bytes[end + 1], b' ' | b'\t') {
-                end = next_line_end(bytes, end + 1);
+                end = next_line_end(text, end + 1);
             }
             if let Some(value) = value_of(&text[pos..end])
                 && interval_problem(&value).is_some()
             {
                 marks.push(pos);
             }
-            pos = end + 1;
-        } else {
-            pos = line_end + 1;
         }
     }
     if marks.is_empty() {
@@ -84,9 +80,46 @@ pub(crate) fn mark_bad_intervals(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The index of the `\n` ending the line that starts at `from` (or the text's length).
-fn next_line_end(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| from + i)
+/// Where the lines that begin with `R` or `r` start, ascending. Looks for line feeds eight bytes
+/// at a time (a parse reads every byte of a large text once more here, so this stays cheap).
+fn lines_starting_with_r(bytes: &[u8]) -> Vec<usize> {
+    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let is_r = |i: usize| matches!(bytes.get(i), Some(b'R' | b'r'));
+    let mut out = Vec::new();
+    if is_r(0) {
+        out.push(0);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for (k, chunk) in chunks.by_ref().enumerate() {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else { continue };
+        let x = u64::from_le_bytes(word) ^ LF;
+        // A high bit for every zero byte of `x` (a line feed), and perhaps for a byte just above
+        // one: each is checked.
+        let mut found = x.wrapping_sub(ONES) & !x & HIGH;
+        while found != 0 {
+            let i = k * 8 + (found.trailing_zeros() / 8) as usize;
+            found &= found - 1;
+            if bytes[i] == b'\n' && is_r(i + 1) {
+                out.push(i + 1);
+            }
+        }
+    }
+    let tail = bytes.len() - chunks.remainder().len();
+    for (i, &b) in bytes.iter().enumerate().skip(tail) {
+        if b == b'\n' && is_r(i + 1) {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
+/// The index of the `\n` ending the line that starts at `from` (or the text's length); `from`
+/// follows a `\n` or is an ASCII blank, so it is a character boundary. (`str::find` of a byte
+/// runs word-at-a-time, which keeps this scan a small part of parsing.)
+fn next_line_end(text: &str, from: usize) -> usize {
+    text.get(from..).and_then(|t| t.find('\n')).map_or(text.len(), |i| from + i)
 }
 
 /// The unfolded value of one content line (after the first `:` outside quoted parameters).
@@ -173,5 +206,29 @@ mod tests {
         assert!(matches!(mark_bad_intervals(clean), Cow::Borrowed(_)));
         assert!(matches!(mark_bad_intervals(""), Cow::Borrowed(_)));
         assert_eq!(mark_bad_intervals("RRULE:INTERVAL=0"), format!("{REFUSED_RRULE}:INTERVAL=0"));
+    }
+
+    #[test]
+    fn finds_every_line_starting_with_r() {
+        // Line feeds at every offset within and across the eight-byte words, in short texts and
+        // in long ones (the tail after the last whole word too); a vertical tab (0x0B, one
+        // above a line feed) must not confuse the word-wise search.
+        for len in 0..40 {
+            for lf in 0..len {
+                let mut text = vec![b'x'; len];
+                text[lf] = b'\n';
+                if lf + 1 < len {
+                    text[lf + 1] = if lf % 2 == 0 { b'R' } else { b'r' };
+                }
+                if lf + 2 < len {
+                    text[lf + 2] = 0x0B;
+                }
+                let want: Vec<usize> =
+                    (0..len).filter(|&i| (i == 0 || text[i - 1] == b'\n') && matches!(text[i], b'R' | b'r')).collect();
+                assert_eq!(lines_starting_with_r(&text), want, "len {len}, line feed at {lf}");
+            }
+        }
+        let text = "RRULE:A\nx\nrrule:B\r\nR\n\nR";
+        assert_eq!(lines_starting_with_r(text.as_bytes()), [0, 10, 19, 22]);
     }
 }

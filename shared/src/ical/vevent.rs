@@ -468,7 +468,7 @@ fn status_of(entry: &ICalendarEntry) -> Option<Arc<str>> {
         .and_then(|v| v.as_text())
         .map(str::trim)
         .filter(|s| s.len() <= 64)
-        .map(|s| Arc::from(s.to_uppercase()))
+        .map(|s| Arc::from(uppercase(s)))
 }
 
 fn is_transparent(entry: &ICalendarEntry) -> bool {
@@ -484,12 +484,29 @@ fn sequence_of(entry: &ICalendarEntry) -> i64 {
     }
 }
 
+/// A text property's values, joined by commas (one value: shared without a copy in between).
 fn text_of(entry: &ICalendarEntry) -> Option<Arc<str>> {
-    let parts: Vec<&str> = entry.values.iter().filter_map(|v| v.as_text()).collect();
-    if parts.is_empty() {
-        return None;
+    let mut texts = entry.values.iter().filter_map(|v| v.as_text());
+    let first = texts.next()?;
+    let Some(second) = texts.next() else {
+        return Some(Arc::from(first));
+    };
+    let mut joined = format!("{first},{second}");
+    for t in texts {
+        joined.push(',');
+        joined.push_str(t);
     }
-    Some(Arc::from(parts.join(",")))
+    Some(Arc::from(joined))
+}
+
+/// `s` in lowercase; ASCII (nearly every address) without the Unicode tables.
+fn lowercase(s: &str) -> String {
+    if s.is_ascii() { s.to_ascii_lowercase() } else { s.to_lowercase() }
+}
+
+/// `s` in uppercase; ASCII (every PARTSTAT RFC 5545 defines) without the Unicode tables.
+fn uppercase(s: &str) -> String {
+    if s.is_ascii() { s.to_ascii_uppercase() } else { s.to_uppercase() }
 }
 
 fn attendee_of(entry: &ICalendarEntry) -> Option<Attendee> {
@@ -499,7 +516,7 @@ fn attendee_of(entry: &ICalendarEntry) -> Option<Attendee> {
     } else {
         raw
     };
-    let email = email.trim().to_lowercase();
+    let email = lowercase(email.trim());
     if email.is_empty() {
         return None;
     }
@@ -515,6 +532,6 @@ fn attendee_of(entry: &ICalendarEntry) -> Option<Attendee> {
     Some(Attendee {
         email,
         name: param(ICalendarParameterName::Cn).map(str::to_string),
-        partstat: param(ICalendarParameterName::Partstat).map(str::to_uppercase),
+        partstat: param(ICalendarParameterName::Partstat).map(uppercase),
     })
 }
