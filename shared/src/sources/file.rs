@@ -236,13 +236,18 @@ fn read_item(file: &ItemFile, collection: &str) -> Result<String, SkippedItem> {
     {
         return Err(too_large(len));
     }
-    let capacity = file.meta.map_or(0, |(len, _)| len.saturating_add(1));
+    // Room for the whole file and the read that finds its end: two reads for a file of known
+    // size, and for one of unknown size up to 16 KiB (the spare room is given back after).
+    let capacity = file.meta.map_or(16 * 1024, |(len, _)| len.saturating_add(1));
     let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     std::fs::File::open(&file.path)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| skipped("unreadable", e.to_string()))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
+    }
+    if file.meta.is_none() {
+        bytes.shrink_to_fit();
     }
     Ok(match String::from_utf8(bytes) {
         Ok(s) => s,
