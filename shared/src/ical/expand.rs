@@ -6,24 +6,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
 use super::parse::{EndSpec, Event, Parsed, Series, Time};
 use super::rule::{Rule, RuleIter, Until};
+use super::span::{Inst, add_days, add_wall, end_of, max_len, shift_clamped, wall_in};
 use super::tz::Zone;
 use super::{ExpandOptions, Expansion, Limits, Occurrence, When};
-
-/// The start of one instance: a day, or an instant with the zone its wall clock runs in.
-#[derive(Debug, Clone, Copy)]
-enum Inst {
-    Date(NaiveDate),
-    At(DateTime<Utc>, Zone),
-}
-
-impl Inst {
-    fn when(self) -> When {
-        match self {
-            Inst::Date(d) => When::Date(d),
-            Inst::At(u, _) => When::DateTime(u),
-        }
-    }
-}
 
 /// Expands every series; output sorted by start, then UID.
 pub(crate) fn expand(parsed: &Parsed, opts: &ExpandOptions, limits: &Limits) -> Expansion {
@@ -45,107 +30,28 @@ pub(crate) fn expand(parsed: &Parsed, opts: &ExpandOptions, limits: &Limits) -> 
             }
         }
     }
-    let ftz = opts.floating_tz;
-    out.occurrences.sort_by(|a, b| {
-        (a.start.to_utc(ftz), &a.uid, a.end.to_utc(ftz), a.recurrence_id).cmp(&(
-            b.start.to_utc(ftz),
-            &b.uid,
-            b.end.to_utc(ftz),
-            b.recurrence_id,
-        ))
-    });
+    sort_occurrences(&mut out.occurrences, opts.floating_tz);
     out
 }
 
-fn add_days(d: NaiveDate, days: i64) -> NaiveDate {
-    TimeDelta::try_days(days).and_then(|t| d.checked_add_signed(t)).unwrap_or(d)
-}
-
-fn add_wall(w: NaiveDateTime, delta: TimeDelta) -> NaiveDateTime {
-    w.checked_add_signed(delta).unwrap_or(w)
-}
-
-/// `u` moved by `secs`, clamped to chrono's range.
-fn shift_clamped(u: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
-    // Year 1 to 9999: far enough for any calendar, and safe to convert to any zone.
-    let min = DateTime::<Utc>::from_timestamp(-62_135_596_800, 0).unwrap_or(u);
-    let max = DateTime::<Utc>::from_timestamp(253_402_214_400, 0).unwrap_or(u);
-    let secs = secs.clamp(-400_000_000_000, 400_000_000_000);
-    TimeDelta::try_seconds(secs)
-        .and_then(|d| u.checked_add_signed(d))
-        .unwrap_or(if secs < 0 { min } else { max })
-        .clamp(min, max)
-}
-
-fn add_utc(u: DateTime<Utc>, delta: TimeDelta) -> DateTime<Utc> {
-    u.checked_add_signed(delta).unwrap_or(u)
-}
-
-/// A value's wall-clock time in `zone` (DATE values: their midnight, unconverted).
-fn wall_in(t: &Time, zone: Zone, floating: Zone) -> NaiveDateTime {
-    match t {
-        Time::Date(_) => t.wall(),
-        other => zone.wall(other.instant(floating)),
-    }
-}
-
-/// The end of an instance starting at `inst`, from an end given relative to `spec_start`
-/// (the component's DTSTART, or an RDATE PERIOD's start). Zoned durations are kept in wall-clock
-/// terms; DURATION's days are nominal and its time part exact (RFC 5545 §3.3.6).
-fn end_of(spec: EndSpec, spec_start: &Time, inst: Inst, floating: Zone) -> When {
-    match inst {
-        Inst::Date(d) => {
-            let days = match spec {
-                EndSpec::None => 1,
-                EndSpec::End(t) => {
-                    let end = t.wall();
-                    let begin = spec_start.wall();
-                    let mut days = (end.date() - begin.date()).num_days();
-                    if end.time() > begin.time() {
-                        days += 1;
-                    }
-                    days
-                }
-                EndSpec::Duration(dur) => {
-                    dur.days + dur.secs.div_euclid(86_400) + i64::from(dur.secs.rem_euclid(86_400) > 0)
-                }
-            };
-            When::Date(add_days(d, days.max(1)))
-        }
-        Inst::At(u, zone) => {
-            let end = match spec {
-                EndSpec::None => u,
-                EndSpec::End(t) => {
-                    let same_zone =
-                        t.is_date() || spec_start.is_date() || t.zone(floating) == spec_start.zone(floating);
-                    if same_zone {
-                        // Both written in one zone: the difference of the written wall times.
-                        let delta = t.wall() - spec_start.wall();
-                        zone.to_utc(add_wall(zone.wall(u), delta))
-                    } else {
-                        add_utc(u, t.instant(floating) - spec_start.instant(floating))
-                    }
-                }
-                EndSpec::Duration(dur) => {
-                    let w = add_wall(zone.wall(u), TimeDelta::try_days(dur.days).unwrap_or_default());
-                    add_utc(zone.to_utc(w), TimeDelta::try_seconds(dur.secs).unwrap_or_default())
-                }
-            };
-            When::DateTime(end.max(u))
-        }
-    }
-}
-
-/// An upper bound of how long an instance of `ev` can last, in seconds.
-fn max_len(ev: &Event, floating: Zone) -> i64 {
-    let base = match ev.end {
-        EndSpec::None => 0,
-        EndSpec::End(t) => (t.instant(floating) - ev.start.instant(floating)).num_seconds().abs(),
-        EndSpec::Duration(d) => d.days.saturating_mul(90_000).abs().saturating_add(d.secs.abs()),
-    };
-    // Wall-clock lengths across DST changes; all-day rounding and zones for DATE events.
-    let slack = if ev.start.is_date() { 2 * 86_400 } else { 3 * 3600 };
-    base.saturating_add(slack)
+/// Sorts by start, then UID, end and RECURRENCE-ID (stable), comparing instants in `ftz`: each
+/// instant is computed once (a day's needs a time-zone lookup) and the occurrences, which are
+/// large, are moved once instead of at every step of the sort.
+fn sort_occurrences(occurrences: &mut Vec<Occurrence>, ftz: chrono_tz::Tz) {
+    let instants: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        occurrences.iter().map(|o| (o.start.to_utc(ftz), o.end.to_utc(ftz))).collect();
+    let mut order: Vec<usize> = (0..occurrences.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&occurrences[a], &occurrences[b]);
+        (instants[a].0, &x.uid, instants[a].1, x.recurrence_id).cmp(&(
+            instants[b].0,
+            &y.uid,
+            instants[b].1,
+            y.recurrence_id,
+        ))
+    });
+    let mut slots: Vec<Option<Occurrence>> = std::mem::take(occurrences).into_iter().map(Some).collect();
+    *occurrences = order.iter().filter_map(|&i| slots[i].take()).collect();
 }
 
 fn occurrence(ev: &Event, start: When, end: When, recurrence_id: Option<When>) -> Occurrence {
@@ -177,6 +83,66 @@ struct Future<'a> {
     delta: TimeDelta,
 }
 
+/// How an EXDATE or RECURRENCE-ID names an instance: by its day (all-day series, DATE values)
+/// or as an instant.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Date(NaiveDate),
+    Instant(i64),
+}
+
+/// A set of instances named by [`Key`]s (the EXDATEs, or the instances overrides replace).
+#[derive(Default)]
+struct Keys {
+    ts: HashSet<i64>,
+    dates: HashSet<NaiveDate>,
+}
+
+impl Keys {
+    fn insert(&mut self, key: Key) {
+        match key {
+            Key::Date(d) => self.dates.insert(d),
+            Key::Instant(t) => self.ts.insert(t),
+        };
+    }
+
+    fn contains(&self, key: Key) -> bool {
+        match key {
+            Key::Date(d) => self.dates.contains(&d),
+            Key::Instant(t) => self.ts.contains(&t),
+        }
+    }
+
+    /// True when the instance starting on `date` at instant `ts` is in the set.
+    fn covers(&self, date: NaiveDate, ts: i64, date_series: bool) -> bool {
+        self.dates.contains(&date) || (!date_series && self.ts.contains(&ts))
+    }
+}
+
+/// The rule instances one series may still examine.
+struct Steps {
+    used: usize,
+    max: usize,
+}
+
+/// How one series is read: the request, and the zone and kind of its master's DTSTART.
+struct Frame<'a> {
+    opts: &'a ExpandOptions,
+    floating: Zone,
+    /// The zone the series' wall clock runs in (the floating zone without a master).
+    zone: Zone,
+    /// The master is all-day.
+    date_series: bool,
+}
+
+/// The overrides of a series: their own occurrences in the window, the instances they replace,
+/// and the THISANDFUTURE ones that move later instances (sorted by `from`).
+struct Overrides<'a> {
+    found: Vec<Occurrence>,
+    replaced: Keys,
+    futures: Vec<Future<'a>>,
+}
+
 fn expand_series(
     s: &Series,
     opts: &ExpandOptions,
@@ -184,302 +150,339 @@ fn expand_series(
     limits: &Limits,
     budget: &mut usize,
 ) -> (Vec<Occurrence>, bool) {
-    let cap = opts.max_per_event;
-    let mut truncated = false;
-    let mut found: Vec<Occurrence> = Vec::new();
     let master = s.master.as_ref();
-    let date_series = master.is_some_and(|m| m.start.is_date());
-    let frame = master.map_or(floating, |m| m.start.zone(floating));
-
-    // EXDATEs of the master.
-    let mut ex_ts: HashSet<i64> = HashSet::new();
-    let mut ex_dates: HashSet<NaiveDate> = HashSet::new();
+    let fr = Frame {
+        opts,
+        floating,
+        zone: master.map_or(floating, |m| m.start.zone(floating)),
+        date_series: master.is_some_and(|m| m.start.is_date()),
+    };
+    let mut exdates = Keys::default();
     for e in master.map(|m| m.exdates.as_slice()).unwrap_or_default() {
-        match (date_series, e) {
-            // A DATE, or any value on an all-day series: its own (written) day.
-            (true, t) | (_, t @ Time::Date(_)) => {
-                ex_dates.insert(t.wall().date());
-            }
-            (false, t) => {
-                ex_ts.insert(t.instant(floating).timestamp());
-            }
+        exdates.insert(fr.key(e));
+    }
+    let mut steps = Steps { used: 0, max: limits.max_rule_steps.min(*budget) };
+    let overrides = fr.overrides(s, &exdates, &mut steps);
+    let mut found = overrides.found;
+    let mut truncated = false;
+    if let Some(m) = master {
+        let mut set = Instances {
+            fr: &fr,
+            m,
+            recurring: !m.rules.is_empty() || !m.rdates.is_empty(),
+            exdates: &exdates,
+            replaced: &overrides.replaced,
+            futures: &overrides.futures,
+            kept: BTreeMap::new(),
+        };
+        truncated = set.expand(&mut steps);
+        found.extend(set.kept.into_values());
+    }
+    *budget = budget.saturating_sub(steps.used);
+    finish(found, opts.max_per_event, truncated, opts)
+}
+
+impl Frame<'_> {
+    /// How an EXDATE or RECURRENCE-ID names its instance: a DATE, or any value on an all-day
+    /// series, by its own (written) day.
+    fn key(&self, t: &Time) -> Key {
+        match (self.date_series, t) {
+            (true, t) | (_, t @ Time::Date(_)) => Key::Date(t.wall().date()),
+            (false, t) => Key::Instant(t.instant(self.floating).timestamp()),
         }
     }
-    let max_steps = limits.max_rule_steps.min(*budget);
-    let mut steps = 0usize;
 
-    // Overrides: emitted on their own, suppressing the instance they replace.
-    let mut by_ts: HashSet<i64> = HashSet::new();
-    let mut by_date: HashSet<NaiveDate> = HashSet::new();
-    let mut futures: Vec<Future<'_>> = Vec::new();
-    for o in &s.overrides {
-        let Some(rid) = o.recurrence_id else { continue };
-        let (rid_date, rid_ts) = match (date_series, rid) {
-            (true, t) | (_, t @ Time::Date(_)) => (Some(t.wall().date()), None),
-            (false, t) => (None, Some(t.instant(floating).timestamp())),
-        };
-        if let Some(m) = master
-            && o.sequence < m.sequence
-        {
-            // An override older than its master is stale when the master (edited later) no
-            // longer has that instance: it was deleted (EXDATE) or the rule changed.
-            let excluded = rid_date.is_some_and(|d| ex_dates.contains(&d))
-                || rid_ts.is_some_and(|t| ex_ts.contains(&t))
-                || (!date_series && ex_dates.contains(&frame.wall(rid.instant(floating)).date()));
-            if excluded || !is_instance(m, &rid, date_series, frame, floating, &mut steps, max_steps) {
+    fn overlaps(&self, start: When, end: When) -> bool {
+        overlaps(self.opts, start, end)
+    }
+
+    /// Reads the overrides: each is emitted on its own, suppressing the instance it replaces.
+    fn overrides<'s>(&self, s: &'s Series, exdates: &Keys, steps: &mut Steps) -> Overrides<'s> {
+        let master = s.master.as_ref();
+        let floating = self.floating;
+        let mut out = Overrides { found: Vec::new(), replaced: Keys::default(), futures: Vec::new() };
+        for o in &s.overrides {
+            let Some(rid) = o.recurrence_id else { continue };
+            let key = self.key(&rid);
+            if let Some(m) = master
+                && o.sequence < m.sequence
+                && self.is_stale(m, &rid, key, exdates, steps)
+            {
                 continue;
             }
-        }
-        if let Some(d) = rid_date {
-            by_date.insert(d);
-        }
-        if let Some(t) = rid_ts {
-            by_ts.insert(t);
-        }
-        let start = if o.start.is_date() {
-            Inst::Date(o.start.wall().date())
-        } else {
-            Inst::At(o.start.instant(floating), o.start.zone(floating))
-        };
-        let end = match (o.end, master) {
-            // An override without DTEND/DURATION keeps the series' length.
-            (EndSpec::None, Some(m)) if m.start.is_date() == o.start.is_date() => {
-                end_of(m.end, &m.start, start, floating)
+            out.replaced.insert(key);
+            let start = if o.start.is_date() {
+                Inst::Date(o.start.wall().date())
+            } else {
+                Inst::At(o.start.instant(floating), o.start.zone(floating))
+            };
+            let end = match (o.end, master) {
+                // An override without DTEND/DURATION keeps the series' length.
+                (EndSpec::None, Some(m)) if m.start.is_date() == o.start.is_date() => {
+                    end_of(m.end, &m.start, start, floating)
+                }
+                _ => end_of(o.end, &o.start, start, floating),
+            };
+            // The id of the instance replaced: a day for all-day series and DATE values.
+            let rid_when = match key {
+                Key::Date(d) => When::Date(d),
+                Key::Instant(_) => When::DateTime(rid.instant(floating)),
+            };
+            if self.overlaps(start.when(), end) {
+                out.found.push(occurrence(o, start.when(), end, Some(rid_when)));
             }
-            _ => end_of(o.end, &o.start, start, floating),
-        };
-        // The id of the instance replaced: a day for all-day series and DATE values.
-        let rid_when = match rid_date {
-            Some(d) => When::Date(d),
-            None => When::DateTime(rid.instant(floating)),
-        };
-        if overlaps(opts, start.when(), end) {
-            found.push(occurrence(o, start.when(), end, Some(rid_when)));
+            if o.this_and_future && master.is_some() {
+                let zone = o.start.zone(floating);
+                out.futures.push(Future {
+                    from: rid.instant(floating),
+                    ev: o,
+                    delta: wall_in(&o.start, zone, floating) - wall_in(&rid, zone, floating),
+                });
+            }
         }
-        if o.this_and_future && master.is_some() {
-            let zone = o.start.zone(floating);
-            futures.push(Future {
-                from: rid.instant(floating),
-                ev: o,
-                delta: wall_in(&o.start, zone, floating) - wall_in(&rid, zone, floating),
-            });
+        out.futures.sort_by_key(|f| f.from);
+        out
+    }
+
+    /// An override older than its master is stale when the master (edited later) no longer has
+    /// that instance: it was deleted (EXDATE) or the rule changed.
+    fn is_stale(&self, m: &Event, rid: &Time, key: Key, exdates: &Keys, steps: &mut Steps) -> bool {
+        let excluded = exdates.contains(key)
+            || (!self.date_series && exdates.dates.contains(&self.zone.wall(rid.instant(self.floating)).date()));
+        excluded || !self.is_instance(m, rid, steps)
+    }
+
+    /// True when the rule instance at `wall` is not past the rule's UNTIL (compared as an
+    /// instant; a DATE UNTIL includes its whole day).
+    fn within_until(&self, rule: &Rule, wall: NaiveDateTime) -> bool {
+        match rule.until {
+            None => true,
+            Some(Until::Date(d)) => wall.date() <= d,
+            Some(Until::Floating(n)) => wall <= n,
+            Some(Until::Instant(u)) => {
+                let inst = if self.date_series {
+                    self.floating.to_utc(wall.date().and_time(chrono::NaiveTime::MIN))
+                } else {
+                    self.zone.to_utc(wall)
+                };
+                inst <= u
+            }
         }
     }
-    futures.sort_by_key(|f| f.from);
 
-    let Some(m) = master else {
-        return finish(found, cap, truncated, opts);
-    };
-
-    let recurring = !m.rules.is_empty() || !m.rdates.is_empty();
-    // Master instances in the window, keyed by original start (deduplicates RRULE/RDATE/DTSTART).
-    let mut instances: BTreeMap<i64, Occurrence> = BTreeMap::new();
-    // Considers one instance by its original wall-clock start; returns true when it is kept.
-    let consider =
-        |wall: NaiveDateTime, explicit: Option<(EndSpec, Time)>, instances: &mut BTreeMap<i64, Occurrence>| -> bool {
-            let (orig, orig_utc, date) = if date_series {
-                let d = wall.date();
-                (Inst::Date(d), floating.to_utc(d.and_time(chrono::NaiveTime::MIN)), d)
-            } else {
-                let u = frame.to_utc(wall);
-                (Inst::At(u, frame), u, wall.date())
-            };
-            let key = orig_utc.timestamp();
-            if instances.contains_key(&key) {
-                return true;
-            }
-            let excluded = ex_dates.contains(&date) || (!date_series && ex_ts.contains(&key));
-            let overridden = by_date.contains(&date) || (!date_series && by_ts.contains(&key));
-            if excluded || overridden {
-                return false;
-            }
-            let future = match futures.partition_point(|f| f.from <= orig_utc) {
-                0 => None,
-                n => Some(&futures[n - 1]),
-            };
-            let (ev, start, end) = match future {
-                Some(f) => {
-                    let zone = f.ev.start.zone(floating);
-                    let start = if f.ev.start.is_date() {
-                        Inst::Date(add_wall(wall_in(&Time::Utc(orig_utc), zone, floating), f.delta).date())
-                    } else if date_series {
-                        let shifted = add_wall(date.and_time(chrono::NaiveTime::MIN), f.delta);
-                        Inst::At(zone.to_utc(shifted), zone)
-                    } else {
-                        Inst::At(zone.to_utc(add_wall(zone.wall(orig_utc), f.delta)), zone)
-                    };
-                    let end = match f.ev.end {
-                        EndSpec::None if f.ev.start.is_date() == m.start.is_date() => {
-                            end_of(m.end, &m.start, start, floating)
-                        }
-                        spec => end_of(spec, &f.ev.start, start, floating),
-                    };
-                    (f.ev, start, end)
-                }
-                None => {
-                    let end = match explicit {
-                        Some((spec, spec_start)) if !date_series => end_of(spec, &spec_start, orig, floating),
-                        _ => end_of(m.end, &m.start, orig, floating),
-                    };
-                    (m, orig, end)
-                }
-            };
-            if !overlaps(opts, start.when(), end) {
-                return false;
-            }
-            let rid = recurring.then_some(orig.when());
-            instances.insert(key, occurrence(ev, start.when(), end, rid));
-            true
+    /// True when `rid` is an instance of the master's recurrence set (DTSTART, an RDATE, or an
+    /// instance of one of its rules), compared as in matching overrides. Rule iteration counts
+    /// against `steps`.
+    fn is_instance(&self, m: &Event, rid: &Time, steps: &mut Steps) -> bool {
+        let (frame, floating) = (self.zone, self.floating);
+        // The target as a wall time in the series' frame, and how instances are compared with it.
+        let by_date = self.date_series || rid.is_date();
+        let target = if by_date {
+            rid.wall().date().and_time(chrono::NaiveTime::MIN)
+        } else {
+            frame.wall(rid.instant(floating))
         };
+        let same = |t: &Time| -> bool {
+            if by_date {
+                let day = if self.date_series || t.is_date() {
+                    t.wall().date()
+                } else {
+                    frame.wall(t.instant(floating)).date()
+                };
+                day == target.date()
+            } else {
+                !t.is_date() && t.instant(floating) == rid.instant(floating)
+            }
+        };
+        if same(&m.start) || m.rdates.iter().any(|r| same(&r.start)) {
+            return true;
+        }
+        let dtstart = m.start.wall();
+        let from = add_wall(target, TimeDelta::days(-1));
+        let to = add_wall(target, TimeDelta::days(if by_date { 2 } else { 1 }));
+        for rule in &m.rules {
+            let Some(iter) = RuleIter::new(rule, dtstart, from) else { continue };
+            for wall in iter {
+                steps.used += 1;
+                if steps.used > steps.max || wall > to {
+                    break;
+                }
+                if !self.within_until(rule, wall) {
+                    continue;
+                }
+                let hit =
+                    if by_date { wall.date() == target.date() } else { frame.to_utc(wall) == rid.instant(floating) };
+                if hit {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
 
-    if !recurring {
-        consider(m.start.wall(), None, &mut instances);
-    } else {
+/// The master's instances in the window, keyed by original start (which deduplicates RRULE,
+/// RDATE and DTSTART instances).
+struct Instances<'a> {
+    fr: &'a Frame<'a>,
+    m: &'a Event,
+    recurring: bool,
+    exdates: &'a Keys,
+    replaced: &'a Keys,
+    futures: &'a [Future<'a>],
+    kept: BTreeMap<i64, Occurrence>,
+}
+
+impl Instances<'_> {
+    /// Gathers the instances; returns true when a step bound cut the rules short.
+    fn expand(&mut self, steps: &mut Steps) -> bool {
+        let m = self.m;
+        if !self.recurring {
+            self.consider(m.start.wall(), None);
+            return false;
+        }
         // RDATEs first: a PERIOD's own end wins over the same instance from the rule.
         for r in &m.rdates {
-            let wall = match (date_series, r.start) {
+            let wall = match (self.fr.date_series, r.start) {
                 (true, Time::Date(d)) => d.and_time(chrono::NaiveTime::MIN),
                 (true, t) => t.wall().date().and_time(chrono::NaiveTime::MIN),
                 (false, Time::Date(d)) => d.and_time(m.start.wall().time()),
-                (false, t) => frame.wall(t.instant(floating)),
+                (false, t) => self.fr.zone.wall(t.instant(self.fr.floating)),
             };
-            consider(wall, r.end.map(|e| (e, r.start)), &mut instances);
+            self.consider(wall, r.end.map(|e| (e, r.start)));
         }
         // DTSTART is the first instance, unless every RRULE ended before it (what clients write
         // when "this and all following" is deleted from the first instance).
-        let all_rules_end_before = !m.rules.is_empty()
-            && m.rules.iter().all(|r| !within_until(r, m.start.wall(), date_series, frame, floating));
+        let all_rules_end_before =
+            !m.rules.is_empty() && m.rules.iter().all(|r| !self.fr.within_until(r, m.start.wall()));
         if !all_rules_end_before {
-            consider(m.start.wall(), None, &mut instances);
+            self.consider(m.start.wall(), None);
         }
-
-        // How far before the window an instance may start and still reach into it, and how far
-        // after it an instance may start and be moved into it.
-        let mut lookback = max_len(m, floating);
-        let slack: i64 = if date_series { 2 * 86_400 } else { 3 * 3600 };
-        let mut lookahead = slack;
-        for f in &futures {
-            lookback = lookback.max(max_len(f.ev, floating).saturating_add(f.delta.num_seconds().max(0)));
-            lookahead = lookahead.max(slack.saturating_add(f.delta.num_seconds().saturating_neg().max(0)));
-        }
-        let lo = frame.wall(shift_clamped(opts.window.start, lookback.saturating_neg()));
-        let hi = frame.wall(shift_clamped(opts.window.end, lookahead));
-        let dtstart = m.start.wall();
+        let (lo, hi) = self.search_bounds();
         for rule in &m.rules {
-            if steps >= max_steps {
-                truncated = true;
-                break;
-            }
-            let Some(iter) = RuleIter::new(rule, dtstart, lo) else {
-                continue;
-            };
-            let stop = match rule.until {
-                None => hi,
-                Some(Until::Date(d)) => hi.min(add_days(d, 1).and_time(chrono::NaiveTime::MIN)),
-                Some(Until::Floating(n)) => hi.min(n),
-                Some(Until::Instant(u)) => hi.min(add_wall(frame.wall(u), TimeDelta::days(1))),
-            };
-            let mut kept = 0usize;
-            for wall in iter {
-                steps += 1;
-                if steps > max_steps {
-                    truncated = true;
-                    break;
-                }
-                if wall > stop {
-                    break;
-                }
-                if wall < lo {
-                    continue;
-                }
-                let within_until = within_until(rule, wall, date_series, frame, floating);
-                if !within_until {
-                    // Instants grow with wall time except across a DST fold: check a few more.
-                    continue;
-                }
-                if consider(wall, None, &mut instances) {
-                    kept += 1;
-                    if kept > cap {
-                        // Enough from this rule: the union cannot need more of it.
-                        break;
-                    }
-                }
-            }
-            if truncated {
-                break;
-            }
-        }
-    }
-    *budget = budget.saturating_sub(steps);
-    found.extend(instances.into_values());
-    finish(found, cap, truncated, opts)
-}
-
-/// True when the rule instance at `wall` is not past the rule's UNTIL (compared as an instant; a
-/// DATE UNTIL includes its whole day).
-fn within_until(rule: &Rule, wall: NaiveDateTime, date_series: bool, frame: Zone, floating: Zone) -> bool {
-    match rule.until {
-        None => true,
-        Some(Until::Date(d)) => wall.date() <= d,
-        Some(Until::Floating(n)) => wall <= n,
-        Some(Until::Instant(u)) => {
-            let inst = if date_series {
-                floating.to_utc(wall.date().and_time(chrono::NaiveTime::MIN))
-            } else {
-                frame.to_utc(wall)
-            };
-            inst <= u
-        }
-    }
-}
-
-/// True when `rid` is an instance of the master's recurrence set (DTSTART, an RDATE, or an
-/// instance of one of its rules), compared as in matching overrides. Rule iteration counts
-/// against `steps`.
-fn is_instance(
-    m: &Event,
-    rid: &Time,
-    date_series: bool,
-    frame: Zone,
-    floating: Zone,
-    steps: &mut usize,
-    max_steps: usize,
-) -> bool {
-    // The target as a wall time in the series' frame, and how instances are compared with it.
-    let by_date = date_series || rid.is_date();
-    let target =
-        if by_date { rid.wall().date().and_time(chrono::NaiveTime::MIN) } else { frame.wall(rid.instant(floating)) };
-    let same = |t: &Time| -> bool {
-        if by_date {
-            let day = if date_series || t.is_date() { t.wall().date() } else { frame.wall(t.instant(floating)).date() };
-            day == target.date()
-        } else {
-            !t.is_date() && t.instant(floating) == rid.instant(floating)
-        }
-    };
-    if same(&m.start) || m.rdates.iter().any(|r| same(&r.start)) {
-        return true;
-    }
-    let dtstart = m.start.wall();
-    let from = add_wall(target, TimeDelta::days(-1));
-    let to = add_wall(target, TimeDelta::days(if by_date { 2 } else { 1 }));
-    for rule in &m.rules {
-        let Some(iter) = RuleIter::new(rule, dtstart, from) else { continue };
-        for wall in iter {
-            *steps += 1;
-            if *steps > max_steps || wall > to {
-                break;
-            }
-            if !within_until(rule, wall, date_series, frame, floating) {
-                continue;
-            }
-            let hit = if by_date { wall.date() == target.date() } else { frame.to_utc(wall) == rid.instant(floating) };
-            if hit {
+            if steps.used >= steps.max || self.add_rule_instances(rule, lo, hi, steps) {
                 return true;
             }
         }
+        false
     }
-    false
+
+    /// The wall-clock span rule instances are looked for in: how far before the window an
+    /// instance may start and still reach into it, and how far after it an instance may start
+    /// and be moved into it.
+    fn search_bounds(&self) -> (NaiveDateTime, NaiveDateTime) {
+        let floating = self.fr.floating;
+        let mut lookback = max_len(self.m, floating);
+        let slack: i64 = if self.fr.date_series { 2 * 86_400 } else { 3 * 3600 };
+        let mut lookahead = slack;
+        for f in self.futures {
+            lookback = lookback.max(max_len(f.ev, floating).saturating_add(f.delta.num_seconds().max(0)));
+            lookahead = lookahead.max(slack.saturating_add(f.delta.num_seconds().saturating_neg().max(0)));
+        }
+        let window = &self.fr.opts.window;
+        let lo = self.fr.zone.wall(shift_clamped(window.start, lookback.saturating_neg()));
+        let hi = self.fr.zone.wall(shift_clamped(window.end, lookahead));
+        (lo, hi)
+    }
+
+    /// Considers the instances of one rule between `lo` and `hi` (and its UNTIL); returns true
+    /// when the step bound was hit.
+    fn add_rule_instances(&mut self, rule: &Rule, lo: NaiveDateTime, hi: NaiveDateTime, steps: &mut Steps) -> bool {
+        let Some(iter) = RuleIter::new(rule, self.m.start.wall(), lo) else {
+            return false;
+        };
+        let stop = match rule.until {
+            None => hi,
+            Some(Until::Date(d)) => hi.min(add_days(d, 1).and_time(chrono::NaiveTime::MIN)),
+            Some(Until::Floating(n)) => hi.min(n),
+            Some(Until::Instant(u)) => hi.min(add_wall(self.fr.zone.wall(u), TimeDelta::days(1))),
+        };
+        let mut kept = 0usize;
+        for wall in iter {
+            steps.used += 1;
+            if steps.used > steps.max {
+                return true;
+            }
+            if wall > stop {
+                break;
+            }
+            // Instants grow with wall time except across a DST fold: past UNTIL, check a few more.
+            if wall < lo || !self.fr.within_until(rule, wall) {
+                continue;
+            }
+            if self.consider(wall, None) {
+                kept += 1;
+                if kept > self.fr.opts.max_per_event {
+                    // Enough from this rule: the union cannot need more of it.
+                    break;
+                }
+            }
+        }
+        false
+    }
+
+    /// Considers one instance by its original wall-clock start (`explicit`: an RDATE PERIOD's
+    /// own end); returns true when it is kept.
+    fn consider(&mut self, wall: NaiveDateTime, explicit: Option<(EndSpec, Time)>) -> bool {
+        let (fr, m) = (self.fr, self.m);
+        let floating = fr.floating;
+        let (orig, orig_utc, date) = if fr.date_series {
+            let d = wall.date();
+            (Inst::Date(d), floating.to_utc(d.and_time(chrono::NaiveTime::MIN)), d)
+        } else {
+            let u = fr.zone.to_utc(wall);
+            (Inst::At(u, fr.zone), u, wall.date())
+        };
+        let key = orig_utc.timestamp();
+        if self.kept.contains_key(&key) {
+            return true;
+        }
+        if self.exdates.covers(date, key, fr.date_series) || self.replaced.covers(date, key, fr.date_series) {
+            return false;
+        }
+        let future = match self.futures.partition_point(|f| f.from <= orig_utc) {
+            0 => None,
+            n => Some(&self.futures[n - 1]),
+        };
+        let (ev, start, end) = match future {
+            Some(f) => {
+                let start = moved_start(f, orig_utc, date, fr.date_series, floating);
+                let end = match f.ev.end {
+                    EndSpec::None if f.ev.start.is_date() == m.start.is_date() => {
+                        end_of(m.end, &m.start, start, floating)
+                    }
+                    spec => end_of(spec, &f.ev.start, start, floating),
+                };
+                (f.ev, start, end)
+            }
+            None => {
+                let end = match explicit {
+                    Some((spec, spec_start)) if !fr.date_series => end_of(spec, &spec_start, orig, floating),
+                    _ => end_of(m.end, &m.start, orig, floating),
+                };
+                (m, orig, end)
+            }
+        };
+        if !fr.overlaps(start.when(), end) {
+            return false;
+        }
+        let rid = self.recurring.then_some(orig.when());
+        self.kept.insert(key, occurrence(ev, start.when(), end, rid));
+        true
+    }
+}
+
+/// Where a THISANDFUTURE override moves the instance originally at `orig_utc` (on `date`).
+fn moved_start(f: &Future<'_>, orig_utc: DateTime<Utc>, date: NaiveDate, date_series: bool, floating: Zone) -> Inst {
+    let zone = f.ev.start.zone(floating);
+    if f.ev.start.is_date() {
+        Inst::Date(add_wall(wall_in(&Time::Utc(orig_utc), zone, floating), f.delta).date())
+    } else if date_series {
+        let shifted = add_wall(date.and_time(chrono::NaiveTime::MIN), f.delta);
+        Inst::At(zone.to_utc(shifted), zone)
+    } else {
+        Inst::At(zone.to_utc(add_wall(zone.wall(orig_utc), f.delta)), zone)
+    }
 }
 
 /// Sorts one series' occurrences and applies the cap.

@@ -43,12 +43,27 @@
 //!   [`Limits::max_rule_steps`] rule instances (all series together [`Limits::max_total_steps`])
 //!   and returns at most `max_per_event` occurrences ([`Expansion::truncated`] says when a bound
 //!   cut). Rules that name no existing day (BYMONTH=2;BYMONTHDAY=30) or generate more than
-//!   100,000 instances per period are refused as `malformed_rule`.
+//!   100,000 instances per period are refused as `malformed_rule`; so are an INTERVAL outside
+//!   1..=65535 (never wrapped) and BYDAY ordinals where RFC 5545 forbids them (FREQ other than
+//!   MONTHLY/YEARLY, or YEARLY with BYWEEKNO).
+//!
+//! # Files
+//! - `parse.rs`: the owned model (times, events, series) and [`parse`]'s steps: calcard's
+//!   calendars, their events, grouped by UID.
+//! - `vevent.rs`: one VEVENT's properties into an event (checked, completed, anchored).
+//! - `rule.rs`: one RRULE, copied from calcard and checked, and its bounded iteration;
+//!   `rule_text.rs`: RRULE text calcard misreads (INTERVAL beyond a `u16`) or cannot read.
+//! - `tz.rs`: zones and TZID resolution.
+//! - `expand.rs`: windowed expansion of each series; `span.rs`: where instances end, and time
+//!   steps clamped to chrono's range.
 
 mod expand;
 mod parse;
 mod rule;
+mod rule_text;
+mod span;
 mod tz;
+mod vevent;
 
 use std::sync::Arc;
 

@@ -141,6 +141,9 @@ impl Rule {
             bysetpos: r.bysetpos.clone(),
             wkst: r.wkst.map(weekday).unwrap_or(Weekday::Mon),
         };
+        if let Some(why) = rule.misplaced_ordinal() {
+            return Err(why);
+        }
         if rule.never_matches() {
             return Err("BYMONTH/BYMONTHDAY name no existing day".into());
         }
@@ -151,6 +154,29 @@ impl Rule {
             ));
         }
         Ok(rule)
+    }
+
+    /// BYDAY with an ordinal (`1TU`, `-1TH`) where RFC 5545 §3.3.10 forbids one: with a FREQ
+    /// other than MONTHLY or YEARLY, or YEARLY with BYWEEKNO. The `rrule` crate would drop the
+    /// day filter there and return every day.
+    fn misplaced_ordinal(&self) -> Option<String> {
+        let (n, w) = self.byday.iter().find_map(|(n, w)| n.map(|n| (n, *w)))?;
+        let allowed = match self.freq {
+            Freq::Monthly => true,
+            Freq::Yearly => self.byweekno.is_empty(),
+            _ => false,
+        };
+        if allowed {
+            return None;
+        }
+        let day = format!("{w}").to_uppercase();
+        let day = day.get(..2).unwrap_or(&day);
+        let with = if self.freq == Freq::Yearly {
+            "FREQ=YEARLY with BYWEEKNO".to_string()
+        } else {
+            format!("FREQ={:?}", self.freq).to_uppercase()
+        };
+        Some(format!("BYDAY={n}{day} has an ordinal, which RFC 5545 does not allow with {with}"))
     }
 
     /// True when BYMONTHDAY (with BYMONTH) names only days that do not exist, such as
@@ -329,40 +355,6 @@ impl Rule {
     }
 }
 
-/// calcard's parse of one RRULE value text.
-fn parse_rule_text(text: &str) -> Option<ICalendarRecurrenceRule> {
-    if text.contains(['\r', '\n']) {
-        return None;
-    }
-    let ics = format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{text}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
-    let cal = calcard::icalendar::ICalendar::parse(&ics).ok()?;
-    cal.components.iter().flat_map(|c| &c.entries).find_map(|e| match e.values.first() {
-        Some(calcard::icalendar::ICalendarValue::RecurrenceRule(r)) => Some((**r).clone()),
-        _ => None,
-    })
-}
-
-/// Reads an RRULE calcard could not, leaving out the parts it cannot read (`COUNT=-1`, unknown
-/// names…); returns the rule and the parts left out. `None` without a readable FREQ.
-pub(crate) fn salvage(text: &str) -> Option<(ICalendarRecurrenceRule, Vec<String>)> {
-    let parts: Vec<&str> = text.split(';').map(str::trim).filter(|p| !p.is_empty()).take(32).collect();
-    let freq = *parts.iter().find(|p| p.get(..5).is_some_and(|k| k.eq_ignore_ascii_case("FREQ=")))?;
-    parse_rule_text(freq)?;
-    let mut kept = vec![freq];
-    let mut dropped = Vec::new();
-    for part in parts {
-        if part == freq {
-            continue;
-        }
-        if parse_rule_text(&format!("{freq};{part}")).is_some() {
-            kept.push(part);
-        } else {
-            dropped.push(part.chars().take(100).collect());
-        }
-    }
-    parse_rule_text(&kept.join(";")).map(|r| (r, dropped))
-}
-
 /// The wall-clock instances of one rule from about `lo` on, ascending. Never ends by itself for
 /// an open-ended rule: the caller stops at its window (and counts steps).
 pub(crate) struct RuleIter {
@@ -435,6 +427,10 @@ mod tests {
     use super::*;
 
     fn rule(text: &str) -> Rule {
+        read(text).expect("valid")
+    }
+
+    fn read(text: &str) -> Result<Rule, String> {
         let ics = format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{text}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
         let cal = calcard::icalendar::ICalendar::parse(&ics).expect("parses");
         let r = cal.components[1]
@@ -445,7 +441,7 @@ mod tests {
                 _ => None,
             })
             .expect("a rule");
-        Rule::from_calcard(&r).expect("valid")
+        Rule::from_calcard(&r)
     }
 
     fn at(s: &str) -> NaiveDateTime {
@@ -503,5 +499,28 @@ mod tests {
             panic!("no rule")
         };
         assert!(Rule::from_calcard(r).is_err());
+    }
+
+    #[test]
+    fn byday_ordinals_only_where_rfc_5545_allows_them() {
+        for text in ["FREQ=WEEKLY;BYDAY=1TU,-1TH", "FREQ=DAILY;COUNT=3;BYDAY=TU,-1TH", "FREQ=HOURLY;BYDAY=2MO"] {
+            let why = read(text).err().unwrap_or_default();
+            assert!(why.contains("has an ordinal"), "{text}: {why:?}");
+        }
+        let why = read("FREQ=YEARLY;BYWEEKNO=20;BYDAY=1MO").err().unwrap_or_default();
+        assert!(why.contains("BYDAY=1MO") && why.contains("BYWEEKNO"), "{why:?}");
+        assert_eq!(
+            read("FREQ=WEEKLY;BYDAY=1TU").err().unwrap_or_default(),
+            "BYDAY=1TU has an ordinal, which RFC 5545 does not allow with FREQ=WEEKLY"
+        );
+        for text in [
+            "FREQ=WEEKLY;BYDAY=TU,TH",
+            "FREQ=DAILY;BYDAY=MO",
+            "FREQ=MONTHLY;BYDAY=1TU,-1TH",
+            "FREQ=YEARLY;BYDAY=20MO",
+            "FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO",
+        ] {
+            assert!(read(text).is_ok(), "{text}");
+        }
     }
 }

@@ -298,3 +298,44 @@ fn garbage_never_panics() {
     let _ = parse("\u{feff}BEGIN:VCALENDAR\nEND:VCALENDAR");
     let _ = parse("");
 }
+
+#[test]
+fn out_of_range_interval_is_refused_not_wrapped() {
+    // calcard reads INTERVAL into a u16: 90061 would iterate as 24525, 65536 and 0 as 1.
+    for (interval, shown) in [("90061", "INTERVAL=90061"), ("65536", "INTERVAL=65536"), ("0", "INTERVAL=0")] {
+        let text = cal(&format!(
+            "BEGIN:VEVENT\r\nUID:s\r\nDTSTART:19970902T090000Z\r\nRRULE:FREQ=SECONDLY;INTERVAL={interval};COUNT=3\r\nEND:VEVENT\r\n"
+        ));
+        let parsed = parse(&text);
+        assert_eq!(parsed.skipped.len(), 1, "{:?}", parsed.skipped);
+        let s = &parsed.skipped[0];
+        assert_eq!((s.uid.as_deref(), s.code), (Some("s"), "malformed_rule"));
+        assert!(s.message.contains(&format!("{shown} is out of range")), "{}", s.message);
+        let exp = parsed.expand(&opts("1997-09-01T00:00:00Z", "1997-09-10T00:00:00Z"));
+        let starts: Vec<_> = exp.occurrences.iter().map(|o| o.start).collect();
+        let dtstart = When::DateTime("1997-09-02T09:00:00Z".parse().expect("instant"));
+        assert_eq!(starts, [dtstart], "{interval}");
+    }
+    // The largest interval calcard and the rrule crate hold is iterated exactly.
+    let text = cal(
+        "BEGIN:VEVENT\r\nUID:s\r\nDTSTART:19970902T090000Z\r\nRRULE:FREQ=SECONDLY;INTERVAL=65535;COUNT=3\r\nEND:VEVENT\r\n",
+    );
+    let parsed = parse(&text);
+    assert!(parsed.skipped.is_empty(), "{:?}", parsed.skipped);
+    let exp = parsed.expand(&opts("1997-09-01T00:00:00Z", "1997-09-10T00:00:00Z"));
+    let starts: Vec<String> = exp.occurrences.iter().map(|o| format!("{}", o.start.to_utc(chrono_tz::UTC))).collect();
+    assert_eq!(starts, ["1997-09-02 09:00:00 UTC", "1997-09-03 03:12:15 UTC", "1997-09-03 21:24:30 UTC"]);
+}
+
+#[test]
+fn byday_ordinal_with_weekly_is_refused() {
+    let text = cal(
+        "BEGIN:VEVENT\r\nUID:w\r\nDTSTART:19970902T090000Z\r\nRRULE:FREQ=WEEKLY;COUNT=3;BYDAY=1TU,-1TH\r\nEND:VEVENT\r\n",
+    );
+    let parsed = parse(&text);
+    assert_eq!(parsed.skipped.len(), 1, "{:?}", parsed.skipped);
+    assert_eq!(parsed.skipped[0].code, "malformed_rule");
+    assert!(parsed.skipped[0].message.contains("BYDAY=1TU has an ordinal"), "{}", parsed.skipped[0].message);
+    let exp = parsed.expand(&opts("1997-09-01T00:00:00Z", "1997-10-01T00:00:00Z"));
+    assert_eq!(exp.occurrences.len(), 1, "{:?}", exp.occurrences);
+}
