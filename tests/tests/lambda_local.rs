@@ -366,6 +366,7 @@ fn every_intent_through_the_local_lambda_path_answers_as_the_cli() {
         ("when is my next budget review?", "next"),
         ("when did I last meet Sarah?", "last"),
         ("how many meetings do I have next week?", "count"),
+        ("what's my first meeting on Monday?", "first"),
         ("what's my last meeting on Friday?", "last_in_window"),
         ("is Sarah free tomorrow at 3pm for an hour?", "free_at"),
         ("qwerty", "not_understood"),

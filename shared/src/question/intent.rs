@@ -10,10 +10,13 @@
 //!    "organise", "plan", "remind", "block", "clear" … only where a command starts (first word, or
 //!    after "please", "can you", "I want to", "let's", …), and "book"/"plan"/"schedule"/… only
 //!    when an object follows ("book a room", not "book club").
-//! 2. **free_at**: a free-time question (see the `avail` module) or "busy", with a clock time.
+//! 2. **free_at**: a free-time question (see the `avail` module), "busy", or "ok"/"good"/"work"
+//!    ("is 2pm ok for Tom?"), with a clock time.
 //! 3. **free**: a free-time question.
-//! 4. **count**: "how many", "how much", "how often", "number of", "count", "total".
-//! 5. **next**: "next" (not "next week"), "soonest"; or a "when …" question without a window.
+//! 4. **count**: "how many", "how much", "how often", "how busy", "number of", "count", "total".
+//! 5. **next**: "next" (not "next week"), "soonest", "upcoming" before a singular noun ("my
+//!    upcoming dentist appointment", not "upcoming meetings"); or a "when …" / "what time …" /
+//!    "what's the date of …" question without a window.
 //! 6. **last**: "last" (not "last week"), "latest", "most recent", "previous"; or "when did/was …"
 //!    without a window. With a window, "last" is **last_in_window** unless the question is in the
 //!    past tense ("when did I last see Tom this month"), which searches the window up to now.
@@ -238,7 +241,8 @@ pub(super) fn read(t: &[Token], claimed: &[bool], cx: Context) -> Reading {
     let mut next = has(&|w| matches!(w, "next" | "soonest"));
     // "my upcoming dentist appointment", "upcoming meeting with Bob" (not "upcoming meetings").
     next.extend(free_words.iter().copied().filter(|&i| {
-        word(i) == "upcoming" && !(i + 1..t.len()).map(word).take_while(|w| !w.is_empty()).any(|w| w.ends_with('s'))
+        word(i) == "upcoming"
+            && !(i + 1..t.len()).take(3).map(word).take_while(|w| !w.is_empty()).any(|w| w.ends_with('s'))
     }));
     if !next.is_empty() {
         return reading(Intent::Next, next);
