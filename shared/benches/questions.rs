@@ -63,8 +63,11 @@ fn search(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let set = generate(&SampleSpec { events: 10_000, contacts: 200, calendars: 5, seed: 7 }, &mut |_| {});
     write_vdir(&set, dir.path()).expect("write the calendars");
-    let big = coordinator(&rt, Some(format!("file://{}", dir.path().display())));
+    let big = coordinator(&rt, Some(format!("file://{}", dir.path().join("calendars").display())));
     let req = ask("when is my next haircut?");
+    let first = rt.block_on(big.handle(req.clone(), "check", None)).expect("the big search");
+    assert_eq!(first.timings.steps.len(), 4, "the search reads all four windows");
+    assert!(first.timings.steps.iter().all(|s| s.cache.is_some()), "every read reached the calendars");
     g.bench_function("next, 5 calendars x 2000 events (nothing: 366 days, 4 reads)", |b| {
         b.iter(|| rt.block_on(big.handle(req.clone(), "bench", None)))
     });

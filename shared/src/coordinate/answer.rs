@@ -334,22 +334,17 @@ fn free_at(plan: &ValidPlan, exec: &Execution, q: &Question, answer: &Answer, tz
     let overlaps =
         |i: &IntervalOut| parse_instant(&i.start).zip(parse_instant(&i.end)).is_some_and(|(s, t)| s < end && t > start);
     let mut people = Vec::new();
-    let mut k = 0;
+    let mut asked_about = q.people.iter().enumerate();
     for (step, out) in plan.steps.iter().zip(&exec.outputs) {
         if step.capability != Capability::CalendarFreeBusy {
             continue;
         }
-        let asked = if step.id == "freebusy_me" {
-            crate::freebusy::ME.to_string()
+        let (asked, name) = if step.id == "freebusy_me" {
+            (crate::freebusy::ME.to_string(), None)
         } else {
-            k += 1;
-            q.people.get(k - 1).cloned().unwrap_or_default()
+            let Some((k, said)) = asked_about.next() else { continue };
+            (said.clone(), resolved_name(answer, k))
         };
-        let name = answer
-            .people
-            .get(k.wrapping_sub(1))
-            .filter(|_| k > 0)
-            .and_then(|p| p.get("resolved")?.get("name")?.as_str().map(str::to_string));
         let reply =
             out.as_ref().and_then(|o| serde_json::from_value::<crate::freebusy::FreeBusyResponse>(o.clone()).ok());
         let known = reply.as_ref().and_then(|r| r.people.first());
@@ -375,19 +370,14 @@ fn free_at(plan: &ValidPlan, exec: &Execution, q: &Question, answer: &Answer, tz
     })
 }
 
+/// The name of the contact the `k`-th person resolved to, if one clearly matched.
+fn resolved_name(answer: &Answer, k: usize) -> Option<String> {
+    answer.people.get(k)?.get("resolved")?.get("name")?.as_str().map(str::to_string)
+}
+
 /// The people as the answer knows them: a matched contact's name, else the name as said.
 fn people_names(q: &Question, answer: &Answer) -> Vec<String> {
-    q.people
-        .iter()
-        .enumerate()
-        .map(|(k, said)| {
-            answer
-                .people
-                .get(k)
-                .and_then(|p| p.get("resolved")?.get("name")?.as_str().map(str::to_string))
-                .unwrap_or_else(|| said.clone())
-        })
-        .collect()
+    q.people.iter().enumerate().map(|(k, said)| resolved_name(answer, k).unwrap_or_else(|| said.clone())).collect()
 }
 
 fn and_list(items: &[String]) -> String {
