@@ -302,39 +302,7 @@ impl ErrorCode for QuestionError {
 pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionError> {
     check(question)?;
     let tokens = token::tokenize(question);
-    let phrases = when::find(&tokens, now);
-    let mut timed = vec![false; tokens.len()];
-    let mut blocked = vec![false; tokens.len()];
-    for p in &phrases {
-        for k in p.first..p.end.min(tokens.len()) {
-            timed[k] = true;
-            blocked[k] |= p.span.is_some();
-        }
-    }
-    let clock = clock::find(&tokens, &blocked);
-    if let Some(c) = &clock {
-        for flag in timed.iter_mut().take(c.end).skip(c.first) {
-            *flag = true;
-        }
-    }
-    // "my week", "my day" stand for the current one only when no other phrase names a time
-    // ("what's my day like tomorrow" is tomorrow).
-    let weak = |p: &&when::Phrase| {
-        (p.first..p.end).any(|k| tokens.get(k).is_some_and(|t| matches!(t.lower.as_str(), "my" | "our")))
-    };
-    let window = phrases
-        .iter()
-        .filter(|p| p.span.is_some())
-        .find(|p| !weak(p))
-        .or_else(|| phrases.iter().find(|p| p.span.is_some()))
-        .and_then(|p| {
-            let span = p.span?;
-            Some(QuestionWindow {
-                start: span.start,
-                end: span.end,
-                phrase: text_of(question, &tokens, p.first, p.end)?,
-            })
-        });
+    let Times { mut timed, clock, window } = find_times(question, &tokens, now);
     let names_timed = timed.clone();
     let mut reader = Reader {
         q: question,
@@ -367,7 +335,87 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
             *r = Some(Role::Intent);
         }
     }
-    // Every other word: time, filler, or content.
+    let content = classify_rest(&tokens, &timed, &mut roles);
+    let anchored = window.is_some()
+        || clock.is_some()
+        || !people.is_empty()
+        || topic.is_some()
+        || reading.intent != Intent::List
+        || names_the_calendar(&tokens, &roles);
+    let mut rest = Rest { tokens: &tokens, content: &content, roles: &mut roles, notes: &mut notes };
+    let (mut intent, topic) = if !anchored {
+        rest.not_understood();
+        (Intent::NotUnderstood, topic)
+    } else if availability.is_some() && reading.intent != Intent::Unsupported {
+        // A free-time question has no topic ("find time about…" is not a filter on free time).
+        rest.ignored();
+        (reading.intent, None)
+    } else {
+        (reading.intent, rest.topic(topic, lenient))
+    };
+    let clock = clock.and_then(|c| {
+        let (placed, note) = place_clock(&c, window.as_ref(), now, text_of(question, &tokens, c.first, c.end)?);
+        notes.extend(note);
+        placed
+    });
+    // A clock time that could not be placed (beside a window of several days) asks for free
+    // time in the window.
+    if intent == Intent::FreeAt && clock.is_none() {
+        intent = Intent::Free;
+    }
+    let words =
+        tokens.iter().zip(roles).map(|(t, r)| Word { text: t.text.clone(), role: r.unwrap_or(Role::Punct) }).collect();
+    Ok(Question { people, window, topic, availability, intent, clock, action: reading.action, notes, words })
+}
+
+/// The time a question names: which tokens are time words, its clock time, and its window.
+struct Times {
+    timed: Vec<bool>,
+    clock: Option<clock::Clock>,
+    window: Option<QuestionWindow>,
+}
+
+/// Finds the time phrases, then a clock time among the tokens no window-setting phrase holds.
+/// "my week", "my day" stand for the current one only when no other phrase names a time
+/// ("what's my day like tomorrow" is tomorrow); otherwise the first window-setting phrase wins.
+fn find_times(question: &str, tokens: &[Token], now: DateTime<Tz>) -> Times {
+    let phrases = when::find(tokens, now);
+    let mut timed = vec![false; tokens.len()];
+    let mut blocked = vec![false; tokens.len()];
+    for p in &phrases {
+        for k in p.first..p.end.min(tokens.len()) {
+            timed[k] = true;
+            blocked[k] |= p.span.is_some();
+        }
+    }
+    let clock = clock::find(tokens, &blocked);
+    if let Some(c) = &clock {
+        for flag in timed.iter_mut().take(c.end).skip(c.first) {
+            *flag = true;
+        }
+    }
+    let weak = |p: &&when::Phrase| {
+        (p.first..p.end).any(|k| tokens.get(k).is_some_and(|t| matches!(t.lower.as_str(), "my" | "our")))
+    };
+    let window = phrases
+        .iter()
+        .filter(|p| p.span.is_some())
+        .find(|p| !weak(p))
+        .or_else(|| phrases.iter().find(|p| p.span.is_some()))
+        .and_then(|p| {
+            let span = p.span?;
+            Some(QuestionWindow {
+                start: span.start,
+                end: span.end,
+                phrase: text_of(question, tokens, p.first, p.end)?,
+            })
+        });
+    Times { timed, clock, window }
+}
+
+/// Gives every token without a role one: time, filler, punctuation, or content (returned, in
+/// order; provisionally `Topic`).
+fn classify_rest(tokens: &[Token], timed: &[bool], roles: &mut [Option<Role>]) -> Vec<usize> {
     let mut content = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
         if roles[i].is_some() {
@@ -386,73 +434,80 @@ pub fn parse(question: &str, now: DateTime<Tz>) -> Result<Question, QuestionErro
             }
         });
     }
-    let anchored = window.is_some()
-        || clock.is_some()
-        || !people.is_empty()
-        || topic.is_some()
-        || reading.intent != Intent::List
-        || tokens.iter().zip(&roles).any(|(t, r)| {
-            t.kind == Kind::Word
-                && ((*r == Some(Role::Filler) && words::is_calendar_noun(&t.lower))
-                    || (*r == Some(Role::Topic) && words::is_event_word(&t.lower)))
+    content
+}
+
+/// A calendar noun ("meetings", "my calendar"), an event word ("yoga class", "dentist"), or a
+/// plain calendar question ("what do I have", "what's on").
+fn names_the_calendar(tokens: &[Token], roles: &[Option<Role>]) -> bool {
+    tokens.iter().zip(roles).any(|(t, r)| {
+        t.kind == Kind::Word
+            && ((*r == Some(Role::Filler) && words::is_calendar_noun(&t.lower))
+                || (*r == Some(Role::Topic) && words::is_event_word(&t.lower)))
+    }) || has_plain_question(tokens, roles)
+}
+
+/// The content words no reading claimed, and what becomes of them.
+struct Rest<'a> {
+    tokens: &'a [Token],
+    content: &'a [usize],
+    roles: &'a mut [Option<Role>],
+    notes: &'a mut Vec<String>,
+}
+
+impl Rest<'_> {
+    fn said(&self) -> String {
+        self.content.iter().filter_map(|&i| self.tokens.get(i)).map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    fn mark(&mut self, role: Role) {
+        for &i in self.content {
+            self.roles[i] = Some(role);
+        }
+    }
+
+    /// No calendar reading at all: the words are unknown, and a note names them.
+    fn not_understood(&mut self) {
+        self.mark(Role::Unknown);
+        let what = if self.content.is_empty() { "this".to_string() } else { format!("\"{}\"", self.said()) };
+        self.notes.push(format!("Kenny did not understand {what} as a question about your calendar."));
+    }
+
+    /// A free-time question: the words are not used, and a note says so.
+    fn ignored(&mut self) {
+        if !self.content.is_empty() {
+            self.mark(Role::Ignored);
+            self.notes.push(format!("Free time is not narrowed by words; \"{}\" was not used.", self.said()));
+        }
+    }
+
+    /// The words join the topic (made singular); a lone capitalised word inside the sentence may
+    /// have been meant as a name, and a note says how it was read.
+    fn topic(&mut self, topic: Option<String>, lenient: bool) -> Option<String> {
+        if self.content.is_empty() {
+            return topic;
+        }
+        let words: Vec<String> =
+            self.content.iter().filter_map(|&i| self.tokens.get(i)).map(|t| stem(&t.text)).collect();
+        let joined = words.join(" ");
+        if let [i] = self.content[..]
+            && !lenient
+            && i > 0
+            && let Some(t) = self.tokens.get(i)
+            && t.capitalized
+            && !t.text.chars().any(|c| c.is_ascii_digit())
+            && !words::is_event_word(&t.lower)
+        {
+            self.notes.push(format!(
+                "\"{}\" was searched for in the events' titles; to ask about a person, say \"with {}\".",
+                t.text, t.text
+            ));
+        }
+        Some(match topic {
+            Some(t) => format!("{t} {joined}"),
+            None => joined,
         })
-        || has_plain_question(&tokens, &roles);
-    let said = |idx: &[usize]| idx.iter().filter_map(|&i| tokens.get(i)).map(|t| t.text.as_str()).collect::<Vec<_>>();
-    let mut intent = reading.intent;
-    let mut topic = topic;
-    if !anchored {
-        intent = Intent::NotUnderstood;
-        for &i in &content {
-            roles[i] = Some(Role::Unknown);
-        }
-        let what = if content.is_empty() { "this".to_string() } else { format!("\"{}\"", said(&content).join(" ")) };
-        notes.push(format!("Kenny did not understand {what} as a question about your calendar."));
-    } else if !content.is_empty() {
-        if availability.is_some() && intent != Intent::Unsupported {
-            for &i in &content {
-                roles[i] = Some(Role::Ignored);
-            }
-            notes.push(format!("Free time is not narrowed by words; \"{}\" was not used.", said(&content).join(" ")));
-        } else {
-            let words: Vec<String> = content.iter().filter_map(|&i| tokens.get(i)).map(|t| stem(&t.text)).collect();
-            let joined = words.join(" ");
-            topic = Some(match topic {
-                Some(t) => format!("{t} {joined}"),
-                None => joined,
-            });
-            // A lone capitalised word inside the sentence may have been meant as a name.
-            if let [i] = content[..]
-                && !lenient
-                && i > 0
-                && let Some(t) = tokens.get(i)
-                && t.capitalized
-                && !t.text.chars().any(|c| c.is_ascii_digit())
-                && !words::is_event_word(&t.lower)
-            {
-                notes.push(format!(
-                    "\"{}\" was searched for in the events' titles; to ask about a person, say \"with {}\".",
-                    t.text, t.text
-                ));
-            }
-        }
     }
-    // A free-time question has no topic ("find time about…" is not a filter on free time).
-    if availability.is_some() && intent != Intent::Unsupported {
-        topic = None;
-    }
-    let clock = clock.and_then(|c| {
-        let (placed, note) = place_clock(&c, window.as_ref(), now, text_of(question, &tokens, c.first, c.end)?);
-        notes.extend(note);
-        placed
-    });
-    // A clock time that could not be placed (beside a window of several days) asks for free
-    // time in the window.
-    if intent == Intent::FreeAt && clock.is_none() {
-        intent = Intent::Free;
-    }
-    let words =
-        tokens.iter().zip(roles).map(|(t, r)| Word { text: t.text.clone(), role: r.unwrap_or(Role::Punct) }).collect();
-    Ok(Question { people, window, topic, availability, intent, clock, action: reading.action, notes, words })
 }
 
 /// The question's text from token `first` to the end of token `end - 1`.
