@@ -20,7 +20,7 @@ use tracing::instrument;
 use crate::cache::{CachePolicy, CalendarCache, SharedCache};
 use crate::error::{ApiError, ErrorCode};
 use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
-use crate::sources::{CacheTier, CalendarInfo, CalendarSource, Delta, Earlier, SkippedItem, SourceError};
+use crate::sources::{CacheTier, CalendarInfo, CalendarSource, Delta, Earlier, Fetched, SkippedItem, SourceError};
 use crate::text::{contains_words, fold};
 use crate::time::{TimeError, Window, WindowOut, format_instant, parse_zone};
 
@@ -466,120 +466,170 @@ impl CalendarService {
         deadline: Option<Instant>,
         pick: Pick<T>,
     ) -> Gathered<T> {
-        let per_source = self.source_timeout;
-        let cache = &self.cache;
-        let listed = futures::future::join_all(sources.iter().map(|s| async move {
-            let identity = s.identity();
-            bounded(|| s.describe(), per_source, deadline, cache.listing(&identity, s.calendars())).await
-        }))
-        .await;
-        let mut jobs = Vec::new();
-        let mut out_calendars = Vec::new();
-        let mut first_error = None;
-        let mut seen_ids = std::collections::HashSet::new();
-        for (source, result) in sources.iter().zip(listed) {
-            match result {
-                Ok((cals, from_memory)) => {
-                    for mut info in cals.iter().cloned() {
-                        // Calendar ids stay unique across sources.
-                        let base = info.id.clone();
-                        let mut k = 1;
-                        while !seen_ids.insert(info.id.clone()) {
-                            k += 1;
-                            info.id = format!("{base}-{k}");
-                        }
-                        if wanted(&info) {
-                            jobs.push((source.clone(), info, from_memory));
-                        }
-                    }
-                }
-                Err(e) => {
-                    let err = ApiError::from_error(&e);
-                    first_error.get_or_insert(err.clone());
-                    out_calendars.push(consulted(source.describe(), source.describe(), Some(err)));
-                }
-            }
-        }
-        let reads: Vec<_> = jobs
-            .into_iter()
-            .map(|(source, info, from_memory): (Arc<dyn CalendarSource>, CalendarInfo, bool)| {
-                let pick = pick.clone();
-                let opts = opts.clone();
-                async move {
-                    let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
-                    let what = || format!("{} calendar {}", source.describe(), info.id);
-                    let (src, cal, window) = (&source, &info, &opts.window);
-                    let fetch = move |earlier: Option<Earlier>| async move {
-                        let read = async {
-                            match &earlier {
-                                Some(e) => src.refetch(cal, window, e).await,
-                                None => src.fetch(cal, window).await,
-                            }
-                        };
-                        bounded(what, per_source, deadline, read).await
-                    };
-                    let fetched = cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
-                    let expanded = match fetched {
-                        Ok(f) => {
-                            let calendar: Arc<str> = Arc::from(info.id.as_str());
-                            tokio::task::spawn_blocking(move || {
-                                let mut kept = Vec::new();
-                                let mut truncated = false;
-                                for item in &f.items {
-                                    let e = item.expand(&opts);
-                                    truncated |= e.truncated;
-                                    kept.extend(
-                                        e.occurrences
-                                            .into_iter()
-                                            .filter(|o| !is_cancelled(o))
-                                            .filter_map(|o| pick(o, &calendar)),
-                                    );
-                                }
-                                Ok((kept, truncated, f.skipped, f.cache, f.delta))
-                            })
-                            .await
-                            .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
-                        }
-                        Err(e) => Err(ApiError::from_error(&e)),
-                    };
-                    (info, expanded)
-                }
-            })
-            .collect();
+        let listings = self.list_all(sources, deadline).await;
+        let Listed { jobs, failed, first_error } = wanted_calendars(sources, listings, wanted);
+        let reads: Vec<_> =
+            jobs.into_iter().map(|job| self.read_calendar(job, opts.clone(), deadline, pick.clone())).collect();
         let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
-
-        let mut gathered = Gathered {
+        let gathered = Gathered {
             items: Vec::new(),
-            calendars: out_calendars,
+            calendars: failed,
             truncated: false,
             skipped: Vec::new(),
             first_error,
             any_ok: sources.is_empty(),
         };
-        for (info, result) in results {
-            match result {
-                Ok((kept, cut, skip, cache, delta)) => {
-                    gathered.any_ok = true;
-                    gathered.truncated |= cut;
-                    gathered.skipped.extend(skip.into_iter().map(SkippedOut::from));
-                    gathered.calendars.push(CalendarOut {
-                        id: info.id.clone(),
-                        name: info.name.clone(),
-                        events: kept.len(),
-                        cache: cache.name().into(),
-                        delta,
-                        error: None,
-                    });
-                    gathered.items.extend(kept);
+        tally(results, gathered)
+    }
+
+    /// Every source's calendar listing, concurrently, each through the listing cache.
+    async fn list_all(&self, sources: &[Arc<dyn CalendarSource>], deadline: Option<Instant>) -> Vec<Listing> {
+        futures::future::join_all(sources.iter().map(|s| async move {
+            let identity = s.identity();
+            bounded(|| s.describe(), self.source_timeout, deadline, self.cache.listing(&identity, s.calendars())).await
+        }))
+        .await
+    }
+
+    /// Reads one calendar through the cache tiers, then expands it on a blocking thread.
+    async fn read_calendar<T: Send + 'static>(
+        &self,
+        job: Job,
+        opts: ExpandOptions,
+        deadline: Option<Instant>,
+        pick: Pick<T>,
+    ) -> (CalendarInfo, Result<CalendarRead<T>, ApiError>) {
+        let Job { source, info, from_memory } = job;
+        let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
+        let what = || format!("{} calendar {}", source.describe(), info.id);
+        let (src, cal, window, per_source) = (&source, &info, &opts.window, self.source_timeout);
+        let fetch = move |earlier: Option<Earlier>| async move {
+            let read = async {
+                match &earlier {
+                    Some(e) => src.refetch(cal, window, e).await,
+                    None => src.fetch(cal, window).await,
                 }
-                Err(err) => {
-                    gathered.first_error.get_or_insert(err.clone());
-                    gathered.calendars.push(consulted(info.id, info.name, Some(err)));
+            };
+            bounded(what, per_source, deadline, read).await
+        };
+        let fetched = self.cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
+        let expanded = match fetched {
+            Ok(f) => expand_calendar(f, opts, Arc::from(info.id.as_str()), pick).await,
+            Err(e) => Err(ApiError::from_error(&e)),
+        };
+        (info, expanded)
+    }
+}
+
+/// One source's calendars, and whether the listing came from memory.
+type Listing = Result<(Arc<Vec<CalendarInfo>>, bool), SourceError>;
+
+/// One calendar to read.
+struct Job {
+    source: Arc<dyn CalendarSource>,
+    /// Its listing entry, with an id unique across sources.
+    info: CalendarInfo,
+    /// The listing came from memory (the cache may then answer without asking the server).
+    from_memory: bool,
+}
+
+/// The calendars to read, and an entry for each source whose listing failed.
+struct Listed {
+    jobs: Vec<Job>,
+    failed: Vec<CalendarOut>,
+    first_error: Option<ApiError>,
+}
+
+/// What one calendar's read kept.
+struct CalendarRead<T> {
+    kept: Vec<T>,
+    truncated: bool,
+    skipped: Vec<SkippedItem>,
+    cache: CacheTier,
+    delta: Option<Delta>,
+}
+
+/// The wanted calendars of every listing, ids made unique across sources (a repeated id gets
+/// `-2`, `-3`, … in listing order); a failed listing becomes its source's entry with the error.
+fn wanted_calendars(
+    sources: &[Arc<dyn CalendarSource>],
+    listings: Vec<Listing>,
+    wanted: &(dyn Fn(&CalendarInfo) -> bool + Sync),
+) -> Listed {
+    let mut listed = Listed { jobs: Vec::new(), failed: Vec::new(), first_error: None };
+    let mut seen_ids = std::collections::HashSet::new();
+    for (source, result) in sources.iter().zip(listings) {
+        match result {
+            Ok((cals, from_memory)) => {
+                for mut info in cals.iter().cloned() {
+                    let base = info.id.clone();
+                    let mut k = 1;
+                    while !seen_ids.insert(info.id.clone()) {
+                        k += 1;
+                        info.id = format!("{base}-{k}");
+                    }
+                    if wanted(&info) {
+                        listed.jobs.push(Job { source: source.clone(), info, from_memory });
+                    }
                 }
             }
+            Err(e) => {
+                let err = ApiError::from_error(&e);
+                listed.first_error.get_or_insert(err.clone());
+                listed.failed.push(consulted(source.describe(), source.describe(), Some(err)));
+            }
         }
-        gathered
     }
+    listed
+}
+
+/// Expands a fetched calendar's items in the window on a blocking thread, keeping what `pick`
+/// returns of each occurrence that is not cancelled.
+async fn expand_calendar<T: Send + 'static>(
+    f: Fetched,
+    opts: ExpandOptions,
+    calendar: Arc<str>,
+    pick: Pick<T>,
+) -> Result<CalendarRead<T>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut kept = Vec::new();
+        let mut truncated = false;
+        for item in &f.items {
+            let e = item.expand(&opts);
+            truncated |= e.truncated;
+            kept.extend(e.occurrences.into_iter().filter(|o| !is_cancelled(o)).filter_map(|o| pick(o, &calendar)));
+        }
+        CalendarRead { kept, truncated, skipped: f.skipped, cache: f.cache, delta: f.delta }
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Adds every calendar's read to `gathered`: its items, skipped items and entry, or its error.
+fn tally<T>(results: Vec<(CalendarInfo, Result<CalendarRead<T>, ApiError>)>, mut gathered: Gathered<T>) -> Gathered<T> {
+    for (info, result) in results {
+        match result {
+            Ok(read) => {
+                gathered.any_ok = true;
+                gathered.truncated |= read.truncated;
+                gathered.skipped.extend(read.skipped.into_iter().map(SkippedOut::from));
+                gathered.calendars.push(CalendarOut {
+                    id: info.id.clone(),
+                    name: info.name.clone(),
+                    events: read.kept.len(),
+                    cache: read.cache.name().into(),
+                    delta: read.delta,
+                    error: None,
+                });
+                gathered.items.extend(read.kept);
+            }
+            Err(err) => {
+                gathered.first_error.get_or_insert(err.clone());
+                gathered.calendars.push(consulted(info.id, info.name, Some(err)));
+            }
+        }
+    }
+    gathered
 }
 
 /// STATUS:CANCELLED (on the series or the instance).
