@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use chrono::DateTime;
 use kenny::coordinate::CoordinateResponse;
 use kenny::plan::Capability;
+use kenny::report::Report;
 use serde_json::Value;
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -365,15 +366,36 @@ fn latency_rows(out: &mut String, rows: &[kenny::report::LatencyRow], with_trans
 }
 
 /// The performance report as aligned tables, one section after another.
-pub fn report(r: &kenny::report::Report) -> String {
-    use kenny::report::{AB_MARGIN, AB_MIN_PAIRS, TREND_MIN_COUNT, TREND_THRESHOLD};
+pub fn report(r: &Report) -> String {
     let mut out = String::new();
-    let when = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    report_header(&mut out, r);
+    out.push_str("\nLatency and outcome per capability (nearest-rank percentiles; success = ok / (all − skipped), degraded is not a success)\n");
+    latency_rows(&mut out, &r.capabilities, false);
+    out.push_str("\nPer step kind (capability and transport)\n");
+    if r.step_kinds.is_empty() {
+        out.push_str("  (no steps)\n");
+    }
+    latency_rows(&mut out, &r.step_kinds, true);
+    cache_tiers(&mut out, r);
+    intents(&mut out, r);
+    speedup(&mut out, r);
+    ab_comparison(&mut out, r);
+    trends(&mut out, r);
+    out
+}
+
+/// A report time, to the second.
+fn utc_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The period, the counts, and whether the records were cut to the newest.
+fn report_header(out: &mut String, r: &Report) {
     let _ = writeln!(
         out,
         "Kenny report {} → {}: {} requests, {} timing records",
-        when(&r.since),
-        when(&r.until),
+        utc_time(&r.since),
+        utc_time(&r.until),
         r.requests,
         r.records
     );
@@ -382,19 +404,14 @@ pub fn report(r: &kenny::report::Report) -> String {
             out,
             "  (more than {} records since {}: only the newest were read, so this covers from {})",
             r.rules.max_records,
-            when(&r.requested_since),
-            when(&r.since)
+            utc_time(&r.requested_since),
+            utc_time(&r.since)
         );
     }
+}
 
-    out.push_str("\nLatency and outcome per capability (nearest-rank percentiles; success = ok / (all − skipped), degraded is not a success)\n");
-    latency_rows(&mut out, &r.capabilities, false);
-    out.push_str("\nPer step kind (capability and transport)\n");
-    if r.step_kinds.is_empty() {
-        out.push_str("  (no steps)\n");
-    }
-    latency_rows(&mut out, &r.step_kinds, true);
-
+/// Cache tiers overall and per capability, one column per tier seen.
+fn cache_tiers(out: &mut String, r: &Report) {
     out.push_str("\nCache tiers (steps that reported one; hit = l1 + l2 + validated)\n");
     let tiers: Vec<&str> = r.cache.overall.tiers.iter().map(|t| t.tier.as_str()).collect();
     let _ = write!(out, "  {:<18} {:>6} {:>8}", "capability", "steps", "hit");
@@ -415,14 +432,20 @@ pub fn report(r: &kenny::report::Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// Questions by intent, when any was asked.
+fn intents(out: &mut String, r: &Report) {
     if !r.intents.is_empty() {
         out.push_str("\nQuestions by intent (not_understood: questions Kenny could not read)\n");
         for i in &r.intents {
             let _ = writeln!(out, "  {:<16} {:>6}  {:>5.1} %", i.intent, i.requests, f64::from(i.per_mille) / 10.0);
         }
     }
+}
 
+/// The parallel speedup percentiles and their histogram.
+fn speedup(out: &mut String, r: &Report) {
     let s = &r.speedup;
     let _ = writeln!(
         out,
@@ -442,7 +465,11 @@ pub fn report(r: &kenny::report::Report) -> String {
         let bar = "█".repeat((b.count * 40).div_ceil(widest));
         let _ = writeln!(out, "  {range:<13} {:>6}  {bar}", b.count);
     }
+}
 
+/// Sequential against concurrent runs of the same plan shape.
+fn ab_comparison(out: &mut String, r: &Report) {
+    use kenny::report::{AB_MARGIN, AB_MIN_PAIRS};
     let _ = writeln!(
         out,
         "\nA/B: sequential vs concurrent runs of the same plan shape (status ok; median totals; ratio = sequential / concurrent)"
@@ -482,7 +509,11 @@ pub fn report(r: &kenny::report::Report) -> String {
             String::new()
         }
     );
+}
 
+/// The later half of the window against the earlier half, per capability.
+fn trends(out: &mut String, r: &Report) {
+    use kenny::report::{TREND_MIN_COUNT, TREND_THRESHOLD};
     let _ = writeln!(
         out,
         "\nTrend: later half of the window vs the earlier half (median; > +{:.0} % declining, < −{:.0} % improving; fewer than {TREND_MIN_COUNT} records in a half: insufficient data; sequential runs left out)",
@@ -508,5 +539,4 @@ pub fn report(r: &kenny::report::Report) -> String {
             t.verdict
         );
     }
-    out
 }

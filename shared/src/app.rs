@@ -1,16 +1,16 @@
 //! Wiring: configuration → sources, the contact index, the timing store and the coordinator,
-//! built once per process (a CLI run or a Lambda container) and shared by every request.
+//! built once per process (a CLI run or a Lambda container) and shared by every request. The
+//! capabilities it wires live in their own modules (`calendar`, `freebusy`, `contacts_service`,
+//! `coordinate`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 use tokio::time::Instant;
-use tracing::warn;
 
 use crate::calendar::{CalendarService, ReadRequest};
 use crate::config::{Config, PeopleCalendar};
-use crate::contacts::{Contact, ContactIndex, ResolveRequest};
+use crate::contacts::ResolveRequest;
 use crate::coordinate::{Coordinator, Limits};
 use crate::error::{ApiError, ErrorCode, parse_request};
 use crate::freebusy::{FreeBusyRequest, PeopleSource};
@@ -18,7 +18,7 @@ use crate::http::{Http, HttpOptions};
 use crate::plan::Capability;
 use crate::secrets::Credentials;
 use crate::sibling::{InProcess, LocalCapabilities, Reply};
-use crate::sources::{CacheTier, ContactDirectory, Network, SourceError, calendar_source, contact_directory};
+use crate::sources::{Network, SourceError, calendar_source, contact_directory};
 
 /// Why the process could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -62,143 +62,8 @@ impl ErrorCode for AppError {
 /// Kept here for callers of `kenny::app::sdk_config`; it lives below the adapters that use it.
 pub use crate::aws::sdk_config;
 
-/// One directory's part of the index.
-#[derive(Debug, Clone)]
-enum Part {
-    /// Loaded at `version` (`None`: never changes).
-    Loaded { version: Option<String>, contacts: Vec<Contact> },
-    /// The last load failed; retried on the next request.
-    Failed(ApiError),
-}
-
-/// The index and what it was built from.
-#[derive(Debug)]
-struct Snapshot {
-    index: ContactIndex,
-    parts: Vec<Part>,
-}
-
-/// The `contacts.resolve` capability: one index over every directory, built at start-up and
-/// rebuilt when a directory's version moves (a CardDAV book's `sync-token`/`getctag`) or a
-/// directory that failed comes back. Files and the sample are read once. When a version check
-/// fails, the last good index keeps answering (and the failure is logged).
-#[derive(Debug)]
-pub struct ContactService {
-    directories: Vec<Arc<dyn ContactDirectory>>,
-    timeout: Duration,
-    grace: Duration,
-    checked: std::sync::Mutex<Instant>,
-    snapshot: tokio::sync::RwLock<Arc<Snapshot>>,
-    refresh: tokio::sync::Mutex<()>,
-}
-
-async fn load_part(dir: &Arc<dyn ContactDirectory>, timeout: Duration) -> Part {
-    let loaded = match tokio::time::timeout(timeout, dir.load()).await {
-        Ok(r) => r,
-        Err(_) => Err(SourceError::Timeout { source_id: dir.describe(), millis: timeout.as_millis() }),
-    };
-    match loaded {
-        Ok(loaded) => {
-            if !loaded.skipped.is_empty() {
-                warn!(skipped = loaded.skipped.len(), "some contact cards could not be parsed");
-            }
-            Part::Loaded { version: loaded.version, contacts: loaded.contacts }
-        }
-        Err(e) => {
-            warn!(code = e.code(), error = %e, "contact source failed");
-            Part::Failed(ApiError::from_error(&e))
-        }
-    }
-}
-
-fn snapshot(parts: Vec<Part>) -> Snapshot {
-    let contacts = parts
-        .iter()
-        .flat_map(|p| match p {
-            Part::Loaded { contacts, .. } => contacts.as_slice(),
-            Part::Failed(_) => &[],
-        })
-        .cloned()
-        .collect();
-    Snapshot { index: ContactIndex::new(contacts), parts }
-}
-
-impl ContactService {
-    /// Loads every directory concurrently and builds the index; `timeout` bounds each load and
-    /// check, and versions are not checked again within `grace` of the last check.
-    pub async fn load(directories: Vec<Arc<dyn ContactDirectory>>, timeout: Duration, grace: Duration) -> Self {
-        let parts = futures::future::join_all(directories.iter().map(|d| load_part(d, timeout))).await;
-        ContactService {
-            directories,
-            timeout,
-            grace,
-            checked: std::sync::Mutex::new(Instant::now()),
-            snapshot: tokio::sync::RwLock::new(Arc::new(snapshot(parts))),
-            refresh: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// The current index and the tier that answered: within the grace period after the last
-    /// check, or with no versioned directory, the index in memory (`l1`); else versioned
-    /// directories are checked (one cheap request each) — all unchanged is `validated`, and
-    /// changed or failed ones are reloaded (`miss`).
-    async fn current(&self) -> (Arc<Snapshot>, CacheTier) {
-        let snap = self.snapshot.read().await.clone();
-        let needs_check =
-            snap.parts.iter().any(|p| matches!(p, Part::Failed(_) | Part::Loaded { version: Some(_), .. }));
-        let last = *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !needs_check || last.elapsed() < self.grace {
-            return (snap, CacheTier::L1);
-        }
-        let _one_refresh = self.refresh.lock().await;
-        let snap = self.snapshot.read().await.clone();
-        let mark_checked = || *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
-        // Per directory: its new part when it changed or came back, `None` when it stays as is.
-        let checks = futures::future::join_all(self.directories.iter().zip(&snap.parts).map(|(dir, part)| async move {
-            match part {
-                Part::Failed(_) => Some(load_part(dir, self.timeout).await),
-                Part::Loaded { version: None, .. } => None,
-                Part::Loaded { version: Some(v), .. } => {
-                    match tokio::time::timeout(self.timeout, dir.reload_if_changed(v)).await {
-                        Ok(Ok(reloaded)) => {
-                            reloaded.map(|l| Part::Loaded { version: l.version, contacts: l.contacts })
-                        }
-                        // The directory keeps its last good contacts.
-                        Ok(Err(e)) => {
-                            warn!(code = e.code(), error = %e, "contact source check failed; answering from the last index");
-                            None
-                        }
-                        Err(_) => {
-                            warn!("contact source check timed out; answering from the last index");
-                            None
-                        }
-                    }
-                }
-            }
-        }))
-        .await;
-        if checks.iter().all(Option::is_none) {
-            mark_checked();
-            return (snap, CacheTier::Validated);
-        }
-        let parts = checks.into_iter().zip(&snap.parts).map(|(new, old)| new.unwrap_or_else(|| old.clone())).collect();
-        let fresh = Arc::new(snapshot(parts));
-        *self.snapshot.write().await = fresh.clone();
-        mark_checked();
-        (fresh, CacheTier::Miss)
-    }
-
-    /// Answers one request, with the cache tier that answered.
-    pub async fn resolve(&self, req: &ResolveRequest) -> Result<(crate::contacts::Resolution, CacheTier), ApiError> {
-        let (snap, tier) = self.current().await;
-        if let Some(Part::Failed(e)) =
-            snap.parts.iter().find(|p| matches!(p, Part::Failed(_))).filter(|_| snap.index.is_empty())
-        {
-            return Err(e.clone());
-        }
-        snap.index.resolve(req).map(|r| (r, tier)).map_err(|e| ApiError::from_error(&e))
-    }
-}
+/// Kept here for callers of `kenny::app::ContactService`; the capability lives in its own module.
+pub use crate::contacts_service::ContactService;
 
 /// The data capabilities this process serves, callable by name with JSON. A Lambda function
 /// loads only its own (the calendar function never builds the contact index).

@@ -163,87 +163,23 @@ impl Config {
     }
 
     /// Builds the configuration from an environment lookup and an optional `kenny.toml` text.
+    /// Settings are checked in a fixed order, so the first unusable one is the error.
     pub fn from_parts(env: impl Fn(&str) -> Option<String>, toml: Option<&str>) -> Result<Self, ConfigError> {
         let file = match toml {
             Some(text) => parse_toml(text)?,
             None => HashMap::new(),
         };
-        let get = |key: &str| env(key).filter(|v| !v.trim().is_empty()).or_else(|| file.get(key).cloned());
-        let list = |key: &str, default: &str| {
-            let v = get(key).unwrap_or_else(|| default.to_string());
-            v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>()
-        };
-        let timezone = match get("KENNY_TIMEZONE") {
-            Some(z) => z.trim().parse::<Tz>().map_err(|_| ConfigError::Value {
-                key: "KENNY_TIMEZONE",
-                message: format!("{z:?} is not an IANA time zone name"),
-            })?,
-            None => Tz::UTC,
-        };
-        let ranged = |key: &'static str, default: u64, min: u64, max: u64| match get(key) {
-            None => Ok(default),
-            Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (min..=max).contains(ms)).ok_or_else(|| {
-                ConfigError::Value { key, message: format!("{v:?} is not a number from {min} to {max}") }
-            }),
-        };
-        let millis = |key: &'static str, default: u64| ranged(key, default, 100, 900_000);
-        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        let defaults = crate::cache::CachePolicy::default();
-        let cache_policy = crate::cache::CachePolicy {
-            l1_ttl: std::time::Duration::from_millis(ranged("KENNY_CACHE_TTL_MS", ms(defaults.l1_ttl), 0, 86_400_000)?),
-            grace: std::time::Duration::from_millis(ranged("KENNY_CACHE_GRACE_MS", ms(defaults.grace), 0, 3_600_000)?),
-            l2_ttl: std::time::Duration::from_millis(ranged(
-                "KENNY_CACHE_L2_TTL_MS",
-                ms(defaults.l2_ttl),
-                1_000,
-                86_400_000,
-            )?),
-            ..defaults
-        };
-        let step_timeout = millis("KENNY_STEP_TIMEOUT_MS", DEFAULT_STEP_TIMEOUT_MS)?;
-        let source_timeout = millis("KENNY_SOURCE_TIMEOUT_MS", DEFAULT_SOURCE_TIMEOUT_MS)?;
-        let allow_private_sources = match get("KENNY_ALLOW_PRIVATE_SOURCES").as_deref().map(str::trim) {
-            None | Some("0" | "false" | "no") => false,
-            Some("1" | "true" | "yes") => true,
-            Some(other) => {
-                return Err(ConfigError::Value {
-                    key: "KENNY_ALLOW_PRIVATE_SOURCES",
-                    message: format!("{other:?} is not 1 or 0"),
-                });
-            }
-        };
-        let faults = crate::faults::Faults::parse(&get("KENNY_FAULTS").unwrap_or_default())
-            .map_err(|e| ConfigError::Value { key: "KENNY_FAULTS", message: e.to_string() })?;
-        let people_default = if get("KENNY_CALENDARS").is_none() { SAMPLE_PEOPLE } else { "" };
-        let people_calendars = list("KENNY_PEOPLE_CALENDARS", people_default)
-            .iter()
-            .map(|e| PeopleCalendar::parse(e))
-            .collect::<Result<_, _>>()?;
-        let self_emails = list("KENNY_SELF_EMAILS", "")
-            .into_iter()
-            .map(|e| e.trim_start_matches("mailto:").to_lowercase())
-            .map(|e| {
-                if e.contains('@') {
-                    Ok(e)
-                } else {
-                    Err(ConfigError::Value {
-                        key: "KENNY_SELF_EMAILS",
-                        message: format!("{e:?} is not an email address"),
-                    })
-                }
-            })
-            .collect::<Result<_, _>>()?;
-        let slot_value =
-            |key: &'static str| move |e: crate::slots::SlotsError| ConfigError::Value { key, message: e.to_string() };
-        let mut slots = crate::slots::SlotDefaults::default();
-        let hours = get("KENNY_WORK_HOURS").unwrap_or_else(|| slots.hours.hours_text());
-        let days = get("KENNY_WORK_DAYS").unwrap_or_else(|| slots.hours.days_text());
-        slots.hours = crate::slots::WorkHours::parse(&hours, "all").map_err(slot_value("KENNY_WORK_HOURS"))?;
-        slots.hours.days =
-            crate::slots::WorkHours::parse("00:00-24:00", &days).map_err(slot_value("KENNY_WORK_DAYS"))?.days;
-        slots.buffer =
-            u32::try_from(ranged("KENNY_MEETING_BUFFER_MINUTES", 0, 0, u64::from(crate::slots::MAX_BUFFER_MINUTES))?)
-                .unwrap_or(0);
+        let settings = Settings { env, file };
+        let timezone = settings.timezone()?;
+        let cache_policy = settings.cache_policy()?;
+        let step_timeout = settings.millis("KENNY_STEP_TIMEOUT_MS", DEFAULT_STEP_TIMEOUT_MS)?;
+        let source_timeout = settings.millis("KENNY_SOURCE_TIMEOUT_MS", DEFAULT_SOURCE_TIMEOUT_MS)?;
+        let allow_private_sources = settings.allow_private_sources()?;
+        let faults = settings.faults()?;
+        let people_calendars = settings.people_calendars()?;
+        let self_emails = settings.self_emails()?;
+        let slots = settings.slots()?;
+        let get = |key: &str| settings.get(key);
         Ok(Config {
             faults,
             self_emails,
@@ -256,15 +192,132 @@ impl Config {
             dav_secret_arn: get("KENNY_DAV_SECRET_ARN").map(|s| s.trim().to_string()),
             allow_private_sources,
             cache_policy,
-            calendars: list("KENNY_CALENDARS", SAMPLE_CALENDARS),
-            contacts: list("KENNY_CONTACTS", SAMPLE_CONTACTS),
+            calendars: settings.list("KENNY_CALENDARS", SAMPLE_CALENDARS),
+            contacts: settings.list("KENNY_CONTACTS", SAMPLE_CONTACTS),
             timezone,
-            timings: get("KENNY_TIMINGS").unwrap_or_else(|| default_timings(&env)),
+            timings: get("KENNY_TIMINGS").unwrap_or_else(|| default_timings(&settings.env)),
             cache: get("KENNY_CACHE"),
             calendar_read_function: get("KENNY_CALENDAR_READ_FUNCTION").unwrap_or_else(|| "kenny-calendar-read".into()),
             contacts_resolve_function: get("KENNY_CONTACTS_RESOLVE_FUNCTION")
                 .unwrap_or_else(|| "kenny-contacts-resolve".into()),
         })
+    }
+}
+
+/// Where each setting is read: the environment first (a blank value counts as unset), then
+/// `kenny.toml`.
+struct Settings<E> {
+    env: E,
+    file: HashMap<String, String>,
+}
+
+impl<E: Fn(&str) -> Option<String>> Settings<E> {
+    fn get(&self, key: &str) -> Option<String> {
+        (self.env)(key).filter(|v| !v.trim().is_empty()).or_else(|| self.file.get(key).cloned())
+    }
+
+    /// A comma-separated list, blank entries left out.
+    fn list(&self, key: &str, default: &str) -> Vec<String> {
+        let v = self.get(key).unwrap_or_else(|| default.to_string());
+        v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    }
+
+    /// A whole number from `min` to `max`.
+    fn ranged(&self, key: &'static str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v.trim().parse::<u64>().ok().filter(|ms| (min..=max).contains(ms)).ok_or_else(|| {
+                ConfigError::Value { key, message: format!("{v:?} is not a number from {min} to {max}") }
+            }),
+        }
+    }
+
+    /// A timeout in milliseconds.
+    fn millis(&self, key: &'static str, default: u64) -> Result<u64, ConfigError> {
+        self.ranged(key, default, 100, 900_000)
+    }
+
+    fn timezone(&self) -> Result<Tz, ConfigError> {
+        match self.get("KENNY_TIMEZONE") {
+            Some(z) => z.trim().parse::<Tz>().map_err(|_| ConfigError::Value {
+                key: "KENNY_TIMEZONE",
+                message: format!("{z:?} is not an IANA time zone name"),
+            }),
+            None => Ok(Tz::UTC),
+        }
+    }
+
+    fn cache_policy(&self) -> Result<crate::cache::CachePolicy, ConfigError> {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let defaults = crate::cache::CachePolicy::default();
+        let ranged_ms =
+            |key, default, min, max| self.ranged(key, ms(default), min, max).map(std::time::Duration::from_millis);
+        Ok(crate::cache::CachePolicy {
+            l1_ttl: ranged_ms("KENNY_CACHE_TTL_MS", defaults.l1_ttl, 0, 86_400_000)?,
+            grace: ranged_ms("KENNY_CACHE_GRACE_MS", defaults.grace, 0, 3_600_000)?,
+            l2_ttl: ranged_ms("KENNY_CACHE_L2_TTL_MS", defaults.l2_ttl, 1_000, 86_400_000)?,
+            ..defaults
+        })
+    }
+
+    fn allow_private_sources(&self) -> Result<bool, ConfigError> {
+        match self.get("KENNY_ALLOW_PRIVATE_SOURCES").as_deref().map(str::trim) {
+            None | Some("0" | "false" | "no") => Ok(false),
+            Some("1" | "true" | "yes") => Ok(true),
+            Some(other) => Err(ConfigError::Value {
+                key: "KENNY_ALLOW_PRIVATE_SOURCES",
+                message: format!("{other:?} is not 1 or 0"),
+            }),
+        }
+    }
+
+    fn faults(&self) -> Result<crate::faults::Faults, ConfigError> {
+        crate::faults::Faults::parse(&self.get("KENNY_FAULTS").unwrap_or_default())
+            .map_err(|e| ConfigError::Value { key: "KENNY_FAULTS", message: e.to_string() })
+    }
+
+    /// `KENNY_PEOPLE_CALENDARS`; the sample people's calendars when no calendar is configured.
+    fn people_calendars(&self) -> Result<Vec<PeopleCalendar>, ConfigError> {
+        let people_default = if self.get("KENNY_CALENDARS").is_none() { SAMPLE_PEOPLE } else { "" };
+        self.list("KENNY_PEOPLE_CALENDARS", people_default).iter().map(|e| PeopleCalendar::parse(e)).collect()
+    }
+
+    /// `KENNY_SELF_EMAILS`, lowercase, without `mailto:`.
+    fn self_emails(&self) -> Result<Vec<String>, ConfigError> {
+        self.list("KENNY_SELF_EMAILS", "")
+            .into_iter()
+            .map(|e| e.trim_start_matches("mailto:").to_lowercase())
+            .map(|e| {
+                if e.contains('@') {
+                    Ok(e)
+                } else {
+                    Err(ConfigError::Value {
+                        key: "KENNY_SELF_EMAILS",
+                        message: format!("{e:?} is not an email address"),
+                    })
+                }
+            })
+            .collect()
+    }
+
+    /// Working hours, days and the buffer between meetings.
+    fn slots(&self) -> Result<crate::slots::SlotDefaults, ConfigError> {
+        let slot_value =
+            |key: &'static str| move |e: crate::slots::SlotsError| ConfigError::Value { key, message: e.to_string() };
+        let mut slots = crate::slots::SlotDefaults::default();
+        let hours = self.get("KENNY_WORK_HOURS").unwrap_or_else(|| slots.hours.hours_text());
+        let days = self.get("KENNY_WORK_DAYS").unwrap_or_else(|| slots.hours.days_text());
+        slots.hours = crate::slots::WorkHours::parse(&hours, "all").map_err(slot_value("KENNY_WORK_HOURS"))?;
+        slots.hours.days =
+            crate::slots::WorkHours::parse("00:00-24:00", &days).map_err(slot_value("KENNY_WORK_DAYS"))?.days;
+        slots.buffer = u32::try_from(self.ranged(
+            "KENNY_MEETING_BUFFER_MINUTES",
+            0,
+            0,
+            u64::from(crate::slots::MAX_BUFFER_MINUTES),
+        )?)
+        .unwrap_or(0);
+        Ok(slots)
     }
 }
 

@@ -6,7 +6,8 @@
 //! - [`calendar`]   — the `calendar.read` capability: request, concurrent reads, filters, merge, sort.
 //! - [`freebusy`]   — the `calendar.freebusy` mode of `calendar.read`: busy intervals per person, unknown people.
 //! - [`slots`]      — the `slots.find` step: common free time of several people in working hours (a pure function).
-//! - [`contacts`]   — vCard parsing, the name matcher and the `contacts.resolve` capability.
+//! - [`contacts`]   — vCard parsing, the name matcher and the `contacts.resolve` request and response types.
+//! - [`contacts_service`] — the `contacts.resolve` capability: one index over every directory, refreshed by version.
 //! - [`question`]   — plain English → the facts a plan needs (people, window, topic).
 //! - [`plan`]       — plans as DAGs: validation, `$ref` resolution, the plan for a question.
 //! - [`retry`]      — full-jitter exponential backoff shared by every retry loop.
@@ -36,6 +37,7 @@ pub mod cache;
 pub mod calendar;
 pub mod config;
 pub mod contacts;
+pub mod contacts_service;
 pub mod coordinate;
 pub mod dav;
 pub mod error;

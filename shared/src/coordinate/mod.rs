@@ -11,17 +11,16 @@ use tokio::time::Instant;
 
 use chrono::Utc;
 use chrono_tz::Tz;
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 #[cfg(test)]
 use serde_json::json;
 use tracing::{instrument, warn};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ErrorCode;
 use crate::metrics::MetricsSink;
-use crate::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
+#[cfg(test)]
+use crate::plan::Step;
+use crate::plan::{Plan, ValidPlan};
 use crate::question;
 use crate::sibling::Sibling;
 use crate::slots::SlotDefaults;
@@ -29,8 +28,11 @@ use crate::time::{TimeArg, parse_zone};
 use crate::timing::TimingStore;
 
 mod answer;
+mod dag;
 mod plans;
 mod records;
+
+use dag::{Execution, Run, ms};
 
 pub use crate::time::WindowOut;
 pub use answer::{Answer, CountOut, FreeAtOut, PersonFreeOut};
@@ -214,26 +216,6 @@ pub struct Coordinator {
     cold: AtomicBool,
 }
 
-/// How one request's plan runs: one step at a time or concurrently, from when, and until when.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    sequential: bool,
-    started: Instant,
-    deadline: Option<Instant>,
-}
-
-/// What running a plan produced, before it is shaped into a response.
-#[derive(Debug)]
-struct Execution {
-    outputs: Vec<Option<Value>>,
-    /// Outputs by step id, for `$ref`s.
-    named: HashMap<String, Value>,
-    steps: Vec<StepTiming>,
-    errors: Vec<StepErrorOut>,
-    error_codes: Vec<Option<String>>,
-    max_in_flight: usize,
-}
-
 impl Coordinator {
     /// A coordinator calling capabilities through `sibling`, recording into `timings` and
     /// emitting CloudWatch metrics into `metrics`.
@@ -351,232 +333,6 @@ impl Coordinator {
         records::emit_metrics(self.metrics.as_ref(), &timings, &exec, &facts, write_failed);
         Ok(CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded })
     }
-
-    async fn execute(&self, plan: &ValidPlan, run: Run, seed: HashMap<String, Value>) -> Execution {
-        let Run { sequential, started, deadline } = run;
-        let n = plan.steps.len();
-        let limit = if sequential { 1 } else { self.limits.max_concurrency.max(1) };
-        let transport = self.sibling.transport().to_string();
-        let (slot_defaults, default_tz) = (self.slots, self.default_tz);
-        let mut pending: Vec<usize> = plan.steps.iter().map(|s| s.deps.len()).collect();
-        let mut doomed = vec![false; n];
-        let mut failed = vec![false; n];
-        let mut ready: std::collections::VecDeque<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
-        let mut named_outputs: HashMap<String, Value> = seed;
-        let mut exec = Execution {
-            outputs: vec![None; n],
-            named: HashMap::new(),
-            steps: plan
-                .steps
-                .iter()
-                .map(|s| StepTiming {
-                    id: s.id.clone(),
-                    capability: s.capability.name().into(),
-                    start_ms: 0.0,
-                    duration_ms: 0.0,
-                    status: "skipped".into(),
-                    cache: None,
-                    transport: if s.capability.is_local() { LOCAL.to_string() } else { transport.clone() },
-                })
-                .collect(),
-            errors: Vec::new(),
-            error_codes: vec![None; n],
-            max_in_flight: 0,
-        };
-        let mut running = FuturesUnordered::new();
-        loop {
-            while running.len() < limit {
-                let Some(i) = ready.pop_front() else { break };
-                let step = &plan.steps[i];
-                let defaults_cover = step
-                    .deps
-                    .iter()
-                    .filter(|&&d| failed[d])
-                    .all(|&d| crate::plan::runs_without(&step.params, &plan.steps[d].id));
-                if doomed[i] && !defaults_cover {
-                    exec.fail(i, "dependency_failed", "a step it depends on failed".into());
-                    failed[i] = true;
-                    finish(plan, i, false, &mut pending, &mut doomed, &mut ready);
-                    continue;
-                }
-                let params = match resolve_refs(&step.id, &step.params, &named_outputs) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        exec.fail(i, e.code(), e.to_string());
-                        exec.steps[i].status = "error".into();
-                        exec.steps[i].start_ms = ms(started.elapsed());
-                        failed[i] = true;
-                        finish(plan, i, false, &mut pending, &mut doomed, &mut ready);
-                        continue;
-                    }
-                };
-                let sibling = self.sibling.clone();
-                let capability = step.capability;
-                let timeout = step_timeout(self.limits.step_timeout, deadline);
-                let begun = Instant::now();
-                exec.steps[i].start_ms = ms(begun - started);
-                running.push(async move {
-                    if capability.is_local() {
-                        // A pure function of earlier outputs, bounded by its own limits.
-                        let result = crate::slots::invoke(params, &slot_defaults, default_tz)
-                            .map(|body| crate::sibling::Reply { body, cache: None });
-                        return (i, begun.elapsed(), result);
-                    }
-                    let result = match tokio::time::timeout(timeout, sibling.call(capability, params)).await {
-                        Ok(r) => r,
-                        Err(_) => Err(ApiError {
-                            code: "timeout".into(),
-                            message: format!("{capability} did not answer within {} ms", timeout.as_millis()),
-                            field: None,
-                            status: 504,
-                        }),
-                    };
-                    (i, begun.elapsed(), result)
-                });
-                exec.max_in_flight = exec.max_in_flight.max(running.len());
-            }
-            let Some((i, took, result)) = running.next().await else { break };
-            exec.steps[i].duration_ms = ms(took);
-            let ok = match result {
-                Ok(reply) => {
-                    exec.steps[i].status = "ok".into();
-                    // A calendar that could not be read makes the answer partial, though the step answered.
-                    for (code, message) in failed_parts(&reply.body) {
-                        exec.error_codes[i].get_or_insert_with(|| code.clone());
-                        exec.errors.push(StepErrorOut { step: plan.steps[i].id.clone(), code, message });
-                    }
-                    exec.steps[i].cache = reply.cache;
-                    named_outputs.insert(plan.steps[i].id.clone(), reply.body.clone());
-                    exec.outputs[i] = Some(reply.body);
-                    true
-                }
-                Err(e) => {
-                    exec.steps[i].status = "error".into();
-                    exec.fail(i, &e.code, e.message);
-                    failed[i] = true;
-                    false
-                }
-            };
-            finish(plan, i, ok, &mut pending, &mut doomed, &mut ready);
-        }
-        exec.named = named_outputs;
-        exec
-    }
-
-    /// Runs the rest of a `next`/`last` search: while nothing matching was found and the
-    /// reads so far answered, one more `calendar.read` of the next window, its attendees taken
-    /// from the people already resolved. Each read is appended to `plan` (depending on the one
-    /// before) and to `exec`; returns the whole plan validated.
-    async fn search(
-        &self,
-        search: &Search,
-        plan: &mut Plan,
-        mut valid: ValidPlan,
-        exec: &mut Execution,
-        run: Run,
-    ) -> Result<ValidPlan, CoordinateError> {
-        let mut previous = READ_STEP.to_string();
-        for k in 0..search.segments.len() {
-            let read_failed = exec.errors.iter().any(|e| e.step == previous);
-            if read_failed || found(search, exec.named.get(&previous)) {
-                break;
-            }
-            let Some(params) = search.params(k) else { break };
-            let id = format!("{READ_STEP}_{}", k + 2);
-            let params = resolve_refs(&id, &params, &exec.named)?;
-            let step = Step {
-                id: id.clone(),
-                capability: Capability::CalendarRead.name().into(),
-                params,
-                depends_on: Vec::new(),
-            };
-            let alone = Plan { steps: vec![step.clone()] }.validate()?;
-            let more = self.execute(&alone, run, std::mem::take(&mut exec.named)).await;
-            exec.append(more);
-            plan.steps.push(Step { depends_on: vec![previous], ..step });
-            valid = plan.validate()?;
-            previous = id;
-        }
-        Ok(valid)
-    }
-}
-
-/// Whether a search's read found a match: an event starting at or after now (forward), or
-/// before now (back).
-fn found(search: &Search, read: Option<&Value>) -> bool {
-    let Some(events) = read.and_then(|r| r.get("events")).and_then(Value::as_array) else { return false };
-    events.iter().any(|e| {
-        let start = e.get("start").and_then(Value::as_str).and_then(|s| {
-            chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc)).or_else(|| {
-                let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-                Some(crate::time::local_to_utc(d.and_time(chrono::NaiveTime::MIN), search.tz))
-            })
-        });
-        start.is_some_and(|s| if search.forward { s >= search.now } else { s < search.now })
-    })
-}
-
-/// The parts of a step's reply that failed: each calendar of a `calendar.read` reply that carries
-/// an error, as (code, message).
-fn failed_parts(body: &Value) -> Vec<(String, String)> {
-    let Some(calendars) = body.get("calendars").and_then(Value::as_array) else { return Vec::new() };
-    calendars
-        .iter()
-        .filter_map(|c| {
-            let e = c.get("error")?;
-            let code = e.get("code").and_then(Value::as_str).unwrap_or("source_failed").to_string();
-            let id = c.get("id").and_then(Value::as_str).unwrap_or("?");
-            let message = e.get("message").and_then(Value::as_str).unwrap_or("");
-            Some((code, format!("calendar {id}: {message}")))
-        })
-        .collect()
-}
-
-impl Execution {
-    /// Adds a later execution's steps (run after this one's) to this one.
-    fn append(&mut self, more: Execution) {
-        self.outputs.extend(more.outputs);
-        self.named = more.named;
-        self.steps.extend(more.steps);
-        self.errors.extend(more.errors);
-        self.error_codes.extend(more.error_codes);
-        self.max_in_flight = self.max_in_flight.max(more.max_in_flight);
-    }
-
-    fn fail(&mut self, i: usize, code: &str, message: String) {
-        self.error_codes[i] = Some(code.to_string());
-        self.errors.push(StepErrorOut { step: self.steps[i].id.clone(), code: code.to_string(), message });
-    }
-}
-
-/// Frees the dependents of a finished step; those of a failed one are doomed to be skipped.
-fn finish(
-    plan: &ValidPlan,
-    i: usize,
-    ok: bool,
-    pending: &mut [usize],
-    doomed: &mut [bool],
-    ready: &mut std::collections::VecDeque<usize>,
-) {
-    for &j in &plan.dependents[i] {
-        doomed[j] |= !ok;
-        pending[j] -= 1;
-        if pending[j] == 0 {
-            // Doomed steps go first: skipping them costs nothing and frees their dependents.
-            if doomed[j] { ready.push_front(j) } else { ready.push_back(j) }
-        }
-    }
-}
-
-fn step_timeout(limit: Duration, deadline: Option<Instant>) -> Duration {
-    match deadline {
-        Some(d) => limit.min(d.saturating_duration_since(Instant::now())),
-        None => limit,
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1_000_000.0).round() / 1_000.0
 }
 
 /// Longest chain of step durations along dependency edges.

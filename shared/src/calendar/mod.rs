@@ -7,20 +7,26 @@
 //! all its words start words of the attendee's CN or of the address's local part ("sarah" finds
 //! "Sarah Chen" and "sarah.chen@…"). `text` matches when every word of it starts a word of the
 //! summary, description or location, case and accents folded. Cancelled occurrences are left out.
+//!
+//! `gather.rs` reads a set of calendars through the cache tiers and expands them; this file holds
+//! the request, the response, the filters and the answer.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono_tz::Tz;
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tracing::instrument;
 
+mod gather;
+
+pub(crate) use gather::{Gathered, Pick, bounded};
+
 use crate::cache::{CachePolicy, CalendarCache, SharedCache};
 use crate::error::{ApiError, ErrorCode};
 use crate::ical::{Attendee, ExpandOptions, Occurrence, When};
-use crate::sources::{CacheTier, CalendarInfo, CalendarSource, Delta, Earlier, SkippedItem, SourceError};
+use crate::sources::{CacheTier, CalendarInfo, CalendarSource, Delta, SkippedItem};
 use crate::text::{contains_words, fold};
 use crate::time::{TimeError, Window, WindowOut, format_instant, parse_zone};
 
@@ -334,20 +340,6 @@ pub struct CalendarService {
     pub(crate) self_emails: Vec<String>,
 }
 
-/// Runs `f` for at most `limit`, or until `deadline` if sooner; running out is a `timeout`
-/// naming `what`.
-pub(crate) async fn bounded<T>(
-    what: impl FnOnce() -> String,
-    limit: Duration,
-    deadline: Option<Instant>,
-    f: impl std::future::Future<Output = Result<T, SourceError>>,
-) -> Result<T, SourceError> {
-    let now = Instant::now();
-    let until = deadline.map_or(now + limit, |d| d.min(now + limit));
-    let millis = until.saturating_duration_since(now).as_millis();
-    tokio::time::timeout_at(until, f).await.unwrap_or_else(|_| Err(SourceError::Timeout { source_id: what(), millis }))
-}
-
 impl CalendarService {
     /// A service reading `sources`, with `default_tz` for requests that name no zone, giving each
     /// source at most `source_timeout` per read, caching as `cache` says.
@@ -429,162 +421,6 @@ impl CalendarService {
             skipped,
         })
     }
-}
-
-/// Turns one occurrence of a calendar (given with the calendar's id, one allocation shared by
-/// all its occurrences) into what a capability keeps of it (`None`: left out). Runs on a
-/// blocking thread, once per occurrence in the window.
-pub(crate) type Pick<T> = Arc<dyn Fn(Occurrence, &Arc<str>) -> Option<T> + Send + Sync>;
-
-/// What reading a set of calendars produced, before a capability shapes it.
-#[derive(Debug)]
-pub(crate) struct Gathered<T> {
-    /// What `pick` kept, in no particular order.
-    pub items: Vec<T>,
-    /// Every calendar read (or whose source failed), unsorted.
-    pub calendars: Vec<CalendarOut>,
-    /// A series hit the expansion cap.
-    pub truncated: bool,
-    /// Items that could not be parsed.
-    pub skipped: Vec<SkippedOut>,
-    /// The first failure, if any.
-    pub first_error: Option<ApiError>,
-    /// At least one calendar answered (or there were no sources).
-    pub any_ok: bool,
-}
-
-impl CalendarService {
-    /// Lists every source's calendars concurrently, then reads every wanted calendar
-    /// concurrently (at most [`READ_CONCURRENCY`] at once) through the cache tiers, expands it
-    /// in the window and keeps what `pick` returns; cancelled occurrences never reach `pick`.
-    /// Each listing and read gets the source timeout, cut short by `deadline`.
-    pub(crate) async fn gather<T: Send + 'static>(
-        &self,
-        sources: &[Arc<dyn CalendarSource>],
-        wanted: &(dyn Fn(&CalendarInfo) -> bool + Sync),
-        opts: &ExpandOptions,
-        deadline: Option<Instant>,
-        pick: Pick<T>,
-    ) -> Gathered<T> {
-        let per_source = self.source_timeout;
-        let cache = &self.cache;
-        let listed = futures::future::join_all(sources.iter().map(|s| async move {
-            let identity = s.identity();
-            bounded(|| s.describe(), per_source, deadline, cache.listing(&identity, s.calendars())).await
-        }))
-        .await;
-        let mut jobs = Vec::new();
-        let mut out_calendars = Vec::new();
-        let mut first_error = None;
-        let mut seen_ids = std::collections::HashSet::new();
-        for (source, result) in sources.iter().zip(listed) {
-            match result {
-                Ok((cals, from_memory)) => {
-                    for mut info in cals.iter().cloned() {
-                        // Calendar ids stay unique across sources.
-                        let base = info.id.clone();
-                        let mut k = 1;
-                        while !seen_ids.insert(info.id.clone()) {
-                            k += 1;
-                            info.id = format!("{base}-{k}");
-                        }
-                        if wanted(&info) {
-                            jobs.push((source.clone(), info, from_memory));
-                        }
-                    }
-                }
-                Err(e) => {
-                    let err = ApiError::from_error(&e);
-                    first_error.get_or_insert(err.clone());
-                    out_calendars.push(consulted(source.describe(), source.describe(), Some(err)));
-                }
-            }
-        }
-        let reads: Vec<_> = jobs
-            .into_iter()
-            .map(|(source, info, from_memory): (Arc<dyn CalendarSource>, CalendarInfo, bool)| {
-                let pick = pick.clone();
-                let opts = opts.clone();
-                async move {
-                    let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
-                    let what = || format!("{} calendar {}", source.describe(), info.id);
-                    let (src, cal, window) = (&source, &info, &opts.window);
-                    let fetch = move |earlier: Option<Earlier>| async move {
-                        let read = async {
-                            match &earlier {
-                                Some(e) => src.refetch(cal, window, e).await,
-                                None => src.fetch(cal, window).await,
-                            }
-                        };
-                        bounded(what, per_source, deadline, read).await
-                    };
-                    let fetched = cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
-                    let expanded = match fetched {
-                        Ok(f) => {
-                            let calendar: Arc<str> = Arc::from(info.id.as_str());
-                            tokio::task::spawn_blocking(move || {
-                                let mut kept = Vec::new();
-                                let mut truncated = false;
-                                for item in &f.items {
-                                    let e = item.expand(&opts);
-                                    truncated |= e.truncated;
-                                    kept.extend(
-                                        e.occurrences
-                                            .into_iter()
-                                            .filter(|o| !is_cancelled(o))
-                                            .filter_map(|o| pick(o, &calendar)),
-                                    );
-                                }
-                                Ok((kept, truncated, f.skipped, f.cache, f.delta))
-                            })
-                            .await
-                            .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
-                        }
-                        Err(e) => Err(ApiError::from_error(&e)),
-                    };
-                    (info, expanded)
-                }
-            })
-            .collect();
-        let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
-
-        let mut gathered = Gathered {
-            items: Vec::new(),
-            calendars: out_calendars,
-            truncated: false,
-            skipped: Vec::new(),
-            first_error,
-            any_ok: sources.is_empty(),
-        };
-        for (info, result) in results {
-            match result {
-                Ok((kept, cut, skip, cache, delta)) => {
-                    gathered.any_ok = true;
-                    gathered.truncated |= cut;
-                    gathered.skipped.extend(skip.into_iter().map(SkippedOut::from));
-                    gathered.calendars.push(CalendarOut {
-                        id: info.id.clone(),
-                        name: info.name.clone(),
-                        events: kept.len(),
-                        cache: cache.name().into(),
-                        delta,
-                        error: None,
-                    });
-                    gathered.items.extend(kept);
-                }
-                Err(err) => {
-                    gathered.first_error.get_or_insert(err.clone());
-                    gathered.calendars.push(consulted(info.id, info.name, Some(err)));
-                }
-            }
-        }
-        gathered
-    }
-}
-
-/// STATUS:CANCELLED (on the series or the instance).
-fn is_cancelled(o: &Occurrence) -> bool {
-    o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
 }
 
 /// A calendar's entry when nothing was read from its cache: it failed (`error`), or a server
