@@ -185,7 +185,7 @@ pub(super) fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Questi
 }
 
 /// An event's start or end (`key`) as an instant; all-day dates are local midnight in `tz`.
-fn instant(e: &Value, key: &str, tz: Tz) -> Option<DateTime<Utc>> {
+pub(super) fn instant(e: &Value, key: &str, tz: Tz) -> Option<DateTime<Utc>> {
     let s = e.get(key)?.as_str()?;
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));

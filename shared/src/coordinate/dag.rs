@@ -6,7 +6,6 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::Utc;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use serde_json::Value;
@@ -139,12 +138,7 @@ impl Coordinator {
 fn found(search: &Search, read: Option<&Value>) -> bool {
     let Some(events) = read.and_then(|r| r.get("events")).and_then(Value::as_array) else { return false };
     events.iter().any(|e| {
-        let start = e.get("start").and_then(Value::as_str).and_then(|s| {
-            chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc)).or_else(|| {
-                let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-                Some(crate::time::local_to_utc(d.and_time(chrono::NaiveTime::MIN), search.tz))
-            })
-        });
+        let start = super::answer::instant(e, "start", search.tz);
         start.is_some_and(|s| if search.forward { s >= search.now } else { s < search.now })
     })
 }

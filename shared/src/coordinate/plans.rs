@@ -108,7 +108,7 @@ pub fn plan_for(q: &Question, now: DateTime<Tz>, tz: Tz, hours: &WorkHours) -> R
         Intent::Unsupported => {
             let booking = q.action.as_deref().is_some_and(books);
             if booking && (!q.people.is_empty() || q.availability.is_some()) {
-                let a = q.availability.unwrap_or(Availability { duration_minutes: None, first: false });
+                let a = q.availability.unwrap_or_default();
                 return free(&a);
             }
             if q.window.is_none() && q.clock.is_none() && q.people.is_empty() && q.topic.is_none() {
@@ -117,7 +117,7 @@ pub fn plan_for(q: &Question, now: DateTime<Tz>, tz: Tz, hours: &WorkHours) -> R
             let (start, end) = list_window(q, now, tz);
             plain(read_plan(q, start, end, tz))
         }
-        Intent::Free => free(&q.availability.unwrap_or(Availability { duration_minutes: None, first: false })),
+        Intent::Free => free(&q.availability.unwrap_or_default()),
         Intent::FreeAt => plain(free_at_plan(q, tz)),
         Intent::Next | Intent::Last if q.window.is_none() => {
             let forward = q.intent == Intent::Next;

@@ -17,7 +17,7 @@ use super::token::{Kind, Token, word};
 use super::words::number_word;
 
 /// What an availability question asks for beyond people and window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Availability {
     /// The meeting's length, when said.
     pub duration_minutes: Option<u32>,
