@@ -7,8 +7,8 @@
 use std::error::Error;
 
 use chrono::{DateTime, Utc};
-use kenny::report::{Report, TIERS};
-use kenny::timing::{RecordKind, TimingRecord};
+use kenny::capabilities::report::{Report, TIERS};
+use kenny::ports::timing::{RecordKind, TimingRecord};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -205,13 +205,13 @@ mod tests {
         let mut step = rec("a", 60, RecordKind::Step, 0.4);
         step.cache = Some("miss".into());
         let records = vec![rec("a", 60, RecordKind::Request, 5.0), step];
-        let report = kenny::report::build(&records, since, until);
+        let report = kenny::capabilities::report::build(&records, since, until);
         let svg = render(&report, &records).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
         assert!(svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("requests (concurrent) (1)") && svg.contains("tier miss (1)"), "{svg}");
         assert!(!svg.contains("requests (sequential)"), "empty series are left out");
-        let empty = render(&kenny::report::build(&[], since, until), &[]).unwrap();
+        let empty = render(&kenny::capabilities::report::build(&[], since, until), &[]).unwrap();
         assert!(empty.contains("no records in this window"));
     }
 

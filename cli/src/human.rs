@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use chrono::DateTime;
-use kenny::coordinate::CoordinateResponse;
-use kenny::plan::Capability;
-use kenny::report::Report;
+use kenny::capabilities::coordinate::CoordinateResponse;
+use kenny::capabilities::report::Report;
+use kenny::domain::plan::Capability;
 use serde_json::Value;
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -99,7 +99,7 @@ fn span(start: &str, end: &str) -> String {
 }
 
 /// The slots of a `slots.find` answer, and who they do not account for.
-fn slots(out: &mut String, r: &kenny::slots::SlotsResponse) {
+fn slots(out: &mut String, r: &kenny::domain::slots::SlotsResponse) {
     let _ = writeln!(
         out,
         "Free slots of {} minutes ({} on {}, {}{}) for {}:",
@@ -157,7 +157,7 @@ pub fn capability(cap: Capability, body: &Value) -> String {
                 let _ = writeln!(out, "  {} [{}]: {}", s(e, "person"), s(e, "code"), s(e, "message"));
             }
         }
-        Capability::SlotsFind => match serde_json::from_value::<kenny::slots::SlotsResponse>(body.clone()) {
+        Capability::SlotsFind => match serde_json::from_value::<kenny::domain::slots::SlotsResponse>(body.clone()) {
             Ok(r) => slots(&mut out, &r),
             Err(_) => out.push_str(&body.to_string()),
         },
@@ -194,7 +194,7 @@ pub fn capability(cap: Capability, body: &Value) -> String {
 
 /// A coordinate response: window, people, events, notes, errors, timings.
 /// "Free at …": a yes/no per person and what is in the way.
-fn free_at(out: &mut String, f: &kenny::coordinate::FreeAtOut) {
+fn free_at(out: &mut String, f: &kenny::capabilities::coordinate::FreeAtOut) {
     let verdict = if f.all_free { "yes" } else { "no" };
     let _ = writeln!(out, "Free {} → {}: {verdict}", when(&f.start), when(&f.end));
     for p in &f.people {
@@ -219,7 +219,7 @@ fn free_at(out: &mut String, f: &kenny::coordinate::FreeAtOut) {
 }
 
 pub fn coordinate(r: &CoordinateResponse) -> String {
-    use kenny::question::Intent;
+    use kenny::domain::question::Intent;
     let mut out = String::new();
     let a = &r.answer;
     if let Some(u) = &a.understood {
@@ -293,7 +293,7 @@ pub fn coordinate(r: &CoordinateResponse) -> String {
 }
 
 /// Timing records, one line each, requests first in each group.
-pub fn timings(records: &[kenny::timing::TimingRecord]) -> String {
+pub fn timings(records: &[kenny::ports::timing::TimingRecord]) -> String {
     let mut out = String::new();
     if records.is_empty() {
         out.push_str("no timing records in that window\n");
@@ -336,7 +336,7 @@ fn codes(map: &std::collections::BTreeMap<String, usize>) -> String {
     map.iter().map(|(c, n)| format!("{c}×{n}")).collect::<Vec<_>>().join(", ")
 }
 
-fn latency_rows(out: &mut String, rows: &[kenny::report::LatencyRow], with_transport: bool) {
+fn latency_rows(out: &mut String, rows: &[kenny::capabilities::report::LatencyRow], with_transport: bool) {
     let _ = writeln!(
         out,
         "  {:<18}{} {:>6} {:>10} {:>10} {:>10} {:>8}  errors",
@@ -469,7 +469,7 @@ fn speedup(out: &mut String, r: &Report) {
 
 /// Sequential against concurrent runs of the same plan shape.
 fn ab_comparison(out: &mut String, r: &Report) {
-    use kenny::report::{AB_MARGIN, AB_MIN_PAIRS};
+    use kenny::capabilities::report::{AB_MARGIN, AB_MIN_PAIRS};
     let _ = writeln!(
         out,
         "\nA/B: sequential vs concurrent runs of the same plan shape (status ok; median totals; ratio = sequential / concurrent)"
@@ -513,7 +513,7 @@ fn ab_comparison(out: &mut String, r: &Report) {
 
 /// The later half of the window against the earlier half, per capability.
 fn trends(out: &mut String, r: &Report) {
-    use kenny::report::{TREND_MIN_COUNT, TREND_THRESHOLD};
+    use kenny::capabilities::report::{TREND_MIN_COUNT, TREND_THRESHOLD};
     let _ = writeln!(
         out,
         "\nTrend: later half of the window vs the earlier half (median; > +{:.0} % declining, < −{:.0} % improving; fewer than {TREND_MIN_COUNT} records in a half: insufficient data; sequential runs left out)",

@@ -9,11 +9,11 @@ use std::io::Read as _;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use kenny::app::App;
-use kenny::config::Config;
-use kenny::coordinate::CoordinateRequest;
-use kenny::error::{ApiError, parse_request};
-use kenny::plan::Capability;
+use kenny::capabilities::coordinate::CoordinateRequest;
+use kenny::domain::error::{ApiError, parse_request};
+use kenny::domain::plan::Capability;
+use kenny::wiring::app::App;
+use kenny::wiring::config::Config;
 use serde_json::{Value, json};
 
 #[derive(Debug, Parser)]
@@ -61,7 +61,7 @@ enum Command {
     /// sequential/concurrent A/B result and trends; plus an SVG chart of latency over time.
     Report {
         /// How far back: e.g. 90m, 24h, 7d (at most 31 days).
-        #[arg(long, default_value = kenny::report::DEFAULT_SINCE)]
+        #[arg(long, default_value = kenny::capabilities::report::DEFAULT_SINCE)]
         since: String,
         /// Where to write the SVG chart. Default: kenny-report.svg in the working directory;
         /// with --json, a chart is written only when this is given.
@@ -276,7 +276,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Command::Plan { command: PlanCommand::Run { file, out } } => {
             // The same cap as a request body: one byte more than it is read, then refused.
-            let limit = kenny::lambda::MAX_BODY_BYTES;
+            let limit = kenny::edges::lambda::MAX_BODY_BYTES;
             let mut text = String::new();
             let read = if file == "-" {
                 std::io::stdin().take(limit as u64 + 1).read_to_string(&mut text)
@@ -365,7 +365,7 @@ async fn coordinate(req: Value, out: Output) -> ExitCode {
         Ok(a) => a,
         Err(e) => return report(e, out.json),
     };
-    let id = kenny::timing::new_request_id();
+    let id = kenny::ports::timing::new_request_id();
     match app.coordinator.handle(request, &id, None).await {
         Ok(resp) => {
             if out.json {
@@ -381,7 +381,7 @@ async fn coordinate(req: Value, out: Output) -> ExitCode {
 
 /// `30m`, `6h`, `2d` → a duration (at most 400 days).
 fn parse_since(since: &str) -> Option<chrono::Duration> {
-    kenny::report::parse_duration(since).filter(|d| *d <= chrono::Duration::days(400))
+    kenny::capabilities::report::parse_duration(since).filter(|d| *d <= chrono::Duration::days(400))
 }
 
 /// The chart goes to `--chart`, else to `kenny-report.svg` — except under `--json`, where only
@@ -390,16 +390,16 @@ fn parse_since(since: &str) -> Option<chrono::Duration> {
 const DEFAULT_CHART: &str = "kenny-report.svg";
 
 async fn performance_report(since: String, chart: Option<std::path::PathBuf>, out: Output) -> ExitCode {
-    let request = kenny::report::ReportRequest { since: Some(since) };
+    let request = kenny::capabilities::report::ReportRequest { since: Some(since) };
     // Bad input is exit 2 before any store is opened.
-    if let Err(e) = kenny::report::window(&request, chrono::Utc::now()) {
+    if let Err(e) = kenny::capabilities::report::window(&request, chrono::Utc::now()) {
         return report(ApiError::from_error(&e), out.json);
     }
     let store = match timings_store().await {
         Ok(s) => s,
         Err(e) => return report(e, out.json),
     };
-    let reading = match kenny::report::read(store.as_ref(), &request, chrono::Utc::now()).await {
+    let reading = match kenny::capabilities::report::read(store.as_ref(), &request, chrono::Utc::now()).await {
         Ok(r) => r,
         Err(e) => return report(ApiError::from_error(&e), out.json),
     };
@@ -425,9 +425,9 @@ async fn performance_report(since: String, chart: Option<std::path::PathBuf>, ou
 }
 
 /// The timing store `KENNY_TIMINGS` names.
-async fn timings_store() -> Result<std::sync::Arc<dyn kenny::timing::TimingStore>, ApiError> {
+async fn timings_store() -> Result<std::sync::Arc<dyn kenny::ports::timing::TimingStore>, ApiError> {
     let config = Config::load().map_err(|e| ApiError::from_error(&e))?;
-    kenny::timing::open_store(&config.timings).await.map_err(|e| ApiError::from_error(&e))
+    kenny::adapters::timing::open_store(&config.timings).await.map_err(|e| ApiError::from_error(&e))
 }
 
 async fn show_timings(since: &str, out: Output) -> ExitCode {
@@ -456,7 +456,7 @@ async fn show_timings(since: &str, out: Output) -> ExitCode {
 }
 
 async fn replay_timings(file: &std::path::Path, out: Output) -> ExitCode {
-    use kenny::timing::replay;
+    use kenny::adapters::timing::replay;
     let read = std::fs::metadata(file).and_then(|m| {
         if m.len() > replay::MAX_LOG_BYTES {
             Err(std::io::Error::other(format!("larger than {} bytes", replay::MAX_LOG_BYTES)))
@@ -503,7 +503,7 @@ async fn create_table() -> ExitCode {
         eprintln!("error: KENNY_TIMINGS must be dynamodb://TABLE (it is {})", config.timings);
         return ExitCode::from(2);
     };
-    let store = kenny::timing::dynamo::DynamoStore::new(kenny::aws::sdk_config().await, table);
+    let store = kenny::adapters::aws::timing::DynamoStore::new(kenny::adapters::aws::sdk_config().await, table);
     match store.create_table().await {
         Ok(true) => {
             println!("created table {table} (keys pk/sk, on-demand, TTL on expires_at)");
@@ -522,18 +522,18 @@ async fn create_cache_table() -> ExitCode {
         Ok(c) => c,
         Err(e) => return report(ApiError::from_error(&e), false),
     };
-    let Some(table) = config.cache.as_deref().and_then(kenny::cache::dynamo::table_of) else {
+    let Some(table) = config.cache.as_deref().and_then(kenny::adapters::aws::cache::table_of) else {
         let now = config.cache.map_or_else(|| "unset".to_string(), |c| format!("{c:?}"));
         eprintln!("error: KENNY_CACHE must be dynamodb://TABLE (it is {now})");
         return ExitCode::from(2);
     };
-    match kenny::cache::dynamo::create_table(kenny::aws::sdk_config().await, table).await {
-        Ok(kenny::cache::dynamo::TableCreated::Created { ttl }) => {
+    match kenny::adapters::aws::cache::create_table(kenny::adapters::aws::sdk_config().await, table).await {
+        Ok(kenny::adapters::aws::cache::TableCreated::Created { ttl }) => {
             let ttl = if ttl { "TTL on expires_at" } else { "TTL not supported by this server" };
             println!("created table {table} (keys pk S / sk N, on-demand, {ttl})");
             ExitCode::SUCCESS
         }
-        Ok(kenny::cache::dynamo::TableCreated::Existed) => {
+        Ok(kenny::adapters::aws::cache::TableCreated::Existed) => {
             println!("table {table} already exists");
             ExitCode::SUCCESS
         }
@@ -542,15 +542,15 @@ async fn create_cache_table() -> ExitCode {
 }
 
 fn sample(dir: std::path::PathBuf, events: usize, contacts: usize, calendars: usize, seed: u64) -> ExitCode {
-    let spec = kenny::sample::SampleSpec { events, contacts, calendars, seed };
+    let spec = kenny::domain::sample::SampleSpec { events, contacts, calendars, seed };
     let bar = indicatif::ProgressBar::new((events + contacts) as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} generating [{bar:40}] {pos}/{len} items ({eta})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let set = kenny::sample::generate(&spec, &mut |n| bar.set_position(n as u64));
+    let set = kenny::domain::sample::generate(&spec, &mut |n| bar.set_position(n as u64));
     bar.set_message("writing");
-    let result = kenny::sample::write_vdir(&set, &dir);
+    let result = kenny::domain::sample::write_vdir(&set, &dir);
     bar.finish_and_clear();
     match result {
         Ok(()) => {

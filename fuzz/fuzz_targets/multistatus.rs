@@ -1,6 +1,6 @@
-//! cargo-fuzz target: `kenny::fuzzing::multistatus` (the invariants are documented there).
+//! cargo-fuzz target: `kenny::edges::fuzzing::multistatus` (the invariants are documented there).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| kenny::fuzzing::multistatus(data));
+fuzz_target!(|data: &[u8]| kenny::edges::fuzzing::multistatus(data));

@@ -1,6 +1,6 @@
-//! cargo-fuzz target: `kenny::fuzzing::vcard` (the invariants are documented there).
+//! cargo-fuzz target: `kenny::edges::fuzzing::vcard` (the invariants are documented there).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| kenny::fuzzing::vcard(data));
+fuzz_target!(|data: &[u8]| kenny::edges::fuzzing::vcard(data));

@@ -7,11 +7,11 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use kenny::contacts::{ContactIndex, ResolveRequest, parse_vcards};
-use kenny::coordinate::{CoordinateRequest, Coordinator, Limits};
-use kenny::ical::ExpandOptions;
-use kenny::sample::{SampleSpec, generate, single_file};
-use kenny::time::Window;
+use kenny::capabilities::coordinate::{CoordinateRequest, Coordinator, Limits};
+use kenny::domain::contacts::{ContactIndex, ResolveRequest, parse_vcards};
+use kenny::domain::ical::ExpandOptions;
+use kenny::domain::sample::{SampleSpec, generate, single_file};
+use kenny::domain::time::Window;
 
 fn calendar(c: &mut Criterion) {
     let set = generate(&SampleSpec { events: 5_000, contacts: 50, calendars: 1, seed: 7 }, &mut |_| {});
@@ -21,11 +21,11 @@ fn calendar(c: &mut Criterion) {
     let opts = ExpandOptions { window, floating_tz: tz, max_per_event: 10_000 };
     let mut g = c.benchmark_group("calendar");
     g.sample_size(20);
-    g.bench_function("parse 5000 events", |b| b.iter(|| kenny::ical::parse(black_box(&text))));
-    let parsed = kenny::ical::parse(&text);
+    g.bench_function("parse 5000 events", |b| b.iter(|| kenny::domain::ical::parse(black_box(&text))));
+    let parsed = kenny::domain::ical::parse(&text);
     g.bench_function("expand 5000 events over a year", |b| b.iter(|| parsed.expand(black_box(&opts))));
     g.bench_function("parse + expand 5000 events over a year", |b| {
-        b.iter(|| kenny::ical::parse(black_box(&text)).expand(black_box(&opts)))
+        b.iter(|| kenny::domain::ical::parse(black_box(&text)).expand(black_box(&opts)))
     });
     g.finish();
 }
@@ -46,13 +46,13 @@ fn contacts(c: &mut Criterion) {
 
 fn question(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let config = kenny::config::Config::from_parts(|_| None, None).expect("config");
-    let app = rt.block_on(kenny::app::App::from_config(config)).expect("app");
-    let store = Arc::new(kenny::timing::MemoryStore::default());
+    let config = kenny::wiring::config::Config::from_parts(|_| None, None).expect("config");
+    let app = rt.block_on(kenny::wiring::app::App::from_config(config)).expect("app");
+    let store = Arc::new(kenny::ports::timing::MemoryStore::default());
     let coordinator = Coordinator::new(
-        Arc::new(kenny::sibling::InProcess::new(app.caps.clone())),
+        Arc::new(kenny::adapters::in_process::InProcess::new(app.caps.clone())),
         store,
-        Arc::new(kenny::metrics::Discard),
+        Arc::new(kenny::ports::metrics::Discard),
         chrono_tz::America::New_York,
         Limits::default(),
     );
@@ -75,9 +75,9 @@ fn question(c: &mut Criterion) {
 /// quarter hour between 07:00 and 18:45 local time, 15 minutes to 2 hours long: as the
 /// `slots.find` step receives them after `calendar.freebusy`.
 fn slots(c: &mut Criterion) {
-    use kenny::slots::{Interval, Query, WorkHours, find};
+    use kenny::domain::slots::{Interval, Query, WorkHours, find};
     let tz = chrono_tz::America::New_York;
-    let start = kenny::time::TimeArg::parse("2026-12-01", "start").expect("start").to_utc(tz);
+    let start = kenny::domain::time::TimeArg::parse("2026-12-01", "start").expect("start").to_utc(tz);
     let window = Interval::new(start, start + chrono::Duration::days(31)).expect("window");
     let mut rng = fastrand::Rng::with_seed(7);
     let people: Vec<Vec<Interval>> = (0..10)
@@ -87,8 +87,8 @@ fn slots(c: &mut Criterion) {
                     let day = i64::from(rng.u32(0..31));
                     let minute = i64::from(rng.u32(28..76)) * 15;
                     let local = (start + chrono::Duration::days(day)).with_timezone(&tz).date_naive();
-                    let at =
-                        kenny::time::local_to_utc(local.and_hms_opt(0, 0, 0)?, tz) + chrono::Duration::minutes(minute);
+                    let at = kenny::domain::time::local_to_utc(local.and_hms_opt(0, 0, 0)?, tz)
+                        + chrono::Duration::minutes(minute);
                     Interval::new(at, at + chrono::Duration::minutes(i64::from(rng.u32(1..9)) * 15))
                 })
                 .collect()
@@ -110,7 +110,7 @@ fn slots(c: &mut Criterion) {
             let intervals: Vec<serde_json::Value> = list
                 .iter()
                 .map(|i| {
-                    serde_json::json!({"start": kenny::time::format_instant(i.start, tz), "end": kenny::time::format_instant(i.end, tz)})
+                    serde_json::json!({"start": kenny::domain::time::format_instant(i.start, tz), "end": kenny::domain::time::format_instant(i.end, tz)})
                 })
                 .collect();
             serde_json::json!({"person": format!("person{k}@example.org"), "busy": intervals})
@@ -119,9 +119,9 @@ fn slots(c: &mut Criterion) {
     let params = serde_json::json!({
         "start": "2026-12-01", "end": "2027-01-01", "timezone": "America/New_York", "duration_minutes": 30, "busy": busy
     });
-    let defaults = kenny::slots::SlotDefaults::default();
+    let defaults = kenny::domain::slots::SlotDefaults::default();
     g.bench_function("slots.find step (JSON in and out): 10 people x 1000 events over a month", |b| {
-        b.iter_batched(|| params.clone(), |p| kenny::slots::invoke(p, &defaults, tz), BatchSize::LargeInput)
+        b.iter_batched(|| params.clone(), |p| kenny::domain::slots::invoke(p, &defaults, tz), BatchSize::LargeInput)
     });
     g.finish();
 }

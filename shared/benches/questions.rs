@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use criterion::{Criterion, criterion_group, criterion_main};
-use kenny::coordinate::{CoordinateRequest, Coordinator, Limits};
-use kenny::sample::{SampleSpec, generate, write_vdir};
+use kenny::capabilities::coordinate::{CoordinateRequest, Coordinator, Limits};
+use kenny::domain::sample::{SampleSpec, generate, write_vdir};
 
 const NOW: &str = "2026-11-27T10:00:00-05:00";
 
@@ -21,21 +21,25 @@ fn parse(c: &mut Criterion) {
     // 18, 180 and 1,800 tokens (up to the 2,000-character limit): time should grow 10× per step.
     for repeat in [1, 10, 22] {
         let q = unit.repeat(repeat);
-        let q = &q[..q.len().min(kenny::question::MAX_QUESTION_CHARS)];
-        g.bench_function(format!("parse {} chars", q.len()), |b| b.iter(|| kenny::question::parse(black_box(q), now)));
+        let q = &q[..q.len().min(kenny::domain::question::MAX_QUESTION_CHARS)];
+        g.bench_function(format!("parse {} chars", q.len()), |b| {
+            b.iter(|| kenny::domain::question::parse(black_box(q), now))
+        });
     }
     g.finish();
 }
 
 fn coordinator(rt: &tokio::runtime::Runtime, calendars: Option<String>) -> Coordinator {
-    let config =
-        kenny::config::Config::from_parts(|k| if k == "KENNY_CALENDARS" { calendars.clone() } else { None }, None)
-            .expect("config");
-    let app = rt.block_on(kenny::app::App::from_config(config)).expect("app");
+    let config = kenny::wiring::config::Config::from_parts(
+        |k| if k == "KENNY_CALENDARS" { calendars.clone() } else { None },
+        None,
+    )
+    .expect("config");
+    let app = rt.block_on(kenny::wiring::app::App::from_config(config)).expect("app");
     Coordinator::new(
-        Arc::new(kenny::sibling::InProcess::new(app.caps.clone())),
-        Arc::new(kenny::timing::MemoryStore::default()),
-        Arc::new(kenny::metrics::Discard),
+        Arc::new(kenny::adapters::in_process::InProcess::new(app.caps.clone())),
+        Arc::new(kenny::ports::timing::MemoryStore::default()),
+        Arc::new(kenny::ports::metrics::Discard),
         chrono_tz::America::New_York,
         Limits::default(),
     )

@@ -10,9 +10,11 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use kenny::contacts::{Contact, ContactIndex, ContactsError, Resolution, ResolveRequest, Skipped, parse_vcards};
-use kenny::error::{ApiError, ErrorCode};
-use kenny::sample::FAMILY;
+use kenny::domain::contacts::{
+    Contact, ContactIndex, ContactsError, Resolution, ResolveRequest, Skipped, parse_vcards,
+};
+use kenny::domain::error::{ApiError, ErrorCode};
+use kenny::domain::sample::FAMILY;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/vcard")

@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kenny::coordinate::{CoordinateRequest, Coordinator, Limits};
-use kenny::error::ApiError;
-use kenny::plan::Capability;
-use kenny::sibling::{Reply, Sibling};
-use kenny::timing::{MemoryStore, RecordKind};
+use kenny::capabilities::coordinate::{CoordinateRequest, Coordinator, Limits};
+use kenny::domain::error::ApiError;
+use kenny::domain::plan::Capability;
+use kenny::ports::sibling::{Reply, Sibling};
+use kenny::ports::timing::{MemoryStore, RecordKind};
 use serde_json::{Value, json};
 
 /// A sibling whose behaviour each step's params choose:
@@ -97,7 +97,7 @@ impl Sibling for Fake {
 }
 
 fn coordinator(fake: Arc<Fake>, store: Arc<MemoryStore>, limits: Limits) -> Coordinator {
-    Coordinator::new(fake, store, Arc::new(kenny::metrics::Discard), chrono_tz::UTC, limits)
+    Coordinator::new(fake, store, Arc::new(kenny::ports::metrics::Discard), chrono_tz::UTC, limits)
 }
 
 fn request(plan: Value, sequential: bool) -> CoordinateRequest {
@@ -293,7 +293,7 @@ async fn invalid_plans_are_refused_before_anything_runs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_cover_latency_steps_speedup_errors_and_cold_starts() {
     let fake = Fake::new(1);
-    let sink = Arc::new(kenny::metrics::Memory::default());
+    let sink = Arc::new(kenny::ports::metrics::Memory::default());
     let c = Coordinator::new(fake, Arc::new(MemoryStore::default()), sink.clone(), chrono_tz::UTC, Limits::default());
     let plan = json!({"steps": [step("a", json!({"mode": "fail"}), &[]), step("b", json!({}), &[])]});
     c.handle(request(plan.clone(), false), "m-1", None).await.unwrap();
@@ -312,7 +312,7 @@ async fn metrics_cover_latency_steps_speedup_errors_and_cold_starts() {
     for l in &lines {
         for m in l["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap() {
             let name = m["Name"].as_str().unwrap();
-            assert!(kenny::metrics::CATALOGUE.iter().any(|d| d.name == name), "{name} is not in the catalogue");
+            assert!(kenny::ports::metrics::CATALOGUE.iter().any(|d| d.name == name), "{name} is not in the catalogue");
         }
     }
 }
@@ -322,15 +322,19 @@ async fn metrics_cover_latency_steps_speedup_errors_and_cold_starts() {
 struct Down;
 
 #[async_trait]
-impl kenny::timing::TimingStore for Down {
-    async fn write(&self, _: &[kenny::timing::TimingRecord]) -> Result<(), kenny::timing::TimingError> {
-        Err(kenny::timing::TimingError::Dynamo { table: "t".into(), message: "unreachable".into(), unwritten: 3 })
+impl kenny::ports::timing::TimingStore for Down {
+    async fn write(&self, _: &[kenny::ports::timing::TimingRecord]) -> Result<(), kenny::ports::timing::TimingError> {
+        Err(kenny::ports::timing::TimingError::Dynamo {
+            table: "t".into(),
+            message: "unreachable".into(),
+            unwritten: 3,
+        })
     }
     async fn query(
         &self,
         _: chrono::DateTime<chrono::Utc>,
         _: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<kenny::timing::TimingRecord>, kenny::timing::TimingError> {
+    ) -> Result<Vec<kenny::ports::timing::TimingRecord>, kenny::ports::timing::TimingError> {
         Ok(Vec::new())
     }
 }
@@ -355,7 +359,7 @@ async fn a_failed_timing_write_keeps_the_answer_logs_the_records_for_replay_and_
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let sink = Arc::new(kenny::metrics::Memory::default());
+    let sink = Arc::new(kenny::ports::metrics::Memory::default());
     let c = Coordinator::new(Fake::new(1), Arc::new(Down), sink.clone(), chrono_tz::UTC, Limits::default());
     let plan = json!({"steps": [step("a", json!({}), &[]), step("b", json!({}), &["a"])]});
     let r = c.handle(request(plan, false), "lost-1", None).await.unwrap();
@@ -368,7 +372,7 @@ async fn a_failed_timing_write_keeps_the_answer_logs_the_records_for_replay_and_
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .find(|l| l["fields"]["message"] == "timing records not written")
         .expect("one structured line");
-    let records: Vec<kenny::timing::TimingRecord> =
+    let records: Vec<kenny::ports::timing::TimingRecord> =
         serde_json::from_str(line["fields"]["records"].as_str().unwrap()).unwrap();
     assert_eq!(records.len(), 3, "the request and both steps, ready to replay");
     assert!(records.iter().all(|r| r.request_id == "lost-1"));
@@ -379,8 +383,8 @@ async fn a_failed_timing_write_keeps_the_answer_logs_the_records_for_replay_and_
 fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
     let tz = chrono_tz::America::New_York;
     let now = chrono::TimeZone::with_ymd_and_hms(&tz, 2026, 11, 27, 10, 0, 0).unwrap();
-    let q = kenny::question::parse("meetings with Bob Smith and Zoë next week about the budget", now).unwrap();
-    let plan = kenny::coordinate::question_plan(&q, now, tz);
+    let q = kenny::domain::question::parse("meetings with Bob Smith and Zoë next week about the budget", now).unwrap();
+    let plan = kenny::capabilities::coordinate::question_plan(&q, now, tz);
     assert_eq!(
         serde_json::to_value(&plan).unwrap(),
         json!({"steps": [
@@ -396,8 +400,8 @@ fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
     let valid = plan.validate().unwrap();
     assert_eq!(valid.steps[2].deps, vec![0, 1]);
     // No people, no time: one read of the next seven days from the start of today.
-    let q = kenny::question::parse("what's on my calendar?", now).unwrap();
-    let plan = serde_json::to_value(kenny::coordinate::question_plan(&q, now, tz)).unwrap();
+    let q = kenny::domain::question::parse("what's on my calendar?", now).unwrap();
+    let plan = serde_json::to_value(kenny::capabilities::coordinate::question_plan(&q, now, tz)).unwrap();
     assert_eq!(plan["steps"].as_array().unwrap().len(), 1);
     assert_eq!(plan["steps"][0]["params"]["start"], "2026-11-27T00:00:00-05:00");
     assert_eq!(plan["steps"][0]["params"]["end"], "2026-12-04T00:00:00-05:00");

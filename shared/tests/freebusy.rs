@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use kenny::app::{App, Capabilities};
-use kenny::config::Config;
-use kenny::coordinate::CoordinateRequest;
-use kenny::plan::Capability;
+use kenny::capabilities::coordinate::CoordinateRequest;
+use kenny::domain::plan::Capability;
+use kenny::wiring::app::{App, Capabilities};
+use kenny::wiring::config::Config;
 use serde_json::{Value, json};
 
 fn event(uid: &str, start: &str, end: &str, extra: &str) -> String {
@@ -156,7 +156,7 @@ async fn busy_rules_people_and_unknowns_over_files() {
     assert_eq!(ids, ["work", "alice@x.org", "robert@x.org/bob"]);
 
     // The slots of all three on Tuesday to Thursday.
-    let slots = kenny::slots::invoke(
+    let slots = kenny::domain::slots::invoke(
         json!({"start": "2026-12-01", "end": "2026-12-04", "timezone": "America/New_York", "duration_minutes": 30, "busy": [resp]}),
         &Default::default(),
         chrono_tz::UTC,

@@ -1,5 +1,5 @@
 //! The fuzz corpus in normal `cargo test`: every file under `fuzz/corpus/<target>/` goes through
-//! its target's entry function in `kenny::fuzzing` (the same body the cargo-fuzz target runs),
+//! its target's entry function in `kenny::edges::fuzzing` (the same body the cargo-fuzz target runs),
 //! so seeds and every crash once found and fixed stay regression tests without libFuzzer.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -19,12 +19,12 @@ fn every_fuzz_corpus_file_passes_its_target() {
         .collect();
     dirs.sort();
     let names: Vec<String> = dirs.iter().map(|d| d.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    let mut expected: Vec<&str> = kenny::fuzzing::TARGETS.iter().map(|(n, _)| *n).collect();
+    let mut expected: Vec<&str> = kenny::edges::fuzzing::TARGETS.iter().map(|(n, _)| *n).collect();
     expected.sort_unstable();
     assert_eq!(names, expected, "fuzz/corpus/ must hold one directory per target");
     let mut ran = 0;
     for (dir, name) in dirs.iter().zip(&names) {
-        let run = kenny::fuzzing::target(name).unwrap();
+        let run = kenny::edges::fuzzing::target(name).unwrap();
         let mut files: Vec<PathBuf> =
             std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
         files.sort();

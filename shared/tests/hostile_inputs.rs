@@ -23,13 +23,13 @@ use std::time::Duration;
 
 use cap::Cap;
 use chrono::TimeZone as _;
-use kenny::app::Capabilities;
-use kenny::config::Config;
-use kenny::coordinate::{CoordinateRequest, Coordinator, Limits};
-use kenny::lambda::{FunctionKind, FunctionState, handle};
-use kenny::plan::Capability;
-use kenny::sibling::InProcess;
-use kenny::timing::MemoryStore;
+use kenny::adapters::in_process::InProcess;
+use kenny::capabilities::coordinate::{CoordinateRequest, Coordinator, Limits};
+use kenny::domain::plan::Capability;
+use kenny::edges::lambda::{FunctionKind, FunctionState, handle};
+use kenny::ports::timing::MemoryStore;
+use kenny::wiring::app::Capabilities;
+use kenny::wiring::config::Config;
 use lambda_runtime::{Context, LambdaEvent};
 use peakmem_alloc::{PeakMemAlloc, PeakMemAllocTrait};
 use serde_json::{Value, json};
@@ -148,21 +148,21 @@ fn capabilities(vars: &[(&str, &str)]) -> Arc<Capabilities> {
 }
 
 fn calendar_function() -> FunctionState {
-    FunctionState::data(FunctionKind::CalendarRead, capabilities(&[]), Arc::new(kenny::metrics::Discard))
+    FunctionState::data(FunctionKind::CalendarRead, capabilities(&[]), Arc::new(kenny::ports::metrics::Discard))
 }
 
 fn coordinator() -> Coordinator {
     Coordinator::new(
         Arc::new(InProcess::new(capabilities(&[]))),
         Arc::new(MemoryStore::default()),
-        Arc::new(kenny::metrics::Discard),
+        Arc::new(kenny::ports::metrics::Discard),
         chrono_tz::UTC,
         Limits::default(),
     )
 }
 
 fn coordinate_function() -> FunctionState {
-    FunctionState::coordinate(coordinator(), Arc::new(kenny::metrics::Discard))
+    FunctionState::coordinate(coordinator(), Arc::new(kenny::ports::metrics::Discard))
 }
 
 fn fixture(name: &str) -> Value {
@@ -205,7 +205,7 @@ impl IcsDir {
 
     /// `calendar.read` of 2026 (UTC) with `limit`, through the file source: the response body,
     /// or the error.
-    fn read(&self, limit: usize) -> Result<Value, kenny::error::ApiError> {
+    fn read(&self, limit: usize) -> Result<Value, kenny::domain::error::ApiError> {
         let url = format!("file://{}", self.0.path().display());
         let caps = capabilities(&[("KENNY_CALENDARS", url.as_str())]);
         let params = json!({"start": "2026-01-01", "end": "2027-01-01", "timezone": "UTC", "limit": limit});
@@ -259,7 +259,7 @@ fn hostile_inputs_end_cleanly_in_bounded_memory() {
 /// Billion laughs, XXE and deep nesting straight into the multistatus parser (the network
 /// path of the same replies is `tests/tests/dav_hostile.rs`).
 fn multistatus_cases(r: &mut Runner) {
-    use kenny::dav::xml::{XmlError, multistatus};
+    use kenny::adapters::dav::xml::{XmlError, multistatus};
     let mut dtd = String::from("<!ENTITY lol0 \"lol\">\n");
     for i in 1..=9 {
         let _ = writeln!(dtd, "<!ENTITY lol{i} \"{}\">", format!("&lol{};", i - 1).repeat(10));
@@ -328,18 +328,18 @@ fn body_cases(r: &mut Runner) {
                 }
             }
         });
-        let cap = kenny::http::MAX_BODY_BYTES;
+        let cap = kenny::adapters::http::MAX_BODY_BYTES;
         r.run("http_client_body_100mb", SIZE, bound(0, 2 * cap + 8 * MIB), move || {
-            let http = kenny::http::Http::new(kenny::http::HttpOptions {
+            let http = kenny::adapters::http::Http::new(kenny::adapters::http::HttpOptions {
                 allow_private: true,
                 timeout: Duration::from_secs(30),
                 ..Default::default()
             })
             .unwrap();
             let url = reqwest::Url::parse(&format!("http://127.0.0.1:{port}/feed.ics")).unwrap();
-            let req = kenny::http::Request::new(reqwest::Method::GET, url, "hostile feed");
+            let req = kenny::adapters::http::Request::new(reqwest::Method::GET, url, "hostile feed");
             match runtime().block_on(http.send(&req)) {
-                Err(e @ kenny::http::HttpError::TooLarge { .. }) => {
+                Err(e @ kenny::adapters::http::HttpError::TooLarge { .. }) => {
                     assert_eq!(e.code(), "source_bad_reply");
                     format!("source_bad_reply after {} MiB", cap / MIB)
                 }
@@ -463,7 +463,7 @@ fn folded(name: &str, bytes: usize) -> String {
 
 /// Recurrence rules that never end, end absurdly late, cannot happen, or exclude a lot.
 fn recurrence_cases(r: &mut Runner) {
-    let max = kenny::calendar::MAX_OCCURRENCES_PER_EVENT;
+    let max = kenny::capabilities::calendar::MAX_OCCURRENCES_PER_EVENT;
     let cases: [(&'static str, String, usize, bool, &'static [&'static str]); 5] = [
         // (name, VEVENT, expected events in 2026 with limit 10,000, truncated, skipped codes)
         (
@@ -553,7 +553,7 @@ fn vcard_cases(r: &mut Runner) {
             .expect("an answer")
             .body;
         let emails = body["resolved"]["emails"].as_array().unwrap().len();
-        assert_eq!(emails, kenny::contacts::vcard::MAX_EMAILS);
+        assert_eq!(emails, kenny::domain::contacts::vcard::MAX_EMAILS);
         format!("resolved with {emails} of 10,000 emails")
     });
 }
@@ -597,8 +597,8 @@ fn question_and_plan_cases(r: &mut Runner) {
             assert_eq!((status, code.as_str()), (413, "too_large"));
             // Without the body cap (the CLI, in-process callers) the parser's own limit answers.
             let now = chrono_tz::UTC.timestamp_opt(1_795_773_600, 0).unwrap();
-            let e = kenny::question::parse(&question, now).unwrap_err();
-            assert!(matches!(e, kenny::question::QuestionError::TooLong { .. }), "{e:?}");
+            let e = kenny::domain::question::parse(&question, now).unwrap_err();
+            assert!(matches!(e, kenny::domain::question::QuestionError::TooLong { .. }), "{e:?}");
             "HTTP 413 too_large; parse: invalid_request (over 2,000 characters)".into()
         });
     }
@@ -617,7 +617,7 @@ fn question_and_plan_cases(r: &mut Runner) {
             // In process (the CLI's `plan run`): the plan's own step limit.
             let req: CoordinateRequest = serde_json::from_value(request).unwrap();
             let e = runtime().block_on(c.handle(req, "hostile", None)).unwrap_err();
-            let e = kenny::error::ApiError::from_error(&e);
+            let e = kenny::domain::error::ApiError::from_error(&e);
             assert_eq!((e.code.as_str(), e.field.as_deref()), ("invalid_request", Some("plan")), "{e}");
             "HTTP 413 too_large; in process: invalid_request (more than 64 steps)".into()
         });
@@ -637,14 +637,14 @@ fn question_and_plan_cases(r: &mut Runner) {
         r.run(name, size, bound(256, 16 * MIB), move || {
             let req: CoordinateRequest = serde_json::from_value(request).unwrap();
             match runtime().block_on(c.handle(req, "hostile", None)) {
-                Ok(resp) if n <= kenny::plan::MAX_STEPS => {
+                Ok(resp) if n <= kenny::domain::plan::MAX_STEPS => {
                     assert!(resp.errors.is_empty() && !resp.degraded, "{:?}", resp.errors);
                     assert_eq!(resp.answer.people.len(), n);
                     assert!(resp.answer.people.iter().all(|p| p["query"] == "Sarah"));
                     format!("answered: {n} chained steps, each resolving \"Sarah\"")
                 }
-                Err(e) if n > kenny::plan::MAX_STEPS => {
-                    let e = kenny::error::ApiError::from_error(&e);
+                Err(e) if n > kenny::domain::plan::MAX_STEPS => {
+                    let e = kenny::domain::error::ApiError::from_error(&e);
                     assert_eq!(e.code, "invalid_request");
                     "invalid_request (more than 64 steps)".into()
                 }

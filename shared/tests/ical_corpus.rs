@@ -26,8 +26,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use kenny::ical::{ExpandOptions, When, parse};
-use kenny::time::Window;
+use kenny::domain::ical::{ExpandOptions, When, parse};
+use kenny::domain::time::Window;
 
 struct Case {
     window: Window,

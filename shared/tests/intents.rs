@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use kenny::coordinate::{CoordinateRequest, CoordinateResponse, Coordinator, Limits};
-use kenny::error::ApiError;
-use kenny::plan::Capability;
-use kenny::sibling::{InProcess, Reply, Sibling};
-use kenny::timing::{MemoryStore, RecordKind};
+use kenny::adapters::in_process::InProcess;
+use kenny::capabilities::coordinate::{CoordinateRequest, CoordinateResponse, Coordinator, Limits};
+use kenny::domain::error::ApiError;
+use kenny::domain::plan::Capability;
+use kenny::ports::sibling::{Reply, Sibling};
+use kenny::ports::timing::{MemoryStore, RecordKind};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-27T10:00:00-05:00";
@@ -42,15 +43,15 @@ struct Setup {
     sibling: Arc<Counting>,
     coordinator: Coordinator,
     store: Arc<MemoryStore>,
-    metrics: Arc<kenny::metrics::Memory>,
+    metrics: Arc<kenny::ports::metrics::Memory>,
 }
 
 async fn setup() -> Setup {
-    let config = kenny::config::Config::from_parts(|_| None, None).unwrap();
-    let caps = Arc::new(kenny::app::Capabilities::from_config(&config).await.unwrap());
+    let config = kenny::wiring::config::Config::from_parts(|_| None, None).unwrap();
+    let caps = Arc::new(kenny::wiring::app::Capabilities::from_config(&config).await.unwrap());
     let sibling = Arc::new(Counting { inner: InProcess::new(caps), reads: AtomicUsize::new(0) });
     let store = Arc::new(MemoryStore::default());
-    let metrics = Arc::new(kenny::metrics::Memory::default());
+    let metrics = Arc::new(kenny::ports::metrics::Memory::default());
     let coordinator =
         Coordinator::new(sibling.clone(), store.clone(), metrics.clone(), config.timezone, Limits::default());
     Setup { sibling, coordinator, store, metrics }
@@ -61,7 +62,7 @@ impl Setup {
         self.sibling.reads.store(0, Ordering::SeqCst);
         let request: CoordinateRequest =
             serde_json::from_value(json!({"question": question, "now": NOW, "timezone": TZ})).unwrap();
-        let id = kenny::timing::new_request_id();
+        let id = kenny::ports::timing::new_request_id();
         self.coordinator.handle(request, &id, None).await.unwrap()
     }
 
@@ -100,7 +101,7 @@ async fn next_is_the_first_match_from_now_however_far_and_the_search_stops_there
     assert_eq!(r.answer.events, vec![first.clone()], "{:?}", r.answer);
     // The search read window after window and stopped at the first that matched.
     let days = (start(first) - now()).num_days();
-    let want_reads = kenny::coordinate::SEARCH_DAYS.iter().position(|d| *d > days).unwrap() + 1;
+    let want_reads = kenny::capabilities::coordinate::SEARCH_DAYS.iter().position(|d| *d > days).unwrap() + 1;
     assert_eq!(s.reads(), want_reads);
     assert_eq!(r.plan.steps.len(), want_reads, "every read is a step of the plan");
     assert_eq!(r.timings.steps.len(), want_reads);
@@ -114,7 +115,7 @@ async fn next_with_nothing_to_find_searches_a_year_and_says_so() {
     let r = s.ask("when is my next haircut?").await;
     assert_eq!(intent(&r), "next");
     assert!(r.answer.events.is_empty());
-    assert_eq!(s.reads(), kenny::coordinate::SEARCH_DAYS.len(), "it searched every window");
+    assert_eq!(s.reads(), kenny::capabilities::coordinate::SEARCH_DAYS.len(), "it searched every window");
     assert!(
         r.answer.notes.iter().any(|n| n == "No event about \"haircut\" in the next 12 months."),
         "{:?}",
@@ -239,7 +240,7 @@ async fn not_understood_and_unsupported_are_answers_and_are_counted() {
         .map(|l| l["Intent"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(answers, ["not_understood", "unsupported", "unsupported"]);
-    let report = kenny::report::build(
+    let report = kenny::capabilities::report::build(
         &s.store.records(),
         chrono::Utc::now() - chrono::Duration::hours(1),
         chrono::Utc::now() + chrono::Duration::minutes(1),

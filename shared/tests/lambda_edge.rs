@@ -1,17 +1,17 @@
 //! The Lambda edge in process: the API Gateway v2 fixtures and direct-invoke payloads of
-//! `tests/fixtures` through `kenny::lambda::handle`, with statuses, bodies, function errors and
+//! `tests/fixtures` through `kenny::edges::lambda::handle`, with statuses, bodies, function errors and
 //! metrics. (The same functions under `cargo lambda watch` are tested in the `tests` crate.)
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
 
-use kenny::app::Capabilities;
-use kenny::config::Config;
-use kenny::coordinate::{Coordinator, Limits};
-use kenny::lambda::{FunctionKind, FunctionState, MAX_BODY_BYTES, handle};
-use kenny::metrics::Memory;
-use kenny::sibling::InProcess;
-use kenny::timing::MemoryStore;
+use kenny::adapters::in_process::InProcess;
+use kenny::capabilities::coordinate::{Coordinator, Limits};
+use kenny::edges::lambda::{FunctionKind, FunctionState, MAX_BODY_BYTES, handle};
+use kenny::ports::metrics::Memory;
+use kenny::ports::timing::MemoryStore;
+use kenny::wiring::app::Capabilities;
+use kenny::wiring::config::Config;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
@@ -205,7 +205,7 @@ async fn the_report_is_served_by_coordinate_over_http_and_direct_invoke() {
     let pair = &r["ab"]["pairs"][0];
     assert_eq!(pair["plan_shape"], "contacts.resolve*2>calendar.read@next_week");
     assert_eq!((pair["sequential"]["count"].as_u64(), pair["concurrent"]["count"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(r["rules"]["trend_min_count"], kenny::report::TREND_MIN_COUNT);
+    assert_eq!(r["rules"]["trend_min_count"], kenny::capabilities::report::TREND_MIN_COUNT);
 
     // Direct invoke: {"report": {...}} alone; the default window is 24h.
     let direct = handle(&coordinate, event(json!({"report": {"since": "90m"}}))).await.unwrap();

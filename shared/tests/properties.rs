@@ -1,13 +1,13 @@
 //! Property tests (proptest, modest case counts for 2-core CI): recurrence expansion against an
 //! independent oracle of the window rule — half-open `[start, end)`, an event is in the window
 //! when it overlaps it, a zero-length one when it lies inside — and bounded by `max_per_event`;
-//! and generated inputs for every `kenny::fuzzing` target (the fuzz targets' own bodies):
+//! and generated inputs for every `kenny::edges::fuzzing` target (the fuzz targets' own bodies):
 //! nothing panics, every invariant those functions check holds.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use kenny::fuzzing;
-use kenny::time::Window;
+use kenny::domain::time::Window;
+use kenny::edges::fuzzing;
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -46,7 +46,7 @@ proptest! {
         let text = calendar(&format!(
             "BEGIN:VEVENT\r\nUID:one\r\nDTSTART:{}\r\nDTEND:{}\r\nEND:VEVENT\r\n", stamp(start), stamp(end)
         ));
-        let cal = kenny::ical::parse(&text);
+        let cal = kenny::domain::ical::parse(&text);
         let e = fuzzing::check_expansion(&cal, window, chrono_tz::UTC, 10);
         prop_assert_eq!(e.occurrences.len(), usize::from(in_window(start, end, &window)));
     }
@@ -95,7 +95,7 @@ proptest! {
             }
             k += 1;
         }
-        let cal = kenny::ical::parse(&text);
+        let cal = kenny::domain::ical::parse(&text);
         prop_assert!(cal.skipped.is_empty(), "{:?}", cal.skipped);
         let e = fuzzing::check_expansion(&cal, window, chrono_tz::UTC, max);
         prop_assert_eq!(e.occurrences.len(), expected.min(max));

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use kenny::error::{ApiError, ErrorCode};
-use kenny::question::{Intent, MAX_QUESTION_CHARS, QuestionError, Role, parse};
+use kenny::domain::error::{ApiError, ErrorCode};
+use kenny::domain::question::{Intent, MAX_QUESTION_CHARS, QuestionError, Role, parse};
 
 /// Friday 2026-11-27, 10:00 in Berlin: the default `now`.
 const FRI: &str = "2026-11-27T10:00 Europe/Berlin";

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use kenny::plan::Capability;
-use kenny::retry::Backoff;
-use kenny::sibling::{LambdaInvoke, Sibling};
+use kenny::adapters::aws::lambda::LambdaInvoke;
+use kenny::domain::plan::Capability;
+use kenny::domain::retry::Backoff;
+use kenny::ports::sibling::Sibling;
 use serde_json::json;
 
 /// Serves one canned `(status, extra headers, body)` per request, in order (the last repeats),

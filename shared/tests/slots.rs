@@ -1,11 +1,11 @@
-//! Slot finding (`kenny::slots`): hand-made busy sets with known answers — overlaps,
+//! Slot finding (`kenny::domain::slots`): hand-made busy sets with known answers — overlaps,
 //! back-to-back meetings, all-day events, DST days, window edges, buffers, the grid, working
 //! days — and a differential test against a brute force over minute grids.
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use kenny::slots::{Found, Interval, Query, Slot, WorkHours, find, working_time};
+use kenny::domain::slots::{Found, Interval, Query, Slot, WorkHours, find, working_time};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -14,7 +14,7 @@ const NY: Tz = chrono_tz::America::New_York;
 /// A local wall-clock time in `tz`: "2026-12-01 09:30".
 fn at(tz: Tz, local: &str) -> DateTime<Utc> {
     let naive = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap();
-    kenny::time::local_to_utc(naive, tz)
+    kenny::domain::time::local_to_utc(naive, tz)
 }
 
 fn iv(tz: Tz, a: &str, b: &str) -> Interval {
@@ -187,7 +187,7 @@ fn the_capability_reads_freebusy_responses_and_reports_unknown_people() {
         "start": "2026-12-01T00:00:00-05:00", "end": "2026-12-02T00:00:00-05:00", "timezone": "America/New_York",
         "duration_minutes": 30, "busy": [freebusy, alice, [{"start": "2026-12-01T16:00:00-05:00", "end": "2026-12-01T16:30:00-05:00"}]]
     });
-    let out = kenny::slots::invoke(params.clone(), &Default::default(), NY).unwrap();
+    let out = kenny::domain::slots::invoke(params.clone(), &Default::default(), NY).unwrap();
     assert_eq!(
         out["slots"],
         json!([{"start": "2026-12-01T16:30:00-05:00", "end": "2026-12-01T17:00:00-05:00", "free_until": "2026-12-01T17:00:00-05:00"}])
@@ -201,7 +201,7 @@ fn the_capability_reads_freebusy_responses_and_reports_unknown_people() {
         for (k, v) in patch.as_object().unwrap() {
             p[k] = v.clone();
         }
-        let e = kenny::slots::invoke(p, &Default::default(), NY).unwrap_err();
+        let e = kenny::domain::slots::invoke(p, &Default::default(), NY).unwrap_err();
         (e.code, e.field)
     };
     assert_eq!(bad(json!({"duration_minutes": 0})), ("invalid_request".into(), Some("duration_minutes".into())));
@@ -320,7 +320,8 @@ fn case() -> impl Strategy<Value = (Query, Vec<Interval>)> {
                         if whole_day {
                             // An all-day event: local midnight to local midnight.
                             let d = s.with_timezone(&tz).date_naive();
-                            let m = |d: NaiveDate| kenny::time::local_to_utc(d.and_hms_opt(0, 0, 0).unwrap(), tz);
+                            let m =
+                                |d: NaiveDate| kenny::domain::time::local_to_utc(d.and_hms_opt(0, 0, 0).unwrap(), tz);
                             Interval::new(m(d), m(d.succ_opt().unwrap()))
                         } else {
                             Interval::new(s, s + Duration::minutes(l))

@@ -7,13 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use kenny::app::Capabilities;
-use kenny::cache::{CachePolicy, MemoryShared, SharedCache};
-use kenny::calendar::CalendarService;
-use kenny::plan::Capability;
-use kenny::sources::{CalendarSource, FileCalendars};
-use kenny::timing::{MemoryStore, RecordKind, TimingRecord, TimingStore};
-use kenny::warm::Warmer;
+use kenny::adapters::sources::FileCalendars;
+use kenny::capabilities::calendar::CalendarService;
+use kenny::capabilities::calendar::cache::CachePolicy;
+use kenny::domain::plan::Capability;
+use kenny::edges::warm::Warmer;
+use kenny::ports::cache::{MemoryShared, SharedCache};
+use kenny::ports::sources::CalendarSource;
+use kenny::ports::timing::{MemoryStore, RecordKind, TimingRecord, TimingStore};
+use kenny::wiring::app::Capabilities;
 use serde_json::{Value, json};
 
 const NY: chrono_tz::Tz = chrono_tz::America::New_York;
@@ -43,7 +45,7 @@ fn tiers(body: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_warmer_reads_the_recorded_windows_into_the_shared_cache() {
     let dir = tempfile::tempdir().unwrap();
-    kenny::sample::write_vdir(kenny::sample::bundled(), dir.path()).unwrap();
+    kenny::domain::sample::write_vdir(kenny::domain::sample::bundled(), dir.path()).unwrap();
     let root = dir.path().join("calendars");
     let shared: Arc<dyn SharedCache> = Arc::new(MemoryShared::default());
 

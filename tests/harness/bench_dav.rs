@@ -18,7 +18,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use kenny::sample::{SampleSpec, generate, write_vdir};
+use kenny::domain::sample::{SampleSpec, generate, write_vdir};
 use kenny_tests::{DAV_PASSWORD, Functions, Radicale, invoke, moto, radicale, run_function, watch_with, workspace};
 use serde_json::{Value, json};
 
@@ -143,7 +143,7 @@ fn tiers(server: &Radicale, runs: usize) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     rt.block_on(async {
         let sdk = kenny_tests::aws_at(&moto.url()).await;
-        kenny::cache::dynamo::create_table(&sdk, table).await.expect("the cache table");
+        kenny::adapters::aws::cache::create_table(&sdk, table).await.expect("the cache table");
     });
     let mut env = dav_env(server);
     env.push(("KENNY_CACHE", format!("dynamodb://{table}")));

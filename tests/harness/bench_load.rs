@@ -17,7 +17,7 @@ fn main() {
     let moto = moto();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     let sdk = rt.block_on(kenny_tests::aws_at(&moto.url()));
-    let store = Arc::new(kenny::timing::dynamo::DynamoStore::new(&sdk, TABLE));
+    let store = Arc::new(kenny::adapters::aws::timing::DynamoStore::new(&sdk, TABLE));
     rt.block_on(store.create_table()).expect("the timings table");
     let mut env: Vec<(&str, String)> = LOCAL_AWS.iter().map(|(k, v)| (*k, v.to_string())).collect();
     env.push(("AWS_ENDPOINT_URL_DYNAMODB", moto.url()));

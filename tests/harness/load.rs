@@ -115,7 +115,7 @@ pub fn through_lambda(watch: &Server, n: usize) -> LoadRun {
 }
 
 /// `n` questions at once in this process, through `coordinator` (its siblings in process).
-pub async fn in_process(coordinator: Arc<kenny::coordinate::Coordinator>, n: usize) -> LoadRun {
+pub async fn in_process(coordinator: Arc<kenny::capabilities::coordinate::Coordinator>, n: usize) -> LoadRun {
     let started = Instant::now();
     let tasks: Vec<_> = (0..n)
         .map(|i| {
@@ -177,15 +177,17 @@ fn peak_mib(status: &str) -> f64 {
 
 /// The coordinator of one process over the bundled sample data, its siblings in process,
 /// recording into `timings`.
-pub async fn sample_coordinator(timings: Arc<dyn kenny::timing::TimingStore>) -> Arc<kenny::coordinate::Coordinator> {
-    let config = kenny::config::Config::from_parts(|_| None, None).expect("the default configuration");
-    let caps = Arc::new(kenny::app::Capabilities::from_config(&config).await.expect("the sample data"));
-    Arc::new(kenny::coordinate::Coordinator::new(
-        Arc::new(kenny::sibling::InProcess::new(caps)),
+pub async fn sample_coordinator(
+    timings: Arc<dyn kenny::ports::timing::TimingStore>,
+) -> Arc<kenny::capabilities::coordinate::Coordinator> {
+    let config = kenny::wiring::config::Config::from_parts(|_| None, None).expect("the default configuration");
+    let caps = Arc::new(kenny::wiring::app::Capabilities::from_config(&config).await.expect("the sample data"));
+    Arc::new(kenny::capabilities::coordinate::Coordinator::new(
+        Arc::new(kenny::adapters::in_process::InProcess::new(caps)),
         timings,
-        Arc::new(kenny::metrics::Discard),
+        Arc::new(kenny::ports::metrics::Discard),
         config.timezone,
-        kenny::coordinate::Limits::from_config(&config),
+        config.coordinate_limits(),
     ))
 }
 

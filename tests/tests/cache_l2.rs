@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use kenny::cache::dynamo::{CHUNK_BYTES, DynamoCache, MAX_CHUNKS, TableCreated, create_table, partition_key};
-use kenny::cache::{SharedCache as _, SharedEntry};
-use kenny::sample::noise;
-use kenny::sources::SkippedItem;
+use kenny::adapters::aws::cache::{CHUNK_BYTES, DynamoCache, MAX_CHUNKS, TableCreated, create_table, partition_key};
+use kenny::domain::sample::noise;
+use kenny::ports::cache::SharedCache as _;
+use kenny::ports::cache::SharedEntry;
+use kenny::ports::sources::SkippedItem;
 use kenny_tests::{LOCAL_AWS, Server, kenny, moto};
 
 const TTL: Duration = Duration::from_secs(300);
@@ -178,7 +179,7 @@ async fn oversized_expired_and_mixed_entries_read_as_misses() {
     ]);
     client.put_item().table_name(table).set_item(Some(forged)).send().await.unwrap();
     let err = cache.get("forged").await.unwrap_err();
-    assert!(matches!(err, kenny::cache::CacheError::Corrupt { .. }), "{err}");
+    assert!(matches!(err, kenny::ports::cache::CacheError::Corrupt { .. }), "{err}");
 }
 
 #[tokio::test]

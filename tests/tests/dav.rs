@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kenny::app::Capabilities;
-use kenny::config::Config;
-use kenny::plan::Capability;
+use kenny::domain::plan::Capability;
+use kenny::wiring::app::Capabilities;
+use kenny::wiring::config::Config;
 use kenny_tests::{DAV_PASSWORD, DAV_USER, LOCAL_AWS, Radicale, calendar_tiers, invoke, kenny, moto, radicale, watch};
 use serde_json::{Value, json};
 

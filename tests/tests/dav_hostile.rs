@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 
-use kenny::app::Capabilities;
-use kenny::config::Config;
-use kenny::plan::Capability;
+use kenny::domain::plan::Capability;
+use kenny::wiring::app::Capabilities;
+use kenny::wiring::config::Config;
 use kenny_tests::{Hostile, Mode, Reply, hostile};
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use kenny::timing::TimingStore as _;
+use kenny::ports::timing::TimingStore as _;
 use kenny_tests::{LOCAL_AWS, Server, invoke, kenny, moto, watch};
 use serde_json::{Value, json};
 
@@ -36,11 +36,11 @@ fn assert_concurrent_lambda_steps(t: &Value) {
     assert!(a0 < b1 && b0 < a1, "contact steps overlap: {t}");
 }
 
-async fn store(moto: &Server, table: &str) -> kenny::timing::dynamo::DynamoStore {
-    kenny::timing::dynamo::DynamoStore::new(&kenny_tests::aws_at(&moto.url()).await, table)
+async fn store(moto: &Server, table: &str) -> kenny::adapters::aws::timing::DynamoStore {
+    kenny::adapters::aws::timing::DynamoStore::new(&kenny_tests::aws_at(&moto.url()).await, table)
 }
 
-async fn records(moto: &Server, table: &str, request_id: &str) -> Vec<kenny::timing::TimingRecord> {
+async fn records(moto: &Server, table: &str, request_id: &str) -> Vec<kenny::ports::timing::TimingRecord> {
     let store = store(moto, table).await;
     let now = chrono::Utc::now();
     let all = store.query(now - chrono::Duration::minutes(30), now + chrono::Duration::minutes(5)).await.unwrap();
@@ -76,7 +76,7 @@ fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dyn
     let rt = tokio::runtime::Runtime::new().unwrap();
     let recs = rt.block_on(records(&moto, table, &id));
     assert_eq!(recs.len(), 4, "one request record and three step records: {recs:?}");
-    assert_eq!(recs[0].kind, kenny::timing::RecordKind::Request);
+    assert_eq!(recs[0].kind, kenny::ports::timing::RecordKind::Request);
     assert_eq!(recs[0].max_in_flight, Some(2));
     assert!(recs[1..].iter().all(|r| r.transport.as_deref() == Some("lambda")));
     // Writing the same records again (a retry, a replay) leaves one copy of each.
@@ -218,7 +218,7 @@ fn a_stalled_sibling_is_cut_off_and_the_answer_arrives_degraded() {
 
 #[test]
 fn the_report_reads_the_newest_whole_requests_from_dynamodb_with_queries() {
-    use kenny::timing::{RecordKind, TimingRecord, keep_newest};
+    use kenny::ports::timing::{RecordKind, TimingRecord, keep_newest};
     let moto = moto();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use kenny::timing::TimingStore as _;
+use kenny::ports::timing::TimingStore as _;
 use kenny_tests::load::{
     LoadRun, in_process, lambda_stack, own_peak_memory, peak_memory, sample_coordinator, through_lambda,
 };
@@ -31,7 +31,7 @@ fn create_table(moto: &Server, table: &str) {
 
 /// Every record of `run`'s answers is in `table`.
 async fn assert_all_recorded(moto: &Server, table: &str, run: &LoadRun) {
-    let store = kenny::timing::dynamo::DynamoStore::new(&kenny_tests::aws_at(&moto.url()).await, table);
+    let store = kenny::adapters::aws::timing::DynamoStore::new(&kenny_tests::aws_at(&moto.url()).await, table);
     let now = chrono::Utc::now();
     let stored = store.query(now - chrono::Duration::minutes(30), now + chrono::Duration::minutes(1)).await.unwrap();
     let ids: std::collections::HashSet<&str> = run.request_ids.iter().map(String::as_str).collect();
@@ -79,7 +79,8 @@ fn two_hundred_concurrent_questions_in_one_process() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let sdk = kenny_tests::aws_at(&moto.url()).await;
-        let coordinator = sample_coordinator(Arc::new(kenny::timing::dynamo::DynamoStore::new(&sdk, table))).await;
+        let coordinator =
+            sample_coordinator(Arc::new(kenny::adapters::aws::timing::DynamoStore::new(&sdk, table))).await;
         let before = own_peak_memory();
         let run = in_process(coordinator, QUESTIONS).await;
         let peak = own_peak_memory();

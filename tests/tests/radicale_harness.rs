@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use kenny::sample::{SampleSpec, generate, write_vdir};
+use kenny::domain::sample::{SampleSpec, generate, write_vdir};
 use kenny_tests::{CollectionKind, DAV_PASSWORD, DAV_USER, Radicale, radicale, xml_text, xml_texts};
 
 const PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?>

@@ -1,5 +1,5 @@
 //! `template.yaml` (the AWS SAM template) checked against the code and the deployment contract:
-//! the dashboard and alarms use exactly the metrics `kenny::metrics::CATALOGUE` emits, every
+//! the dashboard and alarms use exactly the metrics `kenny::ports::metrics::CATALOGUE` emits, every
 //! route requires authorization, IAM grants name their resources, secret-looking parameters are
 //! hidden, and `cfn-lint` (which runs the SAM transform) accepts the whole template.
 //!
@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
-use kenny::metrics::{CATALOGUE, NAMESPACE};
+use kenny::ports::metrics::{CATALOGUE, NAMESPACE};
 use serde_json::{Map, Value, json};
 
 const CAPABILITIES: [&str; 3] = ["coordinate", "calendar.read", "contacts.resolve"];
@@ -280,7 +280,10 @@ fn dashboard_and_alarms_use_exactly_the_catalogue_metrics() {
             continue;
         }
         let Some(def) = CATALOGUE.iter().find(|m| m.name == u.name) else {
-            problems.push(format!("{}: {NAMESPACE} metric {:?} is not in kenny::metrics::CATALOGUE", u.origin, u.name));
+            problems.push(format!(
+                "{}: {NAMESPACE} metric {:?} is not in kenny::ports::metrics::CATALOGUE",
+                u.origin, u.name
+            ));
             continue;
         };
         let want: BTreeSet<&str> = def.dimensions.iter().copied().collect();

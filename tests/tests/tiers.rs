@@ -9,15 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use kenny::app::Capabilities;
-use kenny::cache::dynamo::DynamoCache;
-use kenny::cache::{CachePolicy, SharedCache};
-use kenny::calendar::CalendarService;
-use kenny::plan::Capability;
-use kenny::secrets::Credentials;
-use kenny::sources::{Delta, Earlier, Fetched, Network, calendar_source};
-use kenny::timing::{MemoryStore, RecordKind, TimingRecord, TimingStore as _};
-use kenny::warm::Warmer;
+use kenny::adapters::aws::cache::DynamoCache;
+use kenny::adapters::secrets::Credentials;
+use kenny::adapters::sources::{Network, calendar_source};
+use kenny::capabilities::calendar::CalendarService;
+use kenny::capabilities::calendar::cache::CachePolicy;
+use kenny::domain::plan::Capability;
+use kenny::edges::warm::Warmer;
+use kenny::ports::cache::SharedCache;
+use kenny::ports::sources::{Delta, Earlier, Fetched};
+use kenny::ports::timing::TimingStore as _;
+use kenny::ports::timing::{MemoryStore, RecordKind, TimingRecord};
+use kenny::wiring::app::Capabilities;
 use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, calendar_tiers, moto, radicale};
 use serde_json::{Value, json};
 
@@ -33,8 +36,11 @@ fn event(uid: &str, start: &str, summary: &str) -> String {
 fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -> Arc<Capabilities> {
     let secret = format!("{{\"hosts\": {{\"127.0.0.1\": {{\"password\": \"{DAV_PASSWORD}\"}}}}}}");
     let net = Network {
-        http: kenny::http::Http::shared(kenny::http::HttpOptions { allow_private: true, ..Default::default() })
-            .unwrap(),
+        http: kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
+            allow_private: true,
+            ..Default::default()
+        })
+        .unwrap(),
         credentials: Arc::new(Credentials::from_secret_string(&secret).unwrap()),
     };
     let _ = DAV_USER;
@@ -79,7 +85,7 @@ fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let sdk = kenny_tests::aws_at(&moto.url()).await;
-        kenny::cache::dynamo::create_table(&sdk, "kenny-cache-it").await.unwrap();
+        kenny::adapters::aws::cache::create_table(&sdk, "kenny-cache-it").await.unwrap();
         let shared: Arc<dyn SharedCache> = Arc::new(DynamoCache::new(&sdk, "kenny-cache-it"));
         let (start, end) = ("2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00");
 
@@ -156,12 +162,15 @@ fn a_sync_collection_delta_equals_a_whole_read_and_a_refused_token_falls_back() 
     server.put_item("work", "b.ics", &event("b", "20261202T150000Z", "B"));
     server.put_item("work", "far.ics", &event("far", "20270601T150000Z", "Far away"));
     let net = Network {
-        http: kenny::http::Http::shared(kenny::http::HttpOptions { allow_private: true, ..Default::default() })
-            .unwrap(),
+        http: kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
+            allow_private: true,
+            ..Default::default()
+        })
+        .unwrap(),
         credentials: Arc::new(Credentials::from_secret_string(DAV_PASSWORD).unwrap()),
     };
     let source = calendar_source(&server.caldav_source(), &net).unwrap();
-    let window = kenny::time::Window::parse("2026-11-30T00:00:00Z", "2026-12-07T00:00:00Z", NY).unwrap();
+    let window = kenny::domain::time::Window::parse("2026-11-30T00:00:00Z", "2026-12-07T00:00:00Z", NY).unwrap();
     let sorted = |f: &Fetched| {
         let mut t = f.texts.clone();
         t.sort();

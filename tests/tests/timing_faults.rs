@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
-use kenny::timing::dynamo::DynamoStore;
-use kenny::timing::{RecordKind, TimingRecord, TimingStore as _};
+use kenny::adapters::aws::timing::DynamoStore;
+use kenny::ports::timing::TimingStore as _;
+use kenny::ports::timing::{RecordKind, TimingRecord};
 use kenny_tests::{LOCAL_AWS, Mode, Reply, Responder, hostile, kenny, moto};
 use serde_json::{Value, json};
 
@@ -93,7 +94,7 @@ fn throttling_and_unprocessed_items_are_retried_until_every_record_is_written() 
         // Never processed: the write fails, saying how many records were left unwritten.
         let server = hostile(Mode::Respond(Responder(Arc::new(|_, _, body| unprocessed(&write_requests(body))))));
         let err = store_at(&server.url()).await.write(&records("never")).await.unwrap_err();
-        assert!(matches!(err, kenny::timing::TimingError::Dynamo { unwritten: 3, .. }), "{err:?}");
+        assert!(matches!(err, kenny::ports::timing::TimingError::Dynamo { unwritten: 3, .. }), "{err:?}");
         assert!(server.requests() > 1, "retried before giving up");
     });
 }
@@ -124,7 +125,7 @@ fn records_a_throttled_or_unreachable_table_refused_are_logged_and_replayed_once
     assert!(throttling.requests() > 1, "the throttled write was retried");
     for (answer, log) in [(&a, &log_a), (&b, &log_b)] {
         assert_eq!(answer["degraded"], false, "{answer}");
-        assert!(log.contains(kenny::timing::replay::NOT_WRITTEN), "{log}");
+        assert!(log.contains(kenny::ports::timing::NOT_WRITTEN), "{log}");
     }
     let log_file = dir.path().join("coordinate.log");
     std::fs::write(&log_file, format!("{log_a}{log_b}")).unwrap();

@@ -1,7 +1,7 @@
 //! The `calendar-read` Lambda function: tracing from the environment, state built once per
-//! container, and every event handed to `kenny::lambda::handle`.
+//! container, and every event handed to `kenny::edges::lambda::handle`.
 
-use kenny::lambda::{FunctionKind, FunctionState, handle};
+use kenny::edges::lambda::{FunctionKind, FunctionState, handle};
 use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]

@@ -1,8 +1,8 @@
 //! The `warm` Lambda function: tracing from the environment, state built once per container,
-//! and every scheduled event handed to `kenny::warm::handle`.
+//! and every scheduled event handed to `kenny::edges::warm::handle`.
 
-use kenny::config::Config;
-use kenny::warm::{Warmer, handle};
+use kenny::edges::warm::{Warmer, handle};
+use kenny::wiring::config::Config;
 use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]

@@ -1,0 +1,286 @@
+//! CalDAV calendars and CardDAV address books (see [`crate::dav`] for discovery and reports).
+//! Expansion is client-side, by the same code as the file source: servers' `<expand>` is
+//! unreliable (Radicale lacks it), and one expansion means one set of answers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{Network, Target};
+use crate::dav::{Account, Collection, Item, Items, Protocol};
+use kenny_domain::contacts::Contact;
+use kenny_domain::time::Window;
+use kenny_ports::sources::{
+    CalendarInfo, CalendarSource, ContactDirectory, Delta, Earlier, Fetched, LoadedContacts, SkippedItem, SourceError,
+};
+
+/// Every calendar of a CalDAV account.
+#[derive(Debug)]
+pub struct DavCalendars {
+    account: Account,
+}
+
+impl DavCalendars {
+    /// The account `target` names.
+    pub fn new(net: &Network, target: Target) -> Self {
+        let auth = target.authorization(net);
+        DavCalendars { account: Account::new(net.http.clone(), Protocol::CalDav, target.url, auth, target.display) }
+    }
+}
+
+fn item_label(href: &str) -> String {
+    href.rsplit('/').find(|s| !s.is_empty()).unwrap_or(href).to_string()
+}
+
+/// Items the server would not give or cut short, as skipped items.
+fn unread(collection: &str, items: &Items) -> Vec<SkippedItem> {
+    let mut out: Vec<SkippedItem> = items
+        .missing
+        .iter()
+        .map(|(href, status)| SkippedItem {
+            collection: collection.to_string(),
+            item: item_label(href),
+            code: "unreadable".into(),
+            message: format!("the server answered HTTP {status} for this item"),
+        })
+        .collect();
+    if items.truncated {
+        out.push(SkippedItem {
+            collection: collection.to_string(),
+            item: String::new(),
+            code: "truncated".into(),
+            message: "the server limits how many items one query returns (507); some items may be missing".into(),
+        });
+    }
+    out
+}
+
+#[async_trait]
+impl CalendarSource for DavCalendars {
+    fn windowed(&self) -> bool {
+        true
+    }
+
+    fn describe(&self) -> String {
+        self.account.display().to_string()
+    }
+
+    async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
+        Ok(self
+            .account
+            .collections()
+            .await?
+            .into_iter()
+            .map(|c| CalendarInfo {
+                // The kind of token is kept: only a sync-token can ask for a delta.
+                version: match (&c.sync_token, &c.ctag) {
+                    (Some(t), _) => Some(format!("{SYNC}{t}")),
+                    (None, Some(t)) => Some(format!("ctag {t}")),
+                    (None, None) => None,
+                },
+                id: c.id,
+                name: c.name,
+                locator: c.url.to_string(),
+            })
+            .collect())
+    }
+
+    async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError> {
+        let collection = self.collection(calendar)?;
+        let items = self.account.events(&collection, window.start, window.end).await?;
+        let id = calendar.id.clone();
+        self.parse(move || {
+            let mut fetched = Fetched { skipped: unread(&id, &items), ..Fetched::default() };
+            add_items(&mut fetched, &id, items.items);
+            fetched
+        })
+        .await
+    }
+
+    fn incremental(&self) -> bool {
+        true
+    }
+
+    async fn free_busy(
+        &self,
+        calendar: &CalendarInfo,
+        window: &Window,
+    ) -> Result<Option<Vec<kenny_ports::sources::Busy>>, SourceError> {
+        let collection = self.collection(calendar)?;
+        self.account.free_busy(&collection, window.start, window.end).await
+    }
+
+    /// Asks for the changes since the earlier read's sync-token, fetches the changed items and
+    /// drops the removed ones; any other case (a ctag, a refused token, too many changes, an
+    /// earlier read cut short) reads the window whole.
+    async fn refetch(
+        &self,
+        calendar: &CalendarInfo,
+        window: &Window,
+        earlier: &Earlier,
+    ) -> Result<Fetched, SourceError> {
+        let token = earlier.version.as_deref().and_then(|v| v.strip_prefix(SYNC));
+        let usable = earlier.texts.len() == earlier.fetched.items.len()
+            && !earlier.fetched.skipped.iter().any(|s| s.code == "truncated");
+        let (Some(token), true) = (token, usable) else {
+            return self.fetch(calendar, window).await;
+        };
+        let collection = self.collection(calendar)?;
+        let Some(changes) = self.account.changes_since(&collection, token).await? else {
+            tracing::debug!(calendar = %calendar.id, "no sync-collection delta; reading the window whole");
+            return self.fetch(calendar, window).await;
+        };
+        let id = calendar.id.clone();
+        let earlier = earlier.clone();
+        self.parse(move || {
+            let mut gone: std::collections::HashSet<String> = changes.removed.iter().map(|h| item_label(h)).collect();
+            gone.extend(changes.items.items.iter().map(|i| item_label(&i.href)));
+            gone.extend(changes.items.missing.iter().map(|(h, _)| item_label(h)));
+            let delta = Delta { changed: changes.items.items.len(), removed: changes.removed.len() };
+            let mut fetched = Fetched { delta: Some(delta), ..Fetched::default() };
+            for (item, (label, text)) in earlier.fetched.items.iter().zip(earlier.texts.iter()) {
+                if !gone.contains(label) {
+                    fetched.items.push(item.clone());
+                    fetched.texts.push((label.clone(), text.clone()));
+                }
+            }
+            fetched.skipped = earlier
+                .fetched
+                .skipped
+                .iter()
+                .filter(|s| !gone.iter().any(|g| s.item == *g || s.item.starts_with(&format!("{g} ("))))
+                .cloned()
+                .collect();
+            fetched.skipped.extend(unread(&id, &changes.items));
+            add_items(&mut fetched, &id, changes.items.items);
+            fetched
+        })
+        .await
+    }
+}
+
+/// The prefix of a version that is a `sync-token` (rather than a `getctag`).
+const SYNC: &str = "sync ";
+
+impl DavCalendars {
+    fn collection(&self, calendar: &CalendarInfo) -> Result<Collection, SourceError> {
+        let url = reqwest::Url::parse(&calendar.locator).map_err(|e| SourceError::BadReply {
+            source_id: self.account.display().to_string(),
+            message: format!("collection URL: {e}"),
+        })?;
+        Ok(Collection { url, id: calendar.id.clone(), name: calendar.name.clone(), ctag: None, sync_token: None })
+    }
+
+    /// Runs a parse off the async threads.
+    async fn parse(&self, work: impl FnOnce() -> Fetched + Send + 'static) -> Result<Fetched, SourceError> {
+        tokio::task::spawn_blocking(work).await.map_err(|e| SourceError::BadReply {
+            source_id: self.account.display().to_string(),
+            message: format!("parsing failed: {e}"),
+        })
+    }
+}
+
+/// Parses `items` into `fetched`, keeping each one's label and text.
+fn add_items(fetched: &mut Fetched, collection: &str, items: Vec<Item>) {
+    for item in items {
+        let label = item_label(&item.href);
+        let (parsed, skipped) = kenny_ports::sources::parse_calendar_item(collection, &label, &item.data);
+        fetched.items.push(parsed);
+        fetched.skipped.extend(skipped);
+        fetched.texts.push((label, item.data));
+    }
+}
+
+/// One address book's contacts, kept with the token they were read at.
+#[derive(Debug)]
+struct Book {
+    version: String,
+    contacts: Arc<Vec<Contact>>,
+    skipped: Vec<SkippedItem>,
+}
+
+/// Every address book of a CardDAV account. A book is read again only when its `sync-token`
+/// (or `getctag`) moved; books without either are re-read at most once a minute.
+#[derive(Debug)]
+pub struct DavContacts {
+    account: Account,
+    books: tokio::sync::Mutex<HashMap<String, Book>>,
+}
+
+impl DavContacts {
+    /// The account `target` names.
+    pub fn new(net: &Network, target: Target) -> Self {
+        let auth = target.authorization(net);
+        DavContacts {
+            account: Account::new(net.http.clone(), Protocol::CardDav, target.url, auth, target.display),
+            books: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// A collection's change token; without one, a token that changes every minute.
+fn book_version(c: &Collection) -> String {
+    match c.version() {
+        Some(v) => v.to_string(),
+        None => format!("minute-{}", chrono::Utc::now().timestamp() / 60),
+    }
+}
+
+/// The account's version: every book's URL and token (a book added or removed changes it too).
+fn account_version(collections: &[Collection]) -> String {
+    collections.iter().map(|c| format!("{}={}", c.url, book_version(c))).collect::<Vec<_>>().join("\n")
+}
+
+#[async_trait]
+impl ContactDirectory for DavContacts {
+    fn describe(&self) -> String {
+        self.account.display().to_string()
+    }
+
+    async fn load(&self) -> Result<LoadedContacts, SourceError> {
+        self.load_from(self.account.collections().await?).await
+    }
+
+    async fn reload_if_changed(&self, known: &str) -> Result<Option<LoadedContacts>, SourceError> {
+        let collections = self.account.collections().await?;
+        if account_version(&collections) == known {
+            return Ok(None);
+        }
+        self.load_from(collections).await.map(Some)
+    }
+}
+
+impl DavContacts {
+    /// The contacts of `collections` (just listed): books whose token moved are read again, the
+    /// others come from memory.
+    async fn load_from(&self, collections: Vec<Collection>) -> Result<LoadedContacts, SourceError> {
+        let mut books = self.books.lock().await;
+        books.retain(|url, _| collections.iter().any(|c| c.url.as_str() == url));
+        let stale: Vec<&Collection> = collections
+            .iter()
+            .filter(|c| books.get(c.url.as_str()).is_none_or(|b| b.version != book_version(c)))
+            .collect();
+        let fetched = futures::future::join_all(stale.iter().map(|c| self.account.cards(c))).await;
+        for (c, items) in stale.into_iter().zip(fetched) {
+            let items = items?;
+            let mut loaded = LoadedContacts { skipped: unread(&c.id, &items), ..LoadedContacts::default() };
+            for item in &items.items {
+                kenny_ports::sources::parse_card_item(&c.id, &item_label(&item.href), &item.data, &mut loaded);
+            }
+            tracing::debug!(book = %c.id, contacts = loaded.contacts.len(), "address book read");
+            books.insert(
+                c.url.to_string(),
+                Book { version: book_version(c), contacts: Arc::new(loaded.contacts), skipped: loaded.skipped },
+            );
+        }
+        let mut out = LoadedContacts { version: Some(account_version(&collections)), ..LoadedContacts::default() };
+        for c in &collections {
+            if let Some(b) = books.get(c.url.as_str()) {
+                out.contacts.extend(b.contacts.iter().cloned());
+                out.skipped.extend(b.skipped.iter().cloned());
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,345 @@
+//! Calendar caching with server-validated freshness.
+//!
+//! - **L1**, per process (moka): what each calendar read fetched (parsed items), keyed by source,
+//!   calendar and — for sources that fetch by window (CalDAV) — the window; bounded by the number
+//!   of items held ([`CachePolicy::l1_max_items`]) and a TTL ([`CachePolicy::l1_ttl`], 30 s).
+//!   Sources' listings are kept for the grace period too.
+//! - **L2**, shared across containers ([`SharedCache`](kenny_ports::cache::SharedCache), DynamoDB when `KENNY_CACHE` is set): the
+//!   fetched item texts, compressed, with the version they were fetched at; a hit is re-parsed.
+//! - **Freshness**: within the grace period ([`CachePolicy::grace`]) an L1 entry is served without
+//!   any request (`l1`). After it, the source's listing is read again — for a DAV account one
+//!   PROPFIND that returns every calendar's `sync-token`/`getctag`; for files the items'
+//!   modification times; a feed revalidates itself with a conditional GET — and an entry whose
+//!   version is unchanged is served (`validated`); a changed calendar, and only that one, is
+//!   fetched again (`miss`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use kenny_domain::error::ErrorCode as _;
+use kenny_domain::time::Window;
+use kenny_ports::cache::{SharedCache, SharedEntry};
+use kenny_ports::sources::{CacheTier, CalendarInfo, Earlier, Fetched};
+
+/// Default L1 time to live.
+pub const DEFAULT_L1_TTL: Duration = Duration::from_secs(30);
+/// Default grace period: how long an entry is served without asking the source.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
+/// Default L2 time to live.
+pub const DEFAULT_L2_TTL: Duration = Duration::from_secs(300);
+/// Default bound of L1, in parsed items (events or series).
+pub const DEFAULT_L1_MAX_ITEMS: u64 = 500_000;
+
+/// How caching behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// L1 entries live at most this long; zero turns L1 off.
+    pub l1_ttl: Duration,
+    /// Entries younger than this are served without validation.
+    pub grace: Duration,
+    /// L2 entries live at most this long (DynamoDB TTL).
+    pub l2_ttl: Duration,
+    /// L1 holds at most this many parsed items.
+    pub l1_max_items: u64,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            l1_ttl: DEFAULT_L1_TTL,
+            grace: DEFAULT_GRACE,
+            l2_ttl: DEFAULT_L2_TTL,
+            l1_max_items: DEFAULT_L1_MAX_ITEMS,
+        }
+    }
+}
+
+/// One cached calendar read.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The source's version of the calendar when it was fetched (`None`: the source has none).
+    pub version: Option<String>,
+    /// What was fetched (without texts).
+    pub fetched: Fetched,
+    /// The item texts, for sources that read changes alone (else empty).
+    pub texts: Arc<Vec<(String, String)>>,
+    /// When it was last fetched or confirmed unchanged.
+    pub checked: Instant,
+}
+
+/// A listing kept for the grace period.
+#[derive(Debug, Clone)]
+struct Listing {
+    calendars: Arc<Vec<CalendarInfo>>,
+    at: Instant,
+}
+
+/// The calendar cache: L1 in this process, and the shared L2 when one is configured.
+#[derive(Debug, Clone)]
+pub struct CalendarCache {
+    policy: CachePolicy,
+    entries: moka::future::Cache<String, Arc<Entry>>,
+    listings: moka::future::Cache<String, Listing>,
+    shared: Option<Arc<dyn SharedCache>>,
+}
+
+/// Longest a shared-cache read or write may take before it is given up (and logged).
+pub const SHARED_TIMEOUT: Duration = Duration::from_millis(1_500);
+
+/// What the cache says about one calendar before reading it.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// Serve this (tier `l1` or `validated`).
+    Hit(Fetched),
+    /// Fetch it (an entry that is absent, or unversioned past the grace period).
+    Miss,
+    /// The calendar changed since this entry was read: fetch it again, from this if the source can.
+    Changed(Earlier),
+}
+
+impl CalendarCache {
+    /// An empty cache with no L2.
+    pub fn new(policy: CachePolicy) -> Self {
+        Self::with_shared(policy, None)
+    }
+
+    /// An empty L1 over `shared` as L2.
+    pub fn with_shared(policy: CachePolicy, shared: Option<Arc<dyn SharedCache>>) -> Self {
+        let entries = moka::future::Cache::builder()
+            .time_to_live(policy.l1_ttl)
+            .max_capacity(policy.l1_max_items)
+            .weigher(|_k: &String, e: &Arc<Entry>| u32::try_from(e.fetched.items.len() + 1).unwrap_or(u32::MAX))
+            .build();
+        let listings = moka::future::Cache::builder().time_to_live(policy.l1_ttl).max_capacity(1_000).build();
+        CalendarCache { policy, entries, listings, shared }
+    }
+
+    /// One calendar's read through the tiers: L1 (with validation), then L2 (an entry fetched at
+    /// the version the source lists now), then `fetch`, whose result is kept in both. `fetch` is
+    /// handed the stale L1 entry of a calendar that changed, for sources that read changes alone;
+    /// `keep_texts` keeps item texts in L1 for them.
+    pub async fn get_or_fetch<F>(
+        &self,
+        key: &str,
+        calendar: &CalendarInfo,
+        listed_from_memory: bool,
+        keep_texts: bool,
+        fetch: impl FnOnce(Option<Earlier>) -> F,
+    ) -> Result<Fetched, kenny_ports::sources::SourceError>
+    where
+        F: std::future::Future<Output = Result<Fetched, kenny_ports::sources::SourceError>>,
+    {
+        let earlier = match self.lookup(key, calendar, listed_from_memory).await {
+            Lookup::Hit(f) => return Ok(f),
+            Lookup::Changed(earlier) => Some(earlier),
+            Lookup::Miss => None,
+        };
+        if let Some((f, texts)) = self.shared_entry(key, calendar).await {
+            self.store(key, calendar, &f, if keep_texts { texts } else { Vec::new() }).await;
+            return Ok(f);
+        }
+        let mut fetched = fetch(earlier.filter(|_| keep_texts)).await?;
+        let texts = std::mem::take(&mut fetched.texts);
+        self.share(key, calendar, &fetched, &texts).await;
+        self.store(key, calendar, &fetched, if keep_texts { texts } else { Vec::new() }).await;
+        Ok(fetched)
+    }
+
+    async fn shared_entry(&self, key: &str, calendar: &CalendarInfo) -> Option<(Fetched, Vec<(String, String)>)> {
+        let shared = self.shared.as_ref()?;
+        let entry = match tokio::time::timeout(SHARED_TIMEOUT, shared.get(key)).await {
+            Ok(Ok(Some(e))) => e,
+            Ok(Ok(None)) => return None,
+            Ok(Err(e)) => {
+                tracing::warn!(code = e.code(), error = %e, "shared cache read failed; reading the source");
+                return None;
+            }
+            Err(_) => {
+                tracing::warn!("shared cache read timed out; reading the source");
+                return None;
+            }
+        };
+        let age_ms = chrono::Utc::now().timestamp_millis().saturating_sub(entry.stored_at_ms);
+        let young = u128::try_from(age_ms).unwrap_or(u128::MAX) < self.policy.grace.as_millis();
+        let usable = match &calendar.version {
+            Some(v) => entry.version.as_ref() == Some(v),
+            None => young,
+        };
+        if !usable {
+            return None;
+        }
+        let id = calendar.id.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            let items = entry
+                .items
+                .iter()
+                .map(|(label, text)| kenny_ports::sources::parse_calendar_item(&id, label, text).0)
+                .collect();
+            (Fetched { items, skipped: entry.skipped, cache: CacheTier::L2, ..Fetched::default() }, entry.items)
+        })
+        .await;
+        parsed.ok()
+    }
+
+    async fn share(&self, key: &str, calendar: &CalendarInfo, fetched: &Fetched, texts: &[(String, String)]) {
+        let Some(shared) = &self.shared else { return };
+        if texts.len() != fetched.items.len() {
+            return; // the source keeps no texts (the bundled sample): nothing to share
+        }
+        let entry = SharedEntry {
+            version: calendar.version.clone(),
+            stored_at_ms: chrono::Utc::now().timestamp_millis(),
+            items: texts.to_vec(),
+            skipped: fetched.skipped.clone(),
+        };
+        match tokio::time::timeout(SHARED_TIMEOUT, shared.put(key, &entry, self.policy.l2_ttl)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(code = e.code(), error = %e, "shared cache write failed"),
+            Err(_) => tracing::warn!("shared cache write timed out"),
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &CachePolicy {
+        &self.policy
+    }
+
+    /// A source's listing: the kept one within the grace period (`true`: it came from memory),
+    /// else `list()`'s, which is kept.
+    pub async fn listing<E>(
+        &self,
+        source: &str,
+        list: impl std::future::Future<Output = Result<Vec<CalendarInfo>, E>>,
+    ) -> Result<(Arc<Vec<CalendarInfo>>, bool), E> {
+        if let Some(l) = self.listings.get(source).await.filter(|l| l.at.elapsed() < self.policy.grace) {
+            return Ok((l.calendars, true));
+        }
+        let calendars = Arc::new(list.await?);
+        self.listings.insert(source.to_string(), Listing { calendars: calendars.clone(), at: Instant::now() }).await;
+        Ok((calendars, false))
+    }
+
+    /// The key of one calendar's read: source, calendar, and the window for windowed sources.
+    pub fn key(source: &str, calendar: &CalendarInfo, window: Option<&Window>) -> String {
+        match window {
+            Some(w) => format!("{source}\n{}\n{}/{}", calendar.locator, w.start.to_rfc3339(), w.end.to_rfc3339()),
+            None => format!("{source}\n{}", calendar.locator),
+        }
+    }
+
+    /// Looks `key` up for `calendar` as just listed (`listed_from_memory`: the listing itself
+    /// came from the grace-period copy, so no source request confirmed anything).
+    pub async fn lookup(&self, key: &str, calendar: &CalendarInfo, listed_from_memory: bool) -> Lookup {
+        if self.policy.l1_ttl.is_zero() {
+            return Lookup::Miss; // L1 off
+        }
+        let Some(entry) = self.entries.get(key).await else {
+            return Lookup::Miss;
+        };
+        let young = entry.checked.elapsed() < self.policy.grace;
+        let unversioned = calendar.version.is_none();
+        let same = !unversioned && entry.version == calendar.version;
+        let tier = match (same, listed_from_memory) {
+            (true, true) => CacheTier::L1,
+            (true, false) => CacheTier::Validated,
+            // A source without versions (a feed) validates itself when fetched.
+            (false, _) if unversioned && young => CacheTier::L1,
+            (false, _) if unversioned => return Lookup::Miss,
+            (false, _) => {
+                return Lookup::Changed(Earlier {
+                    version: entry.version.clone(),
+                    fetched: entry.fetched.clone(),
+                    texts: entry.texts.clone(),
+                });
+            }
+        };
+        if tier == CacheTier::Validated {
+            let refreshed = Entry { checked: Instant::now(), ..(*entry).clone() };
+            self.entries.insert(key.to_string(), Arc::new(refreshed)).await;
+        }
+        Lookup::Hit(Fetched { cache: tier, ..entry.fetched.clone() })
+    }
+
+    /// Keeps what was fetched for `calendar` at its listed version, with `texts` (empty unless the
+    /// source reads changes alone).
+    pub async fn store(&self, key: &str, calendar: &CalendarInfo, fetched: &Fetched, texts: Vec<(String, String)>) {
+        if self.policy.l1_ttl.is_zero() {
+            return;
+        }
+        let fetched = Fetched { texts: Vec::new(), ..fetched.clone() };
+        let entry =
+            Entry { version: calendar.version.clone(), fetched, texts: Arc::new(texts), checked: Instant::now() };
+        self.entries.insert(key.to_string(), Arc::new(entry)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(version: Option<&str>) -> CalendarInfo {
+        CalendarInfo {
+            id: "work".into(),
+            name: "Work".into(),
+            locator: "/cal/work/".into(),
+            version: version.map(Into::into),
+        }
+    }
+
+    fn fetched() -> Fetched {
+        Fetched::default()
+    }
+
+    fn tier(l: Lookup) -> Option<CacheTier> {
+        match l {
+            Lookup::Hit(f) => Some(f.cache),
+            Lookup::Miss | Lookup::Changed(_) => None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn grace_validation_and_changes() {
+        let cache = CalendarCache::new(CachePolicy { grace: Duration::from_secs(2), ..CachePolicy::default() });
+        let v1 = info(Some("v1"));
+        assert_eq!(tier(cache.lookup("k", &v1, false).await), None, "empty");
+        cache.store("k", &v1, &fetched(), Vec::new()).await;
+        // Listed from the grace-period copy: memory only.
+        assert_eq!(tier(cache.lookup("k", &v1, true).await), Some(CacheTier::L1));
+        // Listed afresh, same version: validated.
+        assert_eq!(tier(cache.lookup("k", &v1, false).await), Some(CacheTier::Validated));
+        // Listed afresh, another version: fetch again, handed what was read at v1.
+        match cache.lookup("k", &info(Some("v2")), false).await {
+            Lookup::Changed(earlier) => assert_eq!(earlier.version.as_deref(), Some("v1")),
+            other => panic!("expected Changed, got {other:?}"),
+        }
+        // Unversioned (a feed): memory within the grace period, then the source revalidates.
+        let feed = info(None);
+        cache.store("f", &feed, &fetched(), Vec::new()).await;
+        assert_eq!(tier(cache.lookup("f", &feed, false).await), Some(CacheTier::L1));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert_eq!(tier(cache.lookup("f", &feed, false).await), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn listings_are_kept_for_the_grace_period_only() {
+        let cache = CalendarCache::new(CachePolicy { grace: Duration::from_secs(2), ..CachePolicy::default() });
+        let list = || async { Ok::<_, ()>(vec![info(Some("v1"))]) };
+        assert!(!cache.listing("s", list()).await.unwrap().1);
+        assert!(cache.listing("s", list()).await.unwrap().1);
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert!(!cache.listing("s", list()).await.unwrap().1);
+    }
+
+    #[test]
+    fn windowed_keys_differ_by_window_and_whole_keys_do_not() {
+        let tz = chrono_tz::UTC;
+        let a = Window::parse("2026-12-01", "2026-12-08", tz).unwrap();
+        let b = Window::parse("2026-12-08", "2026-12-15", tz).unwrap();
+        let i = info(None);
+        assert_ne!(CalendarCache::key("s", &i, Some(&a)), CalendarCache::key("s", &i, Some(&b)));
+        assert_eq!(CalendarCache::key("s", &i, None), CalendarCache::key("s", &i, None));
+        assert_ne!(CalendarCache::key("s1", &i, None), CalendarCache::key("s2", &i, None));
+    }
+}

@@ -1,0 +1,236 @@
+//! Reading a set of calendars: every source's listing, then every wanted calendar through the
+//! cache tiers, expanded in the window on a blocking thread, each bounded by the source timeout.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::time::Instant;
+
+use super::{CalendarOut, CalendarService, READ_CONCURRENCY, SkippedOut, consulted};
+use crate::calendar::cache::CalendarCache;
+use kenny_domain::error::ApiError;
+use kenny_domain::ical::{ExpandOptions, Occurrence};
+use kenny_ports::sources::{
+    CacheTier, CalendarInfo, CalendarSource, Delta, Earlier, Fetched, SkippedItem, SourceError,
+};
+
+/// Runs `f` for at most `limit`, or until `deadline` if sooner; running out is a `timeout`
+/// naming `what`.
+pub(crate) async fn bounded<T>(
+    what: impl FnOnce() -> String,
+    limit: Duration,
+    deadline: Option<Instant>,
+    f: impl std::future::Future<Output = Result<T, SourceError>>,
+) -> Result<T, SourceError> {
+    let now = Instant::now();
+    let until = deadline.map_or(now + limit, |d| d.min(now + limit));
+    let millis = until.saturating_duration_since(now).as_millis();
+    tokio::time::timeout_at(until, f).await.unwrap_or_else(|_| Err(SourceError::Timeout { source_id: what(), millis }))
+}
+
+/// Turns one occurrence of a calendar (given with the calendar's id, one allocation shared by
+/// all its occurrences) into what a capability keeps of it (`None`: left out). Runs on a
+/// blocking thread, once per occurrence in the window.
+pub(crate) type Pick<T> = Arc<dyn Fn(Occurrence, &Arc<str>) -> Option<T> + Send + Sync>;
+
+/// What reading a set of calendars produced, before a capability shapes it.
+#[derive(Debug)]
+pub(crate) struct Gathered<T> {
+    /// What `pick` kept, in no particular order.
+    pub items: Vec<T>,
+    /// Every calendar read (or whose source failed), unsorted.
+    pub calendars: Vec<CalendarOut>,
+    /// A series hit the expansion cap.
+    pub truncated: bool,
+    /// Items that could not be parsed.
+    pub skipped: Vec<SkippedOut>,
+    /// The first failure, if any.
+    pub first_error: Option<ApiError>,
+    /// At least one calendar answered (or there were no sources).
+    pub any_ok: bool,
+}
+
+impl CalendarService {
+    /// Lists every source's calendars concurrently, then reads every wanted calendar
+    /// concurrently (at most [`READ_CONCURRENCY`] at once) through the cache tiers, expands it
+    /// in the window and keeps what `pick` returns; cancelled occurrences never reach `pick`.
+    /// Each listing and read gets the source timeout, cut short by `deadline`.
+    pub(crate) async fn gather<T: Send + 'static>(
+        &self,
+        sources: &[Arc<dyn CalendarSource>],
+        wanted: &(dyn Fn(&CalendarInfo) -> bool + Sync),
+        opts: &ExpandOptions,
+        deadline: Option<Instant>,
+        pick: Pick<T>,
+    ) -> Gathered<T> {
+        let listings = self.list_all(sources, deadline).await;
+        let Listed { jobs, failed, first_error } = wanted_calendars(sources, listings, wanted);
+        let reads: Vec<_> =
+            jobs.into_iter().map(|job| self.read_calendar(job, opts.clone(), deadline, pick.clone())).collect();
+        let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
+        let gathered = Gathered {
+            items: Vec::new(),
+            calendars: failed,
+            truncated: false,
+            skipped: Vec::new(),
+            first_error,
+            any_ok: sources.is_empty(),
+        };
+        tally(results, gathered)
+    }
+
+    /// Every source's calendar listing, concurrently, each through the listing cache.
+    async fn list_all(&self, sources: &[Arc<dyn CalendarSource>], deadline: Option<Instant>) -> Vec<Listing> {
+        futures::future::join_all(sources.iter().map(|s| async move {
+            let identity = s.identity();
+            bounded(|| s.describe(), self.source_timeout, deadline, self.cache.listing(&identity, s.calendars())).await
+        }))
+        .await
+    }
+
+    /// Reads one calendar through the cache tiers, then expands it on a blocking thread.
+    async fn read_calendar<T: Send + 'static>(
+        &self,
+        job: Job,
+        opts: ExpandOptions,
+        deadline: Option<Instant>,
+        pick: Pick<T>,
+    ) -> (CalendarInfo, Result<CalendarRead<T>, ApiError>) {
+        let Job { source, info, from_memory } = job;
+        let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
+        let what = || format!("{} calendar {}", source.describe(), info.id);
+        let (src, cal, window, per_source) = (&source, &info, &opts.window, self.source_timeout);
+        let fetch = move |earlier: Option<Earlier>| async move {
+            let read = async {
+                match &earlier {
+                    Some(e) => src.refetch(cal, window, e).await,
+                    None => src.fetch(cal, window).await,
+                }
+            };
+            bounded(what, per_source, deadline, read).await
+        };
+        let fetched = self.cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
+        let expanded = match fetched {
+            Ok(f) => expand_calendar(f, opts, Arc::from(info.id.as_str()), pick).await,
+            Err(e) => Err(ApiError::from_error(&e)),
+        };
+        (info, expanded)
+    }
+}
+
+/// One source's calendars, and whether the listing came from memory.
+type Listing = Result<(Arc<Vec<CalendarInfo>>, bool), SourceError>;
+
+/// One calendar to read.
+struct Job {
+    source: Arc<dyn CalendarSource>,
+    /// Its listing entry, with an id unique across sources.
+    info: CalendarInfo,
+    /// The listing came from memory (the cache may then answer without asking the server).
+    from_memory: bool,
+}
+
+/// The calendars to read, and an entry for each source whose listing failed.
+struct Listed {
+    jobs: Vec<Job>,
+    failed: Vec<CalendarOut>,
+    first_error: Option<ApiError>,
+}
+
+/// What one calendar's read kept.
+struct CalendarRead<T> {
+    kept: Vec<T>,
+    truncated: bool,
+    skipped: Vec<SkippedItem>,
+    cache: CacheTier,
+    delta: Option<Delta>,
+}
+
+/// The wanted calendars of every listing, ids made unique across sources (a repeated id gets
+/// `-2`, `-3`, … in listing order); a failed listing becomes its source's entry with the error.
+fn wanted_calendars(
+    sources: &[Arc<dyn CalendarSource>],
+    listings: Vec<Listing>,
+    wanted: &(dyn Fn(&CalendarInfo) -> bool + Sync),
+) -> Listed {
+    let mut listed = Listed { jobs: Vec::new(), failed: Vec::new(), first_error: None };
+    let mut seen_ids = std::collections::HashSet::new();
+    for (source, result) in sources.iter().zip(listings) {
+        match result {
+            Ok((cals, from_memory)) => {
+                for mut info in cals.iter().cloned() {
+                    let base = info.id.clone();
+                    let mut k = 1;
+                    while !seen_ids.insert(info.id.clone()) {
+                        k += 1;
+                        info.id = format!("{base}-{k}");
+                    }
+                    if wanted(&info) {
+                        listed.jobs.push(Job { source: source.clone(), info, from_memory });
+                    }
+                }
+            }
+            Err(e) => {
+                let err = ApiError::from_error(&e);
+                listed.first_error.get_or_insert(err.clone());
+                listed.failed.push(consulted(source.describe(), source.describe(), Some(err)));
+            }
+        }
+    }
+    listed
+}
+
+/// Expands a fetched calendar's items in the window on a blocking thread, keeping what `pick`
+/// returns of each occurrence that is not cancelled.
+async fn expand_calendar<T: Send + 'static>(
+    f: Fetched,
+    opts: ExpandOptions,
+    calendar: Arc<str>,
+    pick: Pick<T>,
+) -> Result<CalendarRead<T>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut kept = Vec::new();
+        let mut truncated = false;
+        for item in &f.items {
+            let e = item.expand(&opts);
+            truncated |= e.truncated;
+            kept.extend(e.occurrences.into_iter().filter(|o| !is_cancelled(o)).filter_map(|o| pick(o, &calendar)));
+        }
+        CalendarRead { kept, truncated, skipped: f.skipped, cache: f.cache, delta: f.delta }
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Adds every calendar's read to `gathered`: its items, skipped items and entry, or its error.
+fn tally<T>(results: Vec<(CalendarInfo, Result<CalendarRead<T>, ApiError>)>, mut gathered: Gathered<T>) -> Gathered<T> {
+    for (info, result) in results {
+        match result {
+            Ok(read) => {
+                gathered.any_ok = true;
+                gathered.truncated |= read.truncated;
+                gathered.skipped.extend(read.skipped.into_iter().map(SkippedOut::from));
+                gathered.calendars.push(CalendarOut {
+                    id: info.id.clone(),
+                    name: info.name.clone(),
+                    events: read.kept.len(),
+                    cache: read.cache.name().into(),
+                    delta: read.delta,
+                    error: None,
+                });
+                gathered.items.extend(read.kept);
+            }
+            Err(err) => {
+                gathered.first_error.get_or_insert(err.clone());
+                gathered.calendars.push(consulted(info.id, info.name, Some(err)));
+            }
+        }
+    }
+    gathered
+}
+
+/// STATUS:CANCELLED (on the series or the instance).
+fn is_cancelled(o: &Occurrence) -> bool {
+    o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
+}

@@ -1,0 +1,9 @@
+//! The ports: the traits through which capabilities reach the world — calendar sources and
+//! contact directories, the shared cache, the timing store, the sibling capabilities and the
+//! metrics sink — with the values and errors they carry. A port names no adapter.
+
+pub mod cache;
+pub mod metrics;
+pub mod sibling;
+pub mod sources;
+pub mod timing;

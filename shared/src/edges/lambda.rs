@@ -1,0 +1,497 @@
+//! The Lambda edge, shared by the three functions: each function's `main.rs` builds a
+//! [`FunctionState`] once per container and hands every event to [`handle`].
+//!
+//! An event is either a direct-invoke payload (the capability's request, docs/contracts.md § Capabilities) or an API
+//! Gateway HTTP API (payload v2) event. Direct invokes answer the capability's response, or its
+//! `{"error": …}` body for bad input (4xx); failures on our side (sources down, timeouts — 5xx)
+//! are Lambda function errors whose `errorType` is `Retryable.<code>` or `NonRetryable.<code>`
+//! and whose `errorMessage` is the same `{"error": …}` body, so Lambda's own Errors metric,
+//! retries and destinations see them. HTTP events always answer an HTTP response with the
+//! error's status (400, 404, 413, 502, 504…) and a JSON body.
+//!
+//! `calendar-read` also serves `calendar.freebusy`: `POST /calendar/freebusy` over HTTP, or
+//! `{"freebusy": {...}}` by direct invoke (that key alone).
+//!
+//! `coordinate` also serves the performance report: `GET /report?since=24h` over HTTP, or
+//! `{"report": {"since": "24h"}}` by direct invoke (see [`crate::capabilities::report`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use base64::Engine as _;
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+use tracing::{Instrument, info_span, warn};
+
+use crate::adapters::aws::lambda::LambdaInvoke;
+use crate::capabilities::coordinate::{CoordinateRequest, Coordinator};
+use crate::domain::error::{ApiError, parse_request};
+use crate::domain::plan::Capability;
+use crate::domain::retry::Backoff;
+use crate::ports::metrics::{self, MetricsSink};
+use crate::ports::sibling::FREEBUSY_KEY;
+use crate::wiring::app::{AppError, Capabilities};
+use crate::wiring::config::Config;
+
+/// Largest request body accepted (HTTP or direct); larger ones get 413 `too_large`.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Time kept back from the invocation deadline to answer and write timing records.
+pub const DEADLINE_RESERVE: Duration = Duration::from_millis(750);
+
+/// Error codes worth retrying the same request for (a passing fault, not a bad request or a
+/// missing source).
+pub const RETRYABLE: [&str; 5] =
+    ["source_unreachable", "timeout", "throttled", "sibling_unreachable", "sibling_failed"];
+
+/// Which of the three functions this container is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    /// `calendar.read`
+    CalendarRead,
+    /// `contacts.resolve`
+    ContactsResolve,
+    /// `coordinate`
+    Coordinate,
+}
+
+impl FunctionKind {
+    /// The capability name in metrics and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            FunctionKind::CalendarRead => "calendar.read",
+            FunctionKind::ContactsResolve => "contacts.resolve",
+            FunctionKind::Coordinate => "coordinate",
+        }
+    }
+}
+
+/// What one request asks for, after routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Capability(Capability),
+    /// `coordinate` with a question (`POST /ask`), a plan (`POST /plan`), or either (direct).
+    Coordinate {
+        needs: Option<&'static str>,
+    },
+    /// The performance report of `coordinate`'s timing records (`GET /report`).
+    Report,
+}
+
+/// What a function builds once per container.
+#[derive(Debug)]
+pub struct FunctionState {
+    kind: FunctionKind,
+    caps: Option<Arc<Capabilities>>,
+    coordinator: Option<Coordinator>,
+    metrics: Arc<dyn MetricsSink>,
+    cold: AtomicBool,
+}
+
+impl FunctionState {
+    /// Builds the state of `kind` from the environment: the data functions load their sources
+    /// (and contact index); `coordinate` builds its Lambda client, timing store and metrics.
+    pub async fn init(kind: FunctionKind) -> Result<Self, AppError> {
+        let config = Config::load()?;
+        let metrics: Arc<dyn MetricsSink> = Arc::new(metrics::Stdout);
+        match kind {
+            FunctionKind::CalendarRead | FunctionKind::ContactsResolve => {
+                let which = if kind == FunctionKind::CalendarRead {
+                    Capability::CalendarRead
+                } else {
+                    Capability::ContactsResolve
+                };
+                let caps = Capabilities::load(&config, &[which]).await?;
+                Ok(Self::data(kind, Arc::new(caps), metrics))
+            }
+            FunctionKind::Coordinate => {
+                let sdk = crate::adapters::aws::sdk_config().await;
+                let sibling = LambdaInvoke::new(
+                    sdk,
+                    config.calendar_read_function.clone(),
+                    config.contacts_resolve_function.clone(),
+                    Backoff::default(),
+                );
+                let timings = crate::adapters::timing::open_store(&config.timings).await?;
+                let coordinator = Coordinator::new(
+                    config.faults.wrap_sibling(Arc::new(sibling)),
+                    timings,
+                    metrics.clone(),
+                    config.timezone,
+                    config.coordinate_limits(),
+                )
+                .with_slots(config.slots);
+                Ok(Self::coordinate(coordinator, metrics))
+            }
+        }
+    }
+
+    /// A data function's state from parts (tests build it with in-memory pieces).
+    pub fn data(kind: FunctionKind, caps: Arc<Capabilities>, metrics: Arc<dyn MetricsSink>) -> Self {
+        FunctionState { kind, caps: Some(caps), coordinator: None, metrics, cold: AtomicBool::new(true) }
+    }
+
+    /// The coordinate function's state from parts.
+    pub fn coordinate(coordinator: Coordinator, metrics: Arc<dyn MetricsSink>) -> Self {
+        FunctionState {
+            kind: FunctionKind::Coordinate,
+            caps: None,
+            coordinator: Some(coordinator),
+            metrics,
+            cold: AtomicBool::new(true),
+        }
+    }
+
+    fn route(&self, method: &str, path: &str) -> Option<Route> {
+        let path = path.trim_end_matches('/');
+        match (self.kind, method, path) {
+            (FunctionKind::CalendarRead, "POST", "/calendar/read") => Some(Route::Capability(Capability::CalendarRead)),
+            (FunctionKind::CalendarRead, "POST", "/calendar/freebusy") => {
+                Some(Route::Capability(Capability::CalendarFreeBusy))
+            }
+            (FunctionKind::ContactsResolve, "POST", "/contacts/resolve") => {
+                Some(Route::Capability(Capability::ContactsResolve))
+            }
+            (FunctionKind::Coordinate, "POST", "/ask") => Some(Route::Coordinate { needs: Some("question") }),
+            (FunctionKind::Coordinate, "POST", "/plan") => Some(Route::Coordinate { needs: Some("plan") }),
+            (FunctionKind::Coordinate, "GET", "/report") => Some(Route::Report),
+            _ => None,
+        }
+    }
+
+    /// The route of a direct invoke and the request it carries: a capability's request, or, for
+    /// `calendar-read`, `{"freebusy": {...}}` alone (its free/busy mode), or, for `coordinate`,
+    /// `{"report": {...}}` alone.
+    fn direct_route(&self, payload: Value) -> Result<(Route, Value), ApiError> {
+        Ok(match self.kind {
+            FunctionKind::CalendarRead => match payload {
+                Value::Object(mut fields) if fields.contains_key(FREEBUSY_KEY) => {
+                    if let Some(other) = fields.keys().find(|k| *k != FREEBUSY_KEY) {
+                        return Err(ApiError::invalid(
+                            Some(other.as_str()),
+                            "a free/busy request is {\"freebusy\": {...}} and nothing else",
+                        ));
+                    }
+                    (Route::Capability(Capability::CalendarFreeBusy), fields.remove(FREEBUSY_KEY).unwrap_or_default())
+                }
+                other => (Route::Capability(Capability::CalendarRead), other),
+            },
+            FunctionKind::ContactsResolve => (Route::Capability(Capability::ContactsResolve), payload),
+            FunctionKind::Coordinate => match payload {
+                Value::Object(mut fields) if fields.contains_key("report") => {
+                    if let Some(other) = fields.keys().find(|k| *k != "report") {
+                        return Err(ApiError::invalid(
+                            Some(other.as_str()),
+                            "a report request is {\"report\": {\"since\"?: DURATION}} and nothing else",
+                        ));
+                    }
+                    (Route::Report, fields.remove("report").unwrap_or_default())
+                }
+                other => (Route::Coordinate { needs: None }, other),
+            },
+        })
+    }
+
+    async fn run(
+        &self,
+        route: Route,
+        body: Value,
+        request_id: &str,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Value, ApiError> {
+        match route {
+            Route::Capability(cap) => {
+                let caps = self.caps.as_ref().ok_or_else(|| not_served(cap.name()))?;
+                let call = caps.invoke(cap, body, deadline);
+                let reply = match deadline {
+                    Some(d) => tokio::time::timeout_at(d, call).await.map_err(|_| timeout(cap.name()))??,
+                    None => call.await?,
+                };
+                Ok(reply.body)
+            }
+            Route::Coordinate { needs } => {
+                let coordinator = self.coordinator.as_ref().ok_or_else(|| not_served("coordinate"))?;
+                let req: CoordinateRequest = parse_request(body)?;
+                match needs {
+                    Some("question") if req.question.is_none() || req.plan.is_some() => {
+                        return Err(ApiError::invalid(
+                            Some("question"),
+                            "POST /ask takes {\"question\": …}; send plans to POST /plan",
+                        ));
+                    }
+                    Some("plan") if req.plan.is_none() || req.question.is_some() => {
+                        return Err(ApiError::invalid(
+                            Some("plan"),
+                            "POST /plan takes {\"plan\": …}; send questions to POST /ask",
+                        ));
+                    }
+                    _ => {}
+                }
+                let resp = coordinator.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+                serde_json::to_value(&resp).map_err(|e| ApiError::internal(e.to_string()))
+            }
+            Route::Report => {
+                let coordinator = self.coordinator.as_ref().ok_or_else(|| not_served("report"))?;
+                let req: crate::capabilities::report::ReportRequest = parse_request(body)?;
+                let read = crate::capabilities::report::read(coordinator.timings().as_ref(), &req, chrono::Utc::now());
+                let reading = match deadline {
+                    Some(d) => tokio::time::timeout_at(d, read).await.map_err(|_| timeout("report"))?,
+                    None => read.await,
+                }
+                .map_err(|e| ApiError::from_error(&e))?;
+                serde_json::to_value(&reading.report).map_err(|e| ApiError::internal(e.to_string()))
+            }
+        }
+    }
+
+    /// Request-level metrics: the data functions' latency and count; every function's errors.
+    /// (`coordinate` reports latency and count of answered requests itself.)
+    fn emit(&self, request_id: &str, millis: f64, error: Option<&ApiError>, answer: Option<&Value>) {
+        let cold = self.cold.swap(false, Ordering::Relaxed);
+        let ts = chrono::Utc::now().timestamp_millis();
+        let cap = [("Capability", self.kind.name())];
+        let id = [("RequestId", request_id)];
+        let coordinate = self.kind == FunctionKind::Coordinate;
+        if !coordinate || error.is_some() {
+            let mut values = vec![(metrics::REQUESTS, 1.0)];
+            if !coordinate {
+                values.push((metrics::LATENCY, millis));
+                if cold {
+                    values.push((metrics::COLD_STARTS, 1.0));
+                }
+            }
+            self.metrics.emit(metrics::line(ts, &values, &cap, &id));
+        }
+        let capability = match self.kind {
+            FunctionKind::CalendarRead => Some(Capability::CalendarRead),
+            FunctionKind::ContactsResolve => Some(Capability::ContactsResolve),
+            FunctionKind::Coordinate => None,
+        };
+        if let Some(tier) = capability.zip(answer).and_then(|(c, body)| crate::ports::sibling::tier_of(c, body)) {
+            let dims = [("Capability", self.kind.name()), ("Tier", tier.as_str())];
+            self.metrics.emit(metrics::line(ts, &[(metrics::CACHE_RESULTS, 1.0)], &dims, &id));
+        }
+        if let Some(e) = error {
+            let dims = [("Capability", self.kind.name()), ("ErrorCode", e.code.as_str())];
+            self.metrics.emit(metrics::line(ts, &[(metrics::ERRORS, 1.0)], &dims, &id));
+            self.metrics.emit(metrics::line(ts, &[(metrics::ERROR_COUNT, 1.0)], &cap, &id));
+        }
+    }
+}
+
+fn not_served(what: &str) -> ApiError {
+    ApiError::new("not_found", 404, format!("this function does not serve {what}"))
+}
+
+fn timeout(what: &str) -> ApiError {
+    ApiError::new("timeout", 504, format!("{what} did not finish before the deadline"))
+}
+
+fn too_large(len: usize) -> ApiError {
+    ApiError::new(
+        "too_large",
+        413,
+        format!("the request body is at least {len} bytes; at most {MAX_BODY_BYTES} are accepted"),
+    )
+}
+
+/// The deadline as tokio's clock sees it, less the reserve for answering. A deadline more than a
+/// day in the past is not a deadline: `cargo lambda watch` sends the function timeout
+/// (`600000`) instead of an epoch time; then only the step timeouts bound the request.
+fn deadline(deadline_epoch_ms: u64) -> Option<tokio::time::Instant> {
+    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    if deadline_epoch_ms < now_ms.saturating_sub(86_400_000) {
+        return None;
+    }
+    let left = Duration::from_millis(deadline_epoch_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_RESERVE);
+    Some(tokio::time::Instant::now() + left)
+}
+
+/// The length of `value` as JSON text, counted without writing the text (a 100 MB payload is
+/// not copied to be measured); counting stops once it passes `limit`.
+fn json_len(value: &Value, limit: usize) -> usize {
+    struct Counter {
+        bytes: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.bytes = self.bytes.saturating_add(buf.len());
+            if self.bytes > self.limit {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { bytes: 0, limit };
+    // An error only means the count passed the limit.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.bytes
+}
+
+/// True for an API Gateway HTTP API (v2) event.
+fn is_http(payload: &Value) -> bool {
+    payload.get("version").and_then(Value::as_str) == Some("2.0")
+        && payload.get("requestContext").and_then(|c| c.get("http")).is_some()
+}
+
+fn json_body(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+fn http_response(status: u16, body: &Value) -> Value {
+    let mut r = ApiGatewayV2httpResponse::default();
+    r.status_code = i64::from(status);
+    r.headers.insert(
+        aws_lambda_events::http::header::CONTENT_TYPE,
+        aws_lambda_events::http::HeaderValue::from_static("application/json"),
+    );
+    r.body = Some(Body::Text(json_body(body)));
+    serde_json::to_value(&r).unwrap_or(Value::Null)
+}
+
+fn error_value(e: ApiError) -> Value {
+    serde_json::to_value(e.into_body()).unwrap_or(Value::Null)
+}
+
+/// Handles one invocation of any of the three functions.
+pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    let (payload, ctx) = event.into_parts();
+    let span = info_span!("invoke", request_id = %ctx.request_id, function = state.kind.name());
+    let deadline = deadline(ctx.deadline);
+    async move {
+        let started = tokio::time::Instant::now();
+        if is_http(&payload) {
+            let (status, body, err) = http(state, payload, &ctx.request_id, deadline).await;
+            let answer = err.is_none().then_some(&body);
+            state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, err.as_ref(), answer);
+            return Ok(http_response(status, &body));
+        }
+        let size = json_len(&payload, MAX_BODY_BYTES);
+        let result = if size > MAX_BODY_BYTES {
+            Err(too_large(size))
+        } else {
+            match state.direct_route(payload) {
+                Ok((route, body)) => state.run(route, body, &ctx.request_id, deadline).await,
+                Err(e) => Err(e),
+            }
+        };
+        state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, result.as_ref().err(), result.as_ref().ok());
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) if e.status < 500 => Ok(error_value(e)),
+            Err(e) => {
+                warn!(code = %e.code, "request failed");
+                let kind = if RETRYABLE.contains(&e.code.as_str()) { "Retryable" } else { "NonRetryable" };
+                Err(Diagnostic { error_type: format!("{kind}.{}", e.code), error_message: json_body(&error_value(e)) })
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// A GET route's query string as a JSON request object of strings; a parameter given twice
+/// is `invalid_request` (unknown ones are refused when the object is parsed).
+fn query_request(query: &aws_lambda_events::query_map::QueryMap) -> Result<Value, ApiError> {
+    let mut out = serde_json::Map::new();
+    for (key, value) in query.iter() {
+        if out.insert(key.to_string(), Value::String(value.to_string())).is_some() {
+            return Err(ApiError::invalid(Some(key), format!("the query parameter {key:?} is given more than once")));
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Answers an HTTP API event: `(status, body, error)`.
+async fn http(
+    state: &FunctionState,
+    payload: Value,
+    request_id: &str,
+    deadline: Option<tokio::time::Instant>,
+) -> (u16, Value, Option<ApiError>) {
+    let fail = |e: ApiError| (e.status, error_value(e.clone()), Some(e));
+    let req: ApiGatewayV2httpRequest = match serde_json::from_value(payload) {
+        Ok(r) => r,
+        Err(e) => return fail(ApiError::invalid(None, format!("not an API Gateway HTTP API event: {e}"))),
+    };
+    let method = req.request_context.http.method.as_str().to_string();
+    let path = req.raw_path.clone().or(req.request_context.http.path.clone()).unwrap_or_default();
+    let route = match req.route_key.as_deref().filter(|k| *k != "$default").and_then(|k| k.split_once(' ')) {
+        Some((m, p)) => state.route(m, p),
+        None => state.route(&method, &path),
+    };
+    let Some(route) = route else {
+        let e = ApiError::new(
+            "not_found",
+            404,
+            format!("no route {method} {}", path.chars().take(200).collect::<String>()),
+        );
+        return fail(e);
+    };
+    if route == Route::Report {
+        // A GET: the request is the query string; a body is ignored.
+        return match query_request(&req.query_string_parameters) {
+            Ok(body) => match state.run(route, body, request_id, deadline).await {
+                Ok(v) => (200, v, None),
+                Err(e) => fail(e),
+            },
+            Err(e) => fail(e),
+        };
+    }
+    let raw = req.body.unwrap_or_default();
+    if raw.len() > MAX_BODY_BYTES * 4 / 3 + 4 {
+        return fail(too_large(raw.len()));
+    }
+    let bytes = if req.is_base64_encoded {
+        match base64::engine::general_purpose::STANDARD.decode(raw.as_bytes()) {
+            Ok(b) => b,
+            Err(e) => return fail(ApiError::invalid(None, format!("the body is not valid base64: {e}"))),
+        }
+    } else {
+        raw.into_bytes()
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return fail(too_large(bytes.len()));
+    }
+    let body: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => return fail(ApiError::invalid(None, format!("the body is not JSON: {e}"))),
+    };
+    match state.run(route, body, request_id, deadline).await {
+        Ok(v) => (200, v, None),
+        Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_len_counts_without_writing_and_stops_past_the_limit() {
+        let v = serde_json::json!({"a": "b\n", "n": [1, 2]});
+        assert_eq!(json_len(&v, 1000), json_body(&v).len());
+        let big = serde_json::json!({"text": "x".repeat(10_000)});
+        let n = json_len(&big, 100);
+        assert!(n > 100 && n <= json_body(&big).len(), "{n}");
+    }
+
+    #[test]
+    fn deadlines_in_the_distant_past_are_no_deadline() {
+        assert!(deadline(600_000).is_none(), "cargo lambda watch's relative value");
+        assert!(deadline(0).is_none());
+        let soon = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() + 10_000;
+        let left = deadline(soon).unwrap() - tokio::time::Instant::now();
+        assert!(left <= Duration::from_secs(10) - DEADLINE_RESERVE + Duration::from_millis(50));
+        assert!(left >= Duration::from_secs(8));
+        // Already past but recent: no time left at all.
+        let past = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap() - 5_000;
+        assert!(deadline(past).unwrap() <= tokio::time::Instant::now());
+    }
+}

@@ -1,0 +1,235 @@
+//! Wiring: configuration → sources, the contact index, the timing store and the coordinator,
+//! built once per process (a CLI run or a Lambda container) and shared by every request. The
+//! capabilities it wires live in their own modules (`calendar`, `freebusy`, `contacts_service`,
+//! `coordinate`).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::adapters::http::{Http, HttpOptions};
+use crate::adapters::in_process::InProcess;
+use crate::adapters::secrets::Credentials;
+use crate::adapters::sources::{Network, calendar_source, contact_directory};
+use crate::capabilities::calendar::freebusy::{FreeBusyRequest, PeopleSource};
+use crate::capabilities::calendar::{CalendarService, ReadRequest};
+use crate::capabilities::coordinate::Coordinator;
+use crate::domain::contacts::ResolveRequest;
+use crate::domain::error::{ApiError, ErrorCode, parse_request};
+use crate::domain::plan::Capability;
+use crate::ports::sibling::{LocalCapabilities, Reply};
+use crate::ports::sources::SourceError;
+use crate::wiring::config::{Config, PeopleCalendar};
+
+/// Why the process could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] crate::wiring::config::ConfigError),
+    /// A configured source URL is unusable.
+    #[error(transparent)]
+    Source(#[from] crate::ports::sources::SourceError),
+    /// The timing store is unusable.
+    #[error(transparent)]
+    Timing(#[from] crate::ports::timing::TimingError),
+    /// DAV credentials could not be loaded.
+    #[error(transparent)]
+    Secret(#[from] crate::adapters::secrets::SecretError),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Http(#[from] crate::adapters::http::HttpError),
+    /// The shared cache is unusable.
+    #[error(transparent)]
+    Cache(#[from] crate::ports::cache::CacheError),
+}
+
+impl ErrorCode for AppError {
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::Config(e) => e.code(),
+            AppError::Source(e) => e.code(),
+            AppError::Timing(e) => e.code(),
+            AppError::Secret(e) => e.code(),
+            AppError::Http(e) => e.code(),
+            AppError::Cache(e) => e.code(),
+        }
+    }
+    fn status(&self) -> u16 {
+        500
+    }
+}
+
+/// Kept here for callers of `kenny::app::sdk_config`; it lives below the adapters that use it.
+pub use crate::adapters::aws::sdk_config;
+
+/// Kept here for callers of `kenny::app::ContactService`; the capability lives in its own module.
+pub use crate::capabilities::contacts::ContactService;
+
+/// The data capabilities this process serves, callable by name with JSON. A Lambda function
+/// loads only its own (the calendar function never builds the contact index).
+#[derive(Debug)]
+pub struct Capabilities {
+    /// `calendar.read`, when served here.
+    pub calendar: Option<CalendarService>,
+    /// `contacts.resolve`, when served here.
+    pub contacts: Option<ContactService>,
+}
+
+impl Capabilities {
+    /// Builds both capabilities from configuration (the CLI: everything in one process).
+    pub async fn from_config(config: &Config) -> Result<Self, AppError> {
+        Self::load(config, &Capability::ALL).await
+    }
+
+    /// Builds the listed capabilities from configuration.
+    pub async fn load(config: &Config, which: &[Capability]) -> Result<Self, AppError> {
+        let net = network(config, which).await?;
+        let calendar = if which.contains(&Capability::CalendarRead) {
+            let sources = config
+                .calendars
+                .iter()
+                .map(|u| calendar_source(u, &net).map(|s| config.faults.wrap_calendars(s)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let shared = match &config.cache {
+                Some(url) => Some(crate::adapters::aws::cache::open_shared(url).await?),
+                None => None,
+            };
+            let people = config
+                .people_calendars
+                .iter()
+                .map(|p| {
+                    let source = calendar_source(p.url(), &net)?;
+                    Ok(match p {
+                        PeopleCalendar::Person { email, .. } => PeopleSource::Person { email: email.clone(), source },
+                        PeopleCalendar::Directory { .. } => PeopleSource::Directory(source),
+                    })
+                })
+                .collect::<Result<Vec<_>, SourceError>>()?;
+            Some(
+                CalendarService::new(sources, config.timezone, config.source_timeout, config.cache_policy, shared)
+                    .with_people(people, config.self_emails.clone()),
+            )
+        } else {
+            None
+        };
+        let contacts = if which.contains(&Capability::ContactsResolve) {
+            let directories = config
+                .contacts
+                .iter()
+                .map(|u| contact_directory(u, &net).map(|d| config.faults.wrap_contacts(d)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
+        } else {
+            None
+        };
+        Ok(Capabilities { calendar, contacts })
+    }
+
+    /// Runs `capability` on JSON params: the same contract for in-process calls, the CLI and
+    /// Lambda. `deadline` (the invocation's) bounds every source read, so a slow source degrades
+    /// the answer instead of losing it.
+    pub async fn invoke(
+        &self,
+        capability: Capability,
+        params: Value,
+        deadline: Option<Instant>,
+    ) -> Result<Reply, ApiError> {
+        match capability {
+            Capability::CalendarRead => {
+                let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
+                let req: ReadRequest = parse_request(params)?;
+                let resp = service.read(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+                Ok(Reply::new(capability, to_json(&resp)?))
+            }
+            Capability::CalendarFreeBusy => {
+                let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
+                let req: FreeBusyRequest = parse_request(params)?;
+                let resp = service.freebusy(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+                Ok(Reply::new(capability, to_json(&resp)?))
+            }
+            // Computed by the coordinator itself (see `Coordinator`), never by a data function.
+            Capability::SlotsFind => Err(not_served(capability)),
+            Capability::ContactsResolve => {
+                let service = self.contacts.as_ref().ok_or_else(|| not_served(capability))?;
+                let req: ResolveRequest = parse_request(params)?;
+                let (resp, tier) = service.resolve(&req).await?;
+                let mut body = to_json(&resp)?;
+                if let Some(obj) = body.as_object_mut() {
+                    obj.insert("cache".into(), Value::from(tier.name()));
+                }
+                Ok(Reply::new(capability, body))
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl LocalCapabilities for Capabilities {
+    async fn call_local(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
+        self.invoke(capability, params, None).await
+    }
+}
+
+/// The HTTP client and credentials the configured sources of `which` need. Credentials (a
+/// Secrets Manager call in Lambda) are loaded only when some source is on the network.
+async fn network(config: &Config, which: &[Capability]) -> Result<Network, AppError> {
+    let mut urls: Vec<&str> = Vec::new();
+    if which.contains(&Capability::CalendarRead) {
+        urls.extend(config.calendars.iter().map(String::as_str));
+        urls.extend(config.people_calendars.iter().map(|p| p.url()));
+    }
+    if which.contains(&Capability::ContactsResolve) {
+        urls.extend(config.contacts.iter().map(String::as_str));
+    }
+    let credentials = if urls.iter().any(|u| crate::adapters::sources::is_network(u)) {
+        Credentials::load(config.dav_secret_arn.as_deref(), config.dav_password.as_ref(), config.dav_token.as_ref())
+            .await?
+    } else {
+        Credentials::none()
+    };
+    let opts = HttpOptions {
+        allow_private: config.allow_private_sources,
+        timeout: config.source_timeout,
+        ..HttpOptions::default()
+    };
+    Ok(Network { http: Http::shared(opts)?, credentials: Arc::new(credentials) })
+}
+
+fn not_served(capability: Capability) -> ApiError {
+    ApiError::new("not_found", 404, format!("{capability} is not served by this process"))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::internal(format!("could not encode the response: {e}")))
+}
+
+/// Everything one process needs: configuration, capabilities, and the coordinator calling
+/// them in process (the embedded default).
+#[derive(Debug)]
+pub struct App {
+    /// The configuration it was built from.
+    pub config: Config,
+    /// The data capabilities.
+    pub caps: Arc<Capabilities>,
+    /// `coordinate`, calling `caps` in process.
+    pub coordinator: Coordinator,
+}
+
+impl App {
+    /// Builds the whole embedded application (metrics are discarded: the CLI's stdout is the answer).
+    pub async fn from_config(config: Config) -> Result<Self, AppError> {
+        let caps = Arc::new(Capabilities::from_config(&config).await?);
+        let timings = crate::adapters::timing::open_store(&config.timings).await?;
+        let coordinator = Coordinator::new(
+            config.faults.wrap_sibling(Arc::new(InProcess::new(caps.clone()))),
+            timings,
+            Arc::new(crate::ports::metrics::Discard),
+            config.timezone,
+            config.coordinate_limits(),
+        )
+        .with_slots(config.slots);
+        Ok(App { config, caps, coordinator })
+    }
+}
