@@ -5,7 +5,9 @@
 //! - this file: building and running `kenny`, [`Server`] (a process on a free port), moto, `cargo lambda watch`
 //! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
 //! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
+//! - `differential.rs`: the same questions on two source configurations give the same answers
 
+pub mod differential;
 pub mod hostile;
 pub mod load;
 pub mod radicale;
