@@ -5,10 +5,14 @@
 //! - this file: building and running `kenny`, [`Server`] (a process on a free port), moto, `cargo lambda watch`
 //! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
 //! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
+//! - `xandikos.rs`: a second CalDAV/CardDAV server seeded over HTTP ([`xandikos()`], [`Xandikos`])
+//! - `differential.rs`: the same questions on two source configurations give the same answers
 
+pub mod differential;
 pub mod hostile;
 pub mod load;
 pub mod radicale;
+pub mod xandikos;
 
 pub use hostile::{
     Hostile, Mode, Reply, Responder, billion_laughs_multistatus, deeply_nested_xml, hostile, malformed_multistatus,
@@ -18,6 +22,7 @@ pub use radicale::{
     CollectionKind, DAV_PASSWORD, DAV_USER, DavResponse, Radicale, Seeded, SeededCollection, radicale, xml_escape,
     xml_text, xml_texts,
 };
+pub use xandikos::{Xandikos, xandikos};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -79,18 +79,8 @@ pub fn radicale() -> Radicale {
     );
     std::fs::write(&config, text).expect("Radicale config file");
     let port = free_port();
-    // Radicale runs under a small shell that stops it when this test process is gone, so that a
-    // server kept in a `static` (never dropped) does not outlive the tests.
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(
-            r#""$0" "$@" & child=$!
-trap 'kill $child 2>/dev/null' EXIT TERM INT
-while kill -0 "$KENNY_TEST_PARENT" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done"#,
-        )
-        .arg(bin)
-        .env("KENNY_TEST_PARENT", std::process::id().to_string())
-        .env_remove("RADICALE_CONFIG")
+    let mut cmd = stopped_with_this_process(&bin);
+    cmd.env_remove("RADICALE_CONFIG")
         .arg("--config")
         .arg(&config)
         .arg("--hosts")
@@ -106,6 +96,22 @@ while kill -0 "$KENNY_TEST_PARENT" 2>/dev/null && kill -0 $child 2>/dev/null; do
             .expect("an HTTP client")
     });
     Radicale { server, client, dir }
+}
+
+/// A command running `bin` under a small shell that stops it when this test process is gone, so
+/// that a server kept in a `static` (never dropped) does not outlive the tests. Arguments added
+/// to the command go to `bin`.
+pub(crate) fn stopped_with_this_process(bin: &Path) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(
+            r#""$0" "$@" & child=$!
+trap 'kill $child 2>/dev/null' EXIT TERM INT
+while kill -0 "$KENNY_TEST_PARENT" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done"#,
+        )
+        .arg(bin)
+        .env("KENNY_TEST_PARENT", std::process::id().to_string());
+    cmd
 }
 
 /// One HTTP exchange with Radicale.
@@ -126,7 +132,7 @@ impl DavResponse {
     }
 
     /// Panics with the exchange unless the status is one of `ok`.
-    fn expect_status(self, ok: &[u16], what: &str) -> Self {
+    pub(crate) fn expect_status(self, ok: &[u16], what: &str) -> Self {
         assert!(ok.contains(&self.status), "{what}: HTTP {} (expected {ok:?}):\n{}", self.status, self.body);
         self
     }
@@ -305,24 +311,7 @@ impl Radicale {
     }
 
     fn seed_collection(&self, folder: &Path, id: &str, kind: CollectionKind) -> SeededCollection {
-        let displayname = std::fs::read_to_string(folder.join("displayname"))
-            .ok()
-            .map(|s| s.trim_end_matches(['\r', '\n']).to_string());
-        let ext = match kind {
-            CollectionKind::Calendar => "ics",
-            CollectionKind::AddressBook => "vcf",
-        };
-        let mut files: Vec<(String, String)> = std::fs::read_dir(folder)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", folder.display()))
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case(ext)))
-            .map(|p| {
-                let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
-                (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), text)
-            })
-            .collect();
-        files.sort();
+        let (displayname, files) = vdir_collection(folder, kind);
         let bundle = match kind {
             _ if files.is_empty() => None,
             CollectionKind::Calendar => calendar_bundle(&files),
@@ -460,22 +449,45 @@ impl Radicale {
 
 /// Runs `f` on a thread of its own: reqwest's blocking client panics when called on a thread
 /// that runs an async runtime, and Kenny's DAV tests are async.
-fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| match s.spawn(f).join() {
         Ok(v) => v,
         Err(panic) => std::panic::resume_unwind(panic),
     })
 }
 
-fn sub_folders(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn sub_folders(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut out: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     out.sort();
     out
 }
 
+/// A vdir collection folder's `displayname` (if any) and its item files of `kind`
+/// (`(file name, text)`, in name order).
+pub(crate) fn vdir_collection(folder: &Path, kind: CollectionKind) -> (Option<String>, Vec<(String, String)>) {
+    let displayname =
+        std::fs::read_to_string(folder.join("displayname")).ok().map(|s| s.trim_end_matches(['\r', '\n']).to_string());
+    let ext = match kind {
+        CollectionKind::Calendar => "ics",
+        CollectionKind::AddressBook => "vcf",
+    };
+    let mut files: Vec<(String, String)> = std::fs::read_dir(folder)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", folder.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case(ext)))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
+            (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), text)
+        })
+        .collect();
+    files.sort();
+    (displayname, files)
+}
+
 /// `s` as one percent-encoded URL path segment.
-fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
