@@ -13,7 +13,7 @@
 use std::io::Read as _;
 use std::time::Instant;
 
-use kenny::sample::{SampleSpec, generate, write_vdir};
+use kenny::domain::sample::{SampleSpec, generate, write_vdir};
 use kenny_tests::{DAV_PASSWORD, DAV_USER, radicale, xandikos};
 
 /// The three people of the reference question and their addresses.

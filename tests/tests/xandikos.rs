@@ -9,9 +9,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kenny::app::Capabilities;
-use kenny::config::Config;
-use kenny::plan::Capability;
+use kenny::domain::plan::Capability;
+use kenny::wiring::app::Capabilities;
+use kenny::wiring::config::Config;
 use kenny_tests::CollectionKind::{AddressBook, Calendar};
 use kenny_tests::{DAV_PASSWORD, DAV_USER, Xandikos, calendar_tiers, kenny, radicale, xandikos, xml_text, xml_texts};
 use serde_json::{Value, json};
