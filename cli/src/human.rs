@@ -286,7 +286,7 @@ pub fn coordinate(r: &CoordinateResponse) -> String {
             st.start_ms,
             st.duration_ms,
             st.status,
-            st.cache.as_deref().unwrap_or("-")
+            st.cache.map_or("-", |t| t.name())
         );
     }
     out

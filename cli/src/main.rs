@@ -494,6 +494,7 @@ async fn replay_timings(file: &std::path::Path, out: Output) -> ExitCode {
     }
 }
 
+#[cfg(feature = "aws")]
 async fn create_table() -> ExitCode {
     let config = match Config::load() {
         Ok(c) => c,
@@ -517,6 +518,7 @@ async fn create_table() -> ExitCode {
     }
 }
 
+#[cfg(feature = "aws")]
 async fn create_cache_table() -> ExitCode {
     let config = match Config::load() {
         Ok(c) => c,
@@ -539,6 +541,23 @@ async fn create_cache_table() -> ExitCode {
         }
         Err(e) => report(ApiError::from_error(&e), false),
     }
+}
+
+/// Without the `aws` feature there are no DynamoDB tables to create.
+#[cfg(not(feature = "aws"))]
+async fn create_table() -> ExitCode {
+    without_aws()
+}
+
+#[cfg(not(feature = "aws"))]
+async fn create_cache_table() -> ExitCode {
+    without_aws()
+}
+
+#[cfg(not(feature = "aws"))]
+fn without_aws() -> ExitCode {
+    eprintln!("error: this kenny was built without AWS support; build it with the default features");
+    ExitCode::from(2)
 }
 
 fn sample(dir: std::path::PathBuf, events: usize, contacts: usize, calendars: usize, seed: u64) -> ExitCode {

@@ -88,7 +88,7 @@ impl Sibling for Fake {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         result.map(|()| Reply {
             body: params.get("reply").cloned().unwrap_or_else(|| json!({"echo": params})),
-            cache: Some("miss".into()),
+            cache: Some(kenny::ports::sources::CacheTier::Miss),
         })
     }
     fn transport(&self) -> &'static str {

@@ -172,7 +172,7 @@ async fn sibling_fault(mode: Mode, capability: Capability) -> Option<ApiError> {
         Mode::Malformed => {
             // A reply cut off mid-way, read by the parser every transport's reply goes through.
             let cut = br#"{"events": [{"uid": "#;
-            crate::aws::lambda::parse_reply(capability, cut).err()
+            kenny_ports::sibling::parse_reply(capability, cut).err()
         }
         Mode::Throttle => Some(injected("throttled", 502, "Invoke answered HTTP 429 TooManyRequestsException")),
     }

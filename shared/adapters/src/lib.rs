@@ -2,6 +2,7 @@
 //! and CardDAV, ICS feeds, the one HTTP client, the timing stores, the in-process and Lambda
 //! sibling transports, fault injection, credentials, and AWS (DynamoDB, Lambda, Secrets Manager).
 
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod dav;
 pub mod faults;

@@ -56,13 +56,16 @@ pub enum SecretError {
     /// The secret's value has a shape Kenny does not read.
     #[error("the DAV secret is not usable: {0}")]
     Shape(&'static str),
+    /// `KENNY_DAV_SECRET_ARN` was set for a build without AWS support.
+    #[error("KENNY_DAV_SECRET_ARN is set, but this build has no AWS support (build with the `aws` feature)")]
+    WithoutAws,
 }
 
 impl ErrorCode for SecretError {
     fn code(&self) -> &'static str {
         match self {
             SecretError::Fetch(_) => "secret_unavailable",
-            SecretError::Shape(_) => "invalid_config",
+            SecretError::Shape(_) | SecretError::WithoutAws => "invalid_config",
         }
     }
     fn status(&self) -> u16 {
@@ -149,15 +152,23 @@ impl Credentials {
         let Some(arn) = secret_arn else {
             return Self::from_local(password, token);
         };
-        let sdk = crate::aws::sdk_config().await;
-        let client = aws_sdk_secretsmanager::Client::new(sdk);
-        let out = client.get_secret_value().secret_id(arn).send().await.map_err(|e| {
-            use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;
-            let code = e.code().unwrap_or("no reply").to_string();
-            SecretError::Fetch(code)
-        })?;
-        let value = out.secret_string().ok_or(SecretError::Shape("the secret has no string value"))?;
-        Self::from_secret_string(value)
+        #[cfg(not(feature = "aws"))]
+        {
+            let _ = arn;
+            Err(SecretError::WithoutAws)
+        }
+        #[cfg(feature = "aws")]
+        {
+            let sdk = crate::aws::sdk_config().await;
+            let client = aws_sdk_secretsmanager::Client::new(sdk);
+            let out = client.get_secret_value().secret_id(arn).send().await.map_err(|e| {
+                use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;
+                let code = e.code().unwrap_or("no reply").to_string();
+                SecretError::Fetch(code)
+            })?;
+            let value = out.secret_string().ok_or(SecretError::Shape("the secret has no string value"))?;
+            Self::from_secret_string(value)
+        }
     }
 
     /// Whether any credential is held.

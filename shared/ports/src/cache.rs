@@ -37,12 +37,15 @@ pub enum CacheError {
     /// `KENNY_CACHE` names no store Kenny knows.
     #[error("KENNY_CACHE={0:?}: expected dynamodb://TABLE")]
     UnknownStore(String),
+    /// `KENNY_CACHE` was set for a build without AWS support.
+    #[error("KENNY_CACHE is set, but this build has no AWS support (build with the `aws` feature)")]
+    WithoutAws,
 }
 
 impl ErrorCode for CacheError {
     fn code(&self) -> &'static str {
         match self {
-            CacheError::UnknownStore(_) => "invalid_config",
+            CacheError::UnknownStore(_) | CacheError::WithoutAws => "invalid_config",
             _ => "cache_failed",
         }
     }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use kenny_domain::contacts::Contact;
 use kenny_domain::error::ErrorCode;
@@ -15,7 +15,7 @@ use kenny_domain::ical::ParsedCalendar;
 use kenny_domain::time::Window;
 
 /// Where a cached answer came from: the tier names of timing records and responses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CacheTier {
     /// Read from the source.
@@ -38,6 +38,23 @@ impl CacheTier {
             CacheTier::L2 => "l2",
             CacheTier::Validated => "validated",
         }
+    }
+
+    /// The tier a wire name names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [CacheTier::Miss, CacheTier::L1, CacheTier::L2, CacheTier::Validated].into_iter().find(|t| t.name() == name)
+    }
+
+    /// Which of two tiers cost more: a read's tier is the slowest any part of it needed
+    /// (`miss`, then `validated`, `l2`, `l1`).
+    pub fn slower(self, other: Self) -> Self {
+        let rank = |t: Self| match t {
+            CacheTier::Miss => 0,
+            CacheTier::Validated => 1,
+            CacheTier::L2 => 2,
+            CacheTier::L1 => 3,
+        };
+        if rank(other) < rank(self) { other } else { self }
     }
 }
 

@@ -96,12 +96,15 @@ pub enum TimingError {
     /// DynamoDB refused or failed the request (after retries).
     #[error("timings table {table}: {message}")]
     Dynamo { table: String, message: String, unwritten: usize },
+    /// `dynamodb://` was asked of a build without AWS support (the local profile's CLI).
+    #[error("KENNY_TIMINGS=dynamodb://…: this build has no AWS support (build with the `aws` feature)")]
+    WithoutAws,
 }
 
 impl ErrorCode for TimingError {
     fn code(&self) -> &'static str {
         match self {
-            TimingError::UnknownStore(_) => "invalid_config",
+            TimingError::UnknownStore(_) | TimingError::WithoutAws => "invalid_config",
             _ => "timing_store_failed",
         }
     }

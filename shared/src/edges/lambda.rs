@@ -26,14 +26,19 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{Instrument, info_span, warn};
 
+#[cfg(feature = "aws")]
 use crate::adapters::aws::lambda::LambdaInvoke;
 use crate::capabilities::coordinate::{CoordinateRequest, Coordinator};
 use crate::domain::error::{ApiError, parse_request};
 use crate::domain::plan::Capability;
+#[cfg(feature = "aws")]
 use crate::domain::retry::Backoff;
 use crate::ports::metrics::{self, MetricsSink};
 use crate::ports::sibling::FREEBUSY_KEY;
-use crate::wiring::app::{AppError, Capabilities};
+#[cfg(feature = "aws")]
+use crate::wiring::app::AppError;
+use crate::wiring::app::Capabilities;
+#[cfg(feature = "aws")]
 use crate::wiring::config::Config;
 
 /// Largest request body accepted (HTTP or direct); larger ones get 413 `too_large`.
@@ -93,6 +98,7 @@ pub struct FunctionState {
 impl FunctionState {
     /// Builds the state of `kind` from the environment: the data functions load their sources
     /// (and contact index); `coordinate` builds its Lambda client, timing store and metrics.
+    #[cfg(feature = "aws")]
     pub async fn init(kind: FunctionKind) -> Result<Self, AppError> {
         let config = Config::load()?;
         let metrics: Arc<dyn MetricsSink> = Arc::new(metrics::Stdout);
@@ -270,7 +276,7 @@ impl FunctionState {
             FunctionKind::Coordinate => None,
         };
         if let Some(tier) = capability.zip(answer).and_then(|(c, body)| crate::ports::sibling::tier_of(c, body)) {
-            let dims = [("Capability", self.kind.name()), ("Tier", tier.as_str())];
+            let dims = [("Capability", self.kind.name()), ("Tier", tier.name())];
             self.metrics.emit(metrics::line(ts, &[(metrics::CACHE_RESULTS, 1.0)], &dims, &id));
         }
         if let Some(e) = error {

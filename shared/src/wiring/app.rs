@@ -62,6 +62,7 @@ impl ErrorCode for AppError {
 }
 
 /// Kept here for callers of `kenny::app::sdk_config`; it lives below the adapters that use it.
+#[cfg(feature = "aws")]
 pub use crate::adapters::aws::sdk_config;
 
 /// Kept here for callers of `kenny::app::ContactService`; the capability lives in its own module.
@@ -93,7 +94,10 @@ impl Capabilities {
                 .map(|u| calendar_source(u, &net).map(|s| config.faults.wrap_calendars(s)))
                 .collect::<Result<Vec<_>, _>>()?;
             let shared = match &config.cache {
+                #[cfg(feature = "aws")]
                 Some(url) => Some(crate::adapters::aws::cache::open_shared(url).await?),
+                #[cfg(not(feature = "aws"))]
+                Some(_) => return Err(crate::ports::cache::CacheError::WithoutAws.into()),
                 None => None,
             };
             let people = config

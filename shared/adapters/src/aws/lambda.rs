@@ -11,7 +11,7 @@ use tracing::{debug, instrument};
 use kenny_domain::error::{ApiError, ErrorBody};
 use kenny_domain::plan::Capability;
 use kenny_domain::retry::Backoff;
-use kenny_ports::sibling::{FREEBUSY_KEY, Reply, Sibling};
+use kenny_ports::sibling::{FREEBUSY_KEY, Reply, Sibling, bad_reply, parse_reply, with_status};
 
 /// Calls the sibling Lambda functions through the Invoke API (one client per container).
 #[derive(Debug, Clone)]
@@ -105,39 +105,6 @@ impl LambdaInvoke {
     }
 }
 
-fn with_status(mut e: ApiError) -> ApiError {
-    e.status = match e.code.as_str() {
-        "invalid_request" | "window_too_large" => 400,
-        "timeout" => 504,
-        _ => 502,
-    };
-    e
-}
-
-fn bad_reply(capability: Capability, why: &str) -> ApiError {
-    ApiError::new("sibling_bad_reply", 502, format!("{capability}: {why}"))
-}
-
-/// Reads a sibling's reply payload: its own error body becomes that error; anything but JSON
-/// of the capability's response shape is `sibling_bad_reply` (never a silently empty answer).
-pub fn parse_reply(capability: Capability, payload: &[u8]) -> Result<Value, ApiError> {
-    let value: Value =
-        serde_json::from_slice(payload).map_err(|e| bad_reply(capability, &format!("the reply is not JSON: {e}")))?;
-    if let Ok(err) = serde_json::from_value::<ErrorBody>(value.clone()) {
-        return Err(with_status(err.error));
-    }
-    let list = match capability {
-        Capability::CalendarRead => "events",
-        Capability::CalendarFreeBusy => "people",
-        Capability::ContactsResolve => "candidates",
-        Capability::SlotsFind => return Ok(value), // computed in coordinate, never a sibling's reply
-    };
-    if !value.get(list).is_some_and(Value::is_array) {
-        return Err(bad_reply(capability, &format!("the reply has no \"{list}\" list")));
-    }
-    Ok(value)
-}
-
 /// `{"errorType", "errorMessage"}`, whose message is our own error body when our handler
 /// produced it (see `kenny::edges::lambda`).
 fn parse_function_error(body: &[u8]) -> Option<ApiError> {
@@ -203,6 +170,7 @@ impl Sibling for LambdaInvoke {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kenny_ports::sources::CacheTier;
 
     #[test]
     fn function_errors_keep_our_code_or_fall_back_to_the_type() {
@@ -217,8 +185,8 @@ mod tests {
     #[test]
     fn cache_tier_is_read_from_the_reply() {
         let body = serde_json::json!({"calendars": [{"cache": "l1"}, {"cache": "miss"}]});
-        assert_eq!(Reply::new(Capability::CalendarRead, body).cache.as_deref(), Some("miss"));
+        assert_eq!(Reply::new(Capability::CalendarRead, body).cache.map(CacheTier::name), Some("miss"));
         let body = serde_json::json!({"calendars": [{"cache": "l1"}]});
-        assert_eq!(Reply::new(Capability::CalendarRead, body).cache.as_deref(), Some("l1"));
+        assert_eq!(Reply::new(Capability::CalendarRead, body).cache.map(CacheTier::name), Some("l1"));
     }
 }

@@ -78,8 +78,16 @@ pub async fn open_store(spec: &str) -> Result<std::sync::Arc<dyn TimingStore>, T
         return Ok(std::sync::Arc::new(JsonlStore::new(path)));
     }
     if let Some(table) = spec.strip_prefix("dynamodb://").filter(|t| !t.is_empty() && !t.contains('/')) {
-        let sdk = crate::aws::sdk_config().await;
-        return Ok(std::sync::Arc::new(crate::aws::timing::DynamoStore::new(sdk, table)));
+        #[cfg(feature = "aws")]
+        {
+            let sdk = crate::aws::sdk_config().await;
+            return Ok(std::sync::Arc::new(crate::aws::timing::DynamoStore::new(sdk, table)));
+        }
+        #[cfg(not(feature = "aws"))]
+        {
+            let _ = table;
+            return Err(TimingError::WithoutAws);
+        }
     }
     Err(TimingError::UnknownStore(spec.chars().take(200).collect()))
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::plans::{READ_STEP, Search};
-use super::{CoordinateError, Coordinator, LOCAL, StepErrorOut, StepTiming};
+use super::{CoordinateError, Coordinator, LOCAL, StepErrorOut, StepStatus, StepTiming};
 use kenny_domain::error::{ApiError, ErrorCode};
 use kenny_domain::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
 use kenny_ports::sibling::Reply;
@@ -175,7 +175,7 @@ impl Execution {
                     capability: s.capability.name().into(),
                     start_ms: 0.0,
                     duration_ms: 0.0,
-                    status: "skipped".into(),
+                    status: StepStatus::Skipped,
                     cache: None,
                     transport: if s.capability.is_local() { LOCAL.to_string() } else { transport.to_string() },
                 })
@@ -192,7 +192,7 @@ impl Execution {
         self.steps[i].duration_ms = ms(took);
         match result {
             Ok(reply) => {
-                self.steps[i].status = "ok".into();
+                self.steps[i].status = StepStatus::Ok;
                 for (code, message) in failed_parts(&reply.body) {
                     self.error_codes[i].get_or_insert_with(|| code.clone());
                     self.errors.push(StepErrorOut { step: plan.steps[i].id.clone(), code, message });
@@ -203,7 +203,7 @@ impl Execution {
                 true
             }
             Err(e) => {
-                self.steps[i].status = "error".into();
+                self.steps[i].status = StepStatus::Error;
                 self.fail(i, &e.code, e.message);
                 false
             }
@@ -282,7 +282,7 @@ fn admit(plan: &ValidPlan, i: usize, schedule: &mut Schedule, exec: &mut Executi
         Ok(params) => Some(params),
         Err(e) => {
             exec.fail(i, e.code(), e.to_string());
-            exec.steps[i].status = "error".into();
+            exec.steps[i].status = StepStatus::Error;
             exec.steps[i].start_ms = ms(started.elapsed());
             schedule.finish(plan, i, false);
             None

@@ -25,6 +25,7 @@ use kenny_domain::slots::SlotDefaults;
 use kenny_domain::time::{TimeArg, parse_zone};
 use kenny_ports::metrics::MetricsSink;
 use kenny_ports::sibling::Sibling;
+use kenny_ports::sources::CacheTier;
 use kenny_ports::timing::TimingStore;
 
 mod answer;
@@ -102,11 +103,46 @@ pub struct StepTiming {
     /// How long it ran, ms.
     pub duration_ms: f64,
     /// `ok`, `error`, or `skipped` (a dependency failed).
-    pub status: String,
+    pub status: StepStatus,
     /// Cache tier that answered, if reported.
-    pub cache: Option<String>,
+    pub cache: Option<CacheTier>,
     /// How it was called.
     pub transport: String,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// It answered.
+    Ok,
+    /// It failed (its error is in the response's `errors`).
+    Error,
+    /// It did not run: a dependency failed, or the request ran out of time first.
+    Skipped,
+}
+
+impl StepStatus {
+    /// The wire name (also the timing record's `status`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Ok => "ok",
+            StepStatus::Error => "error",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for StepStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// A failed step in the response.

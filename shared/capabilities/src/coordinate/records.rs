@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Execution, Timings};
+use super::{Execution, StepStatus, Timings};
 use kenny_domain::question::Intent;
 use kenny_ports::metrics::{self, MetricsSink};
 use kenny_ports::timing::{RecordKind, TimingRecord};
@@ -44,7 +44,7 @@ pub(super) fn emit_metrics(sink: &dyn MetricsSink, t: &Timings, exec: &Execution
         (metrics::TIMING_WRITE_FAILURES, if write_failed { 1.0 } else { 0.0 }),
     ];
     sink.emit(metrics::line(ts, &whole, &[], &id));
-    for s in t.steps.iter().filter(|s| s.status != "skipped") {
+    for s in t.steps.iter().filter(|s| s.status != StepStatus::Skipped) {
         sink.emit(metrics::line(ts, &[(metrics::STEP_LATENCY, s.duration_ms)], &[("Capability", &s.capability)], &id));
     }
     for (s, code) in t.steps.iter().zip(&exec.error_codes) {
@@ -91,9 +91,9 @@ pub(super) fn timing_records(t: &Timings, exec: &Execution, facts: &Facts) -> Ve
             at,
             start_ms: s.start_ms,
             duration_ms: s.duration_ms,
-            status: s.status.clone(),
+            status: s.status.as_str().to_string(),
             error_code: exec.error_codes[i].clone(),
-            cache: s.cache.clone(),
+            cache: s.cache.map(|t| t.name().to_string()),
             transport: Some(s.transport.clone()),
             cold_start,
             ..TimingRecord::default()
