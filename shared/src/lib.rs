@@ -15,6 +15,7 @@
 //! - [`sibling`]    — the `Sibling` port (how `coordinate` calls a capability) and its in-process transport.
 //! - [`coordinate`] — runs a plan concurrently, measures it, and builds the answer.
 //! - [`lambda`]     — the Lambda edge: direct invokes and API Gateway v2 events, statuses, function errors.
+//! - [`mcp`]        — Kenny as an MCP server: the tools, over stdio (`kenny mcp`) and stateless HTTP (`POST /mcp`).
 //! - [`metrics`]    — CloudWatch Embedded Metric Format lines and the catalogue of metric names.
 //! - [`timing`]     — timing records and the `TimingStore` port with its JSONL and in-memory stores.
 //! - [`report`]     — the performance report: percentiles, errors, cache tiers, speedup, A/B and trends from timing records.
@@ -47,6 +48,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod ical;
 pub mod lambda;
+pub mod mcp;
 pub mod metrics;
 pub mod plan;
 pub mod question;
