@@ -70,6 +70,9 @@ enum Command {
         #[command(flatten)]
         out: Output,
     },
+    /// Serve Kenny's tools to a desktop assistant over MCP on stdin/stdout (ask, read_calendar,
+    /// resolve_contact, free_busy, find_slots, run_plan). Logs go to stderr.
+    Mcp,
     /// Timing-record commands.
     Timings {
         #[command(subcommand)]
@@ -264,6 +267,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Timings { command: TimingsCommand::Replay { file, out } } => replay_timings(&file, out).await,
         Command::Cache { command: CacheCommand::CreateTable } => create_cache_table().await,
         Command::Report { since, chart, out } => performance_report(since, chart, out).await,
+        Command::Mcp => mcp().await,
         Command::Ask { question, now, tz, sequential, out } => {
             let mut req = json!({"question": question, "sequential": sequential});
             if let Some(n) = now {
@@ -334,6 +338,21 @@ async fn run(cli: Cli) -> ExitCode {
                 req["limit"] = json!(l);
             }
             capability(Capability::ContactsResolve, req, out).await
+        }
+    }
+}
+
+/// `kenny mcp`: stdout carries only MCP messages; a start-up error goes to stderr.
+async fn mcp() -> ExitCode {
+    let app = match app().await {
+        Ok(a) => a,
+        Err(e) => return report(e, false),
+    };
+    match kenny::edges::mcp::stdio::serve(app).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
         }
     }
 }

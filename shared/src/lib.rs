@@ -26,7 +26,8 @@
 //! - [`wiring`] — [`wiring::config`] (environment and `kenny.toml`) and [`wiring::app`] (the
 //!   process's capabilities, built once).
 //! - [`edges`] — [`edges::lambda`] (direct invokes and API Gateway events), [`edges::warm`]
-//!   (the scheduled warmer), [`edges::fuzzing`] (fuzz and property-test entry points).
+//!   (the scheduled warmer), [`edges::mcp`] (Kenny as an MCP server: the tools over stdio and
+//!   stateless `POST /mcp`), [`edges::fuzzing`] (fuzz and property-test entry points).
 
 pub use kenny_adapters as adapters;
 pub use kenny_capabilities as capabilities;

@@ -77,7 +77,7 @@ impl std::fmt::Display for Capability {
 }
 
 /// A plan as clients send it (docs/contracts.md § Capabilities, `coordinate`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     /// The steps, in any order.
@@ -86,7 +86,7 @@ pub struct Plan {
 
 /// One step as clients send it; the capability stays a string until validation so that an
 /// unknown one can be reported with the step's id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Unique id, referred to by `depends_on` and `$ref`.

@@ -68,6 +68,10 @@ pub struct TimingRecord {
     /// Request only: a question's intent (`list`, `next`, `not_understood`, …), never its words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
+    /// The edge the request came in through when it is not one of the HTTP routes or a direct
+    /// invoke: `mcp` for a tool call over MCP (stdio or `POST /mcp`). Absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge: Option<String>,
 }
 
 /// Whether a record describes a request or a step.

@@ -83,6 +83,10 @@ enum Route {
     },
     /// The performance report of `coordinate`'s timing records (`GET /report`).
     Report,
+    /// MCP over stateless Streamable HTTP (`POST /mcp`; GET and DELETE answer 405).
+    Mcp {
+        post: bool,
+    },
 }
 
 /// What a function builds once per container.
@@ -163,6 +167,7 @@ impl FunctionState {
             (FunctionKind::Coordinate, "POST", "/ask") => Some(Route::Coordinate { needs: Some("question") }),
             (FunctionKind::Coordinate, "POST", "/plan") => Some(Route::Coordinate { needs: Some("plan") }),
             (FunctionKind::Coordinate, "GET", "/report") => Some(Route::Report),
+            (FunctionKind::Coordinate, m, "/mcp") => Some(Route::Mcp { post: m == "POST" }),
             _ => None,
         }
     }
@@ -238,6 +243,7 @@ impl FunctionState {
                 let resp = coordinator.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
                 serde_json::to_value(&resp).map_err(|e| ApiError::internal(e.to_string()))
             }
+            Route::Mcp { .. } => Err(ApiError::invalid(None, "MCP is served over HTTP only (POST /mcp)")),
             Route::Report => {
                 let coordinator = self.coordinator.as_ref().ok_or_else(|| not_served("report"))?;
                 let req: crate::capabilities::report::ReportRequest = parse_request(body)?;
@@ -357,7 +363,8 @@ fn http_response(status: u16, body: &Value) -> Value {
         aws_lambda_events::http::header::CONTENT_TYPE,
         aws_lambda_events::http::HeaderValue::from_static("application/json"),
     );
-    r.body = Some(Body::Text(json_body(body)));
+    // Null is no body (MCP's 202 Accepted); no capability answers a bare null.
+    r.body = (!body.is_null()).then(|| Body::Text(json_body(body)));
     serde_json::to_value(&r).unwrap_or(Value::Null)
 }
 
@@ -465,6 +472,9 @@ async fn http(
     if bytes.len() > MAX_BODY_BYTES {
         return fail(too_large(bytes.len()));
     }
+    if let Route::Mcp { post } = route {
+        return mcp(state, post, &req.headers, &bytes, request_id, deadline).await;
+    }
     let body: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => return fail(ApiError::invalid(None, format!("the body is not JSON: {e}"))),
@@ -473,6 +483,30 @@ async fn http(
         Ok(v) => (200, v, None),
         Err(e) => fail(e),
     }
+}
+
+/// `/mcp` (docs/contracts.md § MCP): a POST is one JSON-RPC message, answered statelessly by
+/// [`crate::edges::mcp::http`]; GET (a server stream) and DELETE (a session) are 405, as Kenny keeps
+/// no session.
+async fn mcp(
+    state: &FunctionState,
+    post: bool,
+    headers: &aws_lambda_events::http::HeaderMap,
+    body: &[u8],
+    request_id: &str,
+    deadline: Option<tokio::time::Instant>,
+) -> (u16, Value, Option<ApiError>) {
+    if !post {
+        let e = ApiError::new("method_not_allowed", 405, "/mcp takes POST only: Kenny keeps no MCP session or stream");
+        return (405, error_value(e.clone()), Some(e));
+    }
+    let Some(coordinator) = state.coordinator.as_ref() else {
+        let e = not_served("mcp");
+        return (e.status, error_value(e.clone()), Some(e));
+    };
+    let version = headers.get("mcp-protocol-version").and_then(|v| v.to_str().ok());
+    let reply = crate::edges::mcp::http::post(coordinator, body, version, request_id, deadline).await;
+    (reply.status, reply.body.unwrap_or(Value::Null), None)
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ pub const MAX_BUSY_PER_PERSON: usize = 50_000;
 pub const ME: &str = "me";
 
 /// A `calendar.freebusy` request.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FreeBusyRequest {
     /// Window start: a date or an RFC 3339 date-time.

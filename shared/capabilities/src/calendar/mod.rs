@@ -49,7 +49,7 @@ pub use kenny_ports::sources::READ_CONCURRENCY;
 pub const MAX_EVENTS_BYTES: usize = 5 * 1024 * 1024;
 
 /// A `calendar.read` request.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
     /// Window start: a date or an RFC 3339 date-time.
@@ -74,7 +74,7 @@ pub struct ReadRequest {
 }
 
 /// One person in the attendee filter: an email or name, or several (any of them matches).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum PersonFilter {
     /// One email or name.

@@ -52,7 +52,7 @@ pub const QUESTION_SLOTS: usize = 10;
 pub const LOCAL: &str = "local";
 
 /// A `coordinate` request (docs/contracts.md § Capabilities): exactly one of `question` and `plan`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoordinateRequest {
     /// A plain-English question.
@@ -281,13 +281,25 @@ impl Coordinator {
     /// Answers one request. `request_id` is the Lambda request id (or a fresh UUID);
     /// `deadline`, when known, bounds every step. Durations are measured on tokio's clock, so
     /// tests can drive them with paused time.
-    #[instrument(skip(self, request), fields(request_id = %request_id))]
     pub async fn handle(
         &self,
         request: CoordinateRequest,
         request_id: &str,
         deadline: Option<Instant>,
     ) -> Result<CoordinateResponse, CoordinateError> {
+        self.handle_from(request, request_id, deadline, None).await.map(|h| h.response)
+    }
+
+    /// [`handle`](Self::handle) for an edge that marks its records (`edge`: `mcp`) and answers
+    /// a step's own output (an MCP tool that is one capability answers that capability's JSON).
+    #[instrument(skip(self, request), fields(request_id = %request_id))]
+    pub async fn handle_from(
+        &self,
+        request: CoordinateRequest,
+        request_id: &str,
+        deadline: Option<Instant>,
+        edge: Option<Edge>,
+    ) -> Result<Handled, CoordinateError> {
         let started = Instant::now();
         let at = Utc::now();
         let tz = match &request.timezone {
@@ -348,6 +360,7 @@ impl Coordinator {
             plan_shape: plan_shape(&valid, window_kind.as_deref()),
             window_kind,
             intent,
+            edge: edge.map(Edge::as_str),
         };
         let records = records::timing_records(&timings, &exec, &facts);
         let write_failed = match self.timings.write(&records).await {
@@ -360,8 +373,34 @@ impl Coordinator {
             }
         };
         records::emit_metrics(self.metrics.as_ref(), &timings, &exec, &facts, write_failed);
-        Ok(CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded })
+        let response = CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded };
+        Ok(Handled { response, outputs: exec.named })
     }
+}
+
+/// An edge that marks the timing records of the requests it sends (see [`Coordinator::handle_from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// A tool call over MCP (`kenny mcp`, `POST /mcp`).
+    Mcp,
+}
+
+impl Edge {
+    /// The record's `edge` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edge::Mcp => "mcp",
+        }
+    }
+}
+
+/// A handled request: the response, and every step's output by step id.
+#[derive(Debug, Clone)]
+pub struct Handled {
+    /// What `coordinate` answers.
+    pub response: CoordinateResponse,
+    /// The outputs of the steps that succeeded, by id.
+    pub outputs: HashMap<String, serde_json::Value>,
 }
 
 /// Longest chain of step durations along dependency edges.

@@ -21,6 +21,8 @@ pub(super) struct Facts {
     pub plan_shape: String,
     /// A question's intent.
     pub intent: Option<Intent>,
+    /// The edge it came in through, when marked (`mcp`).
+    pub edge: Option<&'static str>,
 }
 
 /// One EMF line per dimension set: the request, each step, each error.
@@ -81,6 +83,7 @@ pub(super) fn timing_records(t: &Timings, exec: &Execution, facts: &Facts) -> Ve
         window_kind: facts.window_kind.clone(),
         plan_shape: Some(facts.plan_shape.clone()),
         intent: intent.map(|i| i.as_str().to_string()),
+        edge: facts.edge.map(str::to_string),
     });
     for (i, s) in t.steps.iter().enumerate() {
         out.push(TimingRecord {
@@ -96,6 +99,7 @@ pub(super) fn timing_records(t: &Timings, exec: &Execution, facts: &Facts) -> Ve
             cache: s.cache.map(|t| t.name().to_string()),
             transport: Some(s.transport.clone()),
             cold_start,
+            edge: facts.edge.map(str::to_string),
             ..TimingRecord::default()
         });
     }

@@ -70,7 +70,7 @@ impl Skipped {
 }
 
 /// The `contacts.resolve` request: a name as people say it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
     /// What the user called the person: a name, part of one, a nickname or an email address.

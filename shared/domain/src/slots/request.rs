@@ -25,7 +25,7 @@ pub struct SlotDefaults {
 }
 
 /// A `slots.find` request.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlotsRequest {
     /// Window start: a date or an RFC 3339 date-time.
@@ -59,7 +59,7 @@ pub struct SlotsRequest {
 }
 
 /// An interval as JSON carries it.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct IntervalOut {
     /// RFC 3339.
     pub start: String,
@@ -68,7 +68,7 @@ pub struct IntervalOut {
 }
 
 /// One participant's busy intervals.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct PersonBusy {
     /// `me` for the user, else the address asked for.
     pub person: String,
@@ -77,7 +77,7 @@ pub struct PersonBusy {
 }
 
 /// A `calendar.freebusy` response as `slots.find` reads it (other fields are ignored).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct FreeBusyInput {
     /// Known people and their busy times.
     pub people: Vec<PersonBusy>,
@@ -87,7 +87,7 @@ pub struct FreeBusyInput {
 }
 
 /// One entry of `busy`.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum BusyInput {
     /// A `calendar.freebusy` response.
