@@ -389,7 +389,7 @@ fn decide(v: &Value, conditions: &BTreeMap<String, bool>) -> Option<Value> {
 
 /// Guards issue point 5's "no route without authorization": every HTTP API route requires
 /// AWS_IAM, or JWT through the JWT authorizer, whichever way the JWT condition goes; the JWT
-/// authorizer exists only when both JwtIssuer and JwtAudience are given; the five routes reach
+/// authorizer exists only when both JwtIssuer and JwtAudience are given; the routes reach
 /// the right functions; and each route has the Lambda permission for exactly its method and
 /// path (without it API Gateway cannot invoke the function, and the route answers 500).
 #[test]
@@ -471,6 +471,7 @@ fn every_route_requires_authorization() {
         ("POST /ask", "coordinate"),
         ("POST /plan", "coordinate"),
         ("GET /report", "coordinate"),
+        ("POST /mcp", "coordinate"),
         ("POST /calendar/read", "calendar-read"),
         ("POST /calendar/freebusy", "calendar-read"),
         ("POST /contacts/resolve", "contacts-resolve"),
