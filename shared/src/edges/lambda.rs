@@ -323,7 +323,7 @@ fn deadline(deadline_epoch_ms: u64) -> Option<tokio::time::Instant> {
 
 /// The length of `value` as JSON text, counted without writing the text (a 100 MB payload is
 /// not copied to be measured); counting stops once it passes `limit`.
-fn json_len(value: &Value, limit: usize) -> usize {
+pub(crate) fn json_len(value: &Value, limit: usize) -> usize {
     struct Counter {
         bytes: usize,
         limit: usize,

@@ -250,7 +250,7 @@ async fn run(
     deadline: Option<Instant>,
 ) -> Result<(Value, String), ApiError> {
     let args = Value::Object(arguments.unwrap_or_default());
-    let size = json_len(&args, MAX_ARGUMENTS_BYTES);
+    let size = crate::edges::lambda::json_len(&args, MAX_ARGUMENTS_BYTES);
     if size > MAX_ARGUMENTS_BYTES {
         return Err(ApiError::new(
             "too_large",
@@ -388,30 +388,6 @@ fn answer(handled: &Handled) -> Result<(Value, String), ApiError> {
         .map_err(|e| ApiError::internal(format!("could not encode the response: {e}")))?;
     let text = render::coordinate(&value);
     Ok((value, text))
-}
-
-/// The length of `value` as JSON text, counting stops once it passes `limit`.
-fn json_len(value: &Value, limit: usize) -> usize {
-    struct Counter {
-        bytes: usize,
-        limit: usize,
-    }
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.bytes = self.bytes.saturating_add(buf.len());
-            if self.bytes > self.limit {
-                return Err(std::io::Error::other("over the limit"));
-            }
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter { bytes: 0, limit };
-    // An error only means the count passed the limit.
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.bytes
 }
 
 #[cfg(test)]
