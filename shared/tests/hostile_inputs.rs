@@ -26,7 +26,7 @@ use chrono::TimeZone as _;
 use kenny::adapters::in_process::InProcess;
 use kenny::capabilities::coordinate::{CoordinateRequest, Coordinator, Limits};
 use kenny::domain::plan::Capability;
-use kenny::edges::lambda::{FunctionKind, FunctionState, handle};
+use kenny::edges::lambda::{FunctionState, handle};
 use kenny::ports::timing::MemoryStore;
 use kenny::wiring::app::Capabilities;
 use kenny::wiring::config::Config;
@@ -148,7 +148,8 @@ fn capabilities(vars: &[(&str, &str)]) -> Arc<Capabilities> {
 }
 
 fn calendar_function() -> FunctionState {
-    FunctionState::data(FunctionKind::CalendarRead, capabilities(&[]), Arc::new(kenny::ports::metrics::Discard))
+    let caps = runtime().block_on(Capabilities::from_config(&config(&[]))).unwrap();
+    FunctionState::calendar(caps.calendar.unwrap(), Arc::new(kenny::ports::metrics::Discard))
 }
 
 fn coordinator() -> Coordinator {

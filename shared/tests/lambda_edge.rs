@@ -27,10 +27,10 @@ fn event(payload: Value) -> LambdaEvent<Value> {
     LambdaEvent::new(payload, ctx)
 }
 
-async fn caps(env: &[(&str, &str)]) -> Arc<Capabilities> {
+async fn caps(env: &[(&str, &str)]) -> Capabilities {
     let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let config = Config::from_parts(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()), None).unwrap();
-    Arc::new(Capabilities::from_config(&config).await.unwrap())
+    Capabilities::from_config(&config).await.unwrap()
 }
 
 async fn function(kind: FunctionKind) -> (FunctionState, Arc<Memory>) {
@@ -39,7 +39,7 @@ async fn function(kind: FunctionKind) -> (FunctionState, Arc<Memory>) {
     let state = match kind {
         FunctionKind::Coordinate => {
             let c = Coordinator::new(
-                Arc::new(InProcess::new(caps)),
+                Arc::new(InProcess::new(Arc::new(caps))),
                 Arc::new(MemoryStore::default()),
                 metrics.clone(),
                 chrono_tz::UTC,
@@ -47,7 +47,8 @@ async fn function(kind: FunctionKind) -> (FunctionState, Arc<Memory>) {
             );
             FunctionState::coordinate(c, metrics.clone())
         }
-        other => FunctionState::data(other, caps, metrics.clone()),
+        FunctionKind::CalendarRead => FunctionState::calendar(caps.calendar.unwrap(), metrics.clone()),
+        FunctionKind::ContactsResolve => FunctionState::contacts(caps.contacts.unwrap(), metrics.clone()),
     };
     (state, metrics)
 }
@@ -129,9 +130,8 @@ async fn direct_invokes_answer_the_contract_and_fail_as_function_errors_on_our_s
     let out = handle(&calendar, event(json!({"start": "x", "end": "2026-12-01"}))).await.unwrap();
     assert_eq!(out["error"]["field"], "start");
     // A source we cannot read: a function error carrying the same body.
-    let broken = FunctionState::data(
-        FunctionKind::CalendarRead,
-        caps(&[("KENNY_CALENDARS", "file:///nonexistent/kenny")]).await,
+    let broken = FunctionState::calendar(
+        caps(&[("KENNY_CALENDARS", "file:///nonexistent/kenny")]).await.calendar.unwrap(),
         Arc::new(Memory::default()),
     );
     let err = handle(&broken, event(fixture("direct-calendar-read.json"))).await.unwrap_err();

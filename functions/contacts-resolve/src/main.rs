@@ -1,12 +1,12 @@
 //! The `contacts-resolve` Lambda function: tracing from the environment, state built once per
 //! container, and every event handed to `kenny::edges::lambda::handle`.
 
-use kenny::edges::lambda::{FunctionKind, FunctionState, handle};
+use kenny::edges::lambda::{FunctionState, handle};
 use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let state = FunctionState::init(FunctionKind::ContactsResolve).await?;
+    let state = FunctionState::contacts_resolve_from_env().await?;
     run(service_fn(|event| handle(&state, event))).await
 }

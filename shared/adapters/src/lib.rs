@@ -2,7 +2,7 @@
 //! and CardDAV, ICS feeds, the one HTTP client, the timing stores, the in-process and Lambda
 //! sibling transports, fault injection, credentials, and AWS (DynamoDB, Lambda, Secrets Manager).
 
-#[cfg(feature = "aws")]
+#[cfg(any(feature = "dynamodb", feature = "lambda", feature = "secrets"))]
 pub mod aws;
 pub mod dav;
 pub mod faults;

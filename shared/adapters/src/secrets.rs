@@ -57,7 +57,9 @@ pub enum SecretError {
     #[error("the DAV secret is not usable: {0}")]
     Shape(&'static str),
     /// `KENNY_DAV_SECRET_ARN` was set for a build without AWS support.
-    #[error("KENNY_DAV_SECRET_ARN is set, but this build has no AWS support (build with the `aws` feature)")]
+    #[error(
+        "KENNY_DAV_SECRET_ARN is set, but this build has no Secrets Manager client (build with the `secrets` or `aws` feature)"
+    )]
     WithoutAws,
 }
 
@@ -152,12 +154,12 @@ impl Credentials {
         let Some(arn) = secret_arn else {
             return Self::from_local(password, token);
         };
-        #[cfg(not(feature = "aws"))]
+        #[cfg(not(feature = "secrets"))]
         {
             let _ = arn;
             Err(SecretError::WithoutAws)
         }
-        #[cfg(feature = "aws")]
+        #[cfg(feature = "secrets")]
         {
             let sdk = crate::aws::sdk_config().await;
             let client = aws_sdk_secretsmanager::Client::new(sdk);

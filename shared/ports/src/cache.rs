@@ -38,7 +38,7 @@ pub enum CacheError {
     #[error("KENNY_CACHE={0:?}: expected dynamodb://TABLE")]
     UnknownStore(String),
     /// `KENNY_CACHE` was set for a build without AWS support.
-    #[error("KENNY_CACHE is set, but this build has no AWS support (build with the `aws` feature)")]
+    #[error("KENNY_CACHE is set, but this build has no DynamoDB client (build with the `dynamodb` or `aws` feature)")]
     WithoutAws,
 }
 

@@ -101,7 +101,9 @@ pub enum TimingError {
     #[error("timings table {table}: {message}")]
     Dynamo { table: String, message: String, unwritten: usize },
     /// `dynamodb://` was asked of a build without AWS support (the local profile's CLI).
-    #[error("KENNY_TIMINGS=dynamodb://…: this build has no AWS support (build with the `aws` feature)")]
+    #[error(
+        "KENNY_TIMINGS=dynamodb://…: this build has no DynamoDB client (build with the `dynamodb` or `aws` feature)"
+    )]
     WithoutAws,
 }
 

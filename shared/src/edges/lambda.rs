@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use base64::Engine as _;
@@ -26,19 +28,18 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tracing::{Instrument, info_span, warn};
 
-#[cfg(feature = "aws")]
+#[cfg(feature = "lambda")]
 use crate::adapters::aws::lambda::LambdaInvoke;
+use crate::capabilities::calendar::CalendarService;
+use crate::capabilities::contacts::ContactService;
 use crate::capabilities::coordinate::{CoordinateRequest, Coordinator};
 use crate::domain::error::{ApiError, parse_request};
 use crate::domain::plan::Capability;
-#[cfg(feature = "aws")]
+#[cfg(feature = "lambda")]
 use crate::domain::retry::Backoff;
 use crate::ports::metrics::{self, MetricsSink};
 use crate::ports::sibling::FREEBUSY_KEY;
-#[cfg(feature = "aws")]
-use crate::wiring::app::AppError;
-use crate::wiring::app::Capabilities;
-#[cfg(feature = "aws")]
+use crate::wiring::app::{AppError, calendar_service, call_calendar, call_contacts, contact_service, network};
 use crate::wiring::config::Config;
 
 /// Largest request body accepted (HTTP or direct); larger ones get 413 `too_large`.
@@ -89,120 +90,109 @@ enum Route {
     },
 }
 
-/// What a function builds once per container.
-#[derive(Debug)]
-pub struct FunctionState {
-    kind: FunctionKind,
-    caps: Option<Arc<Capabilities>>,
-    coordinator: Option<Coordinator>,
-    metrics: Arc<dyn MetricsSink>,
-    cold: AtomicBool,
+/// What one function serves: its routes, its direct-invoke payloads, and how it runs them. Each
+/// of the three holds only its own capability, so a function's binary links only what it serves.
+#[async_trait::async_trait]
+trait Function: Send + Sync + std::fmt::Debug {
+    fn kind(&self) -> FunctionKind;
+    /// The route of an HTTP request, `None` when this function does not serve it.
+    fn route(&self, method: &str, path: &str) -> Option<Route>;
+    /// The route of a direct invoke and the request it carries.
+    fn direct_route(&self, payload: Value) -> Result<(Route, Value), ApiError>;
+    async fn run(
+        &self,
+        route: Route,
+        body: Value,
+        request_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Value, ApiError>;
+    /// The coordinator, for `/mcp`.
+    fn coordinator(&self) -> Option<&Coordinator> {
+        None
+    }
 }
 
-impl FunctionState {
-    /// Builds the state of `kind` from the environment: the data functions load their sources
-    /// (and contact index); `coordinate` builds its Lambda client, timing store and metrics.
-    #[cfg(feature = "aws")]
-    pub async fn init(kind: FunctionKind) -> Result<Self, AppError> {
-        let config = Config::load()?;
-        let metrics: Arc<dyn MetricsSink> = Arc::new(metrics::Stdout);
-        match kind {
-            FunctionKind::CalendarRead | FunctionKind::ContactsResolve => {
-                let which = if kind == FunctionKind::CalendarRead {
-                    Capability::CalendarRead
-                } else {
-                    Capability::ContactsResolve
-                };
-                let caps = Capabilities::load(&config, &[which]).await?;
-                Ok(Self::data(kind, Arc::new(caps), metrics))
-            }
-            FunctionKind::Coordinate => {
-                let sdk = crate::adapters::aws::sdk_config().await;
-                let sibling = LambdaInvoke::new(
-                    sdk,
-                    config.calendar_read_function.clone(),
-                    config.contacts_resolve_function.clone(),
-                    Backoff::default(),
-                );
-                let timings = crate::adapters::timing::open_store(&config.timings).await?;
-                let coordinator = Coordinator::new(
-                    config.faults.wrap_sibling(Arc::new(sibling)),
-                    timings,
-                    metrics.clone(),
-                    config.timezone,
-                    config.coordinate_limits(),
-                )
-                .with_slots(config.slots);
-                Ok(Self::coordinate(coordinator, metrics))
-            }
-        }
-    }
+/// `calendar-read`: `calendar.read`, and `calendar.freebusy` (`POST /calendar/freebusy`, or
+/// `{"freebusy": {...}}` alone by direct invoke).
+#[derive(Debug)]
+struct CalendarRead(CalendarService);
 
-    /// A data function's state from parts (tests build it with in-memory pieces).
-    pub fn data(kind: FunctionKind, caps: Arc<Capabilities>, metrics: Arc<dyn MetricsSink>) -> Self {
-        FunctionState { kind, caps: Some(caps), coordinator: None, metrics, cold: AtomicBool::new(true) }
-    }
-
-    /// The coordinate function's state from parts.
-    pub fn coordinate(coordinator: Coordinator, metrics: Arc<dyn MetricsSink>) -> Self {
-        FunctionState {
-            kind: FunctionKind::Coordinate,
-            caps: None,
-            coordinator: Some(coordinator),
-            metrics,
-            cold: AtomicBool::new(true),
-        }
+#[async_trait::async_trait]
+impl Function for CalendarRead {
+    fn kind(&self) -> FunctionKind {
+        FunctionKind::CalendarRead
     }
 
     fn route(&self, method: &str, path: &str) -> Option<Route> {
-        let path = path.trim_end_matches('/');
-        match (self.kind, method, path) {
-            (FunctionKind::CalendarRead, "POST", "/calendar/read") => Some(Route::Capability(Capability::CalendarRead)),
-            (FunctionKind::CalendarRead, "POST", "/calendar/freebusy") => {
-                Some(Route::Capability(Capability::CalendarFreeBusy))
-            }
-            (FunctionKind::ContactsResolve, "POST", "/contacts/resolve") => {
-                Some(Route::Capability(Capability::ContactsResolve))
-            }
-            (FunctionKind::Coordinate, "POST", "/ask") => Some(Route::Coordinate { needs: Some("question") }),
-            (FunctionKind::Coordinate, "POST", "/plan") => Some(Route::Coordinate { needs: Some("plan") }),
-            (FunctionKind::Coordinate, "GET", "/report") => Some(Route::Report),
-            (FunctionKind::Coordinate, m, "/mcp") => Some(Route::Mcp { post: m == "POST" }),
+        match (method, path) {
+            ("POST", "/calendar/read") => Some(Route::Capability(Capability::CalendarRead)),
+            ("POST", "/calendar/freebusy") => Some(Route::Capability(Capability::CalendarFreeBusy)),
             _ => None,
         }
     }
 
-    /// The route of a direct invoke and the request it carries: a capability's request, or, for
-    /// `calendar-read`, `{"freebusy": {...}}` alone (its free/busy mode), or, for `coordinate`,
-    /// `{"report": {...}}` alone.
     fn direct_route(&self, payload: Value) -> Result<(Route, Value), ApiError> {
-        Ok(match self.kind {
-            FunctionKind::CalendarRead => match payload {
-                Value::Object(mut fields) if fields.contains_key(FREEBUSY_KEY) => {
-                    if let Some(other) = fields.keys().find(|k| *k != FREEBUSY_KEY) {
-                        return Err(ApiError::invalid(
-                            Some(other.as_str()),
-                            "a free/busy request is {\"freebusy\": {...}} and nothing else",
-                        ));
-                    }
-                    (Route::Capability(Capability::CalendarFreeBusy), fields.remove(FREEBUSY_KEY).unwrap_or_default())
-                }
-                other => (Route::Capability(Capability::CalendarRead), other),
-            },
-            FunctionKind::ContactsResolve => (Route::Capability(Capability::ContactsResolve), payload),
-            FunctionKind::Coordinate => match payload {
-                Value::Object(mut fields) if fields.contains_key("report") => {
-                    if let Some(other) = fields.keys().find(|k| *k != "report") {
-                        return Err(ApiError::invalid(
-                            Some(other.as_str()),
-                            "a report request is {\"report\": {\"since\"?: DURATION}} and nothing else",
-                        ));
-                    }
-                    (Route::Report, fields.remove("report").unwrap_or_default())
-                }
-                other => (Route::Coordinate { needs: None }, other),
-            },
-        })
+        let (mode, body) =
+            alone(payload, FREEBUSY_KEY, "a free/busy request is {\"freebusy\": {...}} and nothing else")?;
+        let capability = if mode { Capability::CalendarFreeBusy } else { Capability::CalendarRead };
+        Ok((Route::Capability(capability), body))
+    }
+
+    async fn run(&self, route: Route, body: Value, _: &str, deadline: Option<Instant>) -> Result<Value, ApiError> {
+        let Route::Capability(cap) = route else { return Err(not_served("this route")) };
+        Ok(within(deadline, cap.name(), call_calendar(&self.0, cap, body, deadline)).await??.body)
+    }
+}
+
+/// `contacts-resolve`: `contacts.resolve`.
+#[derive(Debug)]
+struct ContactsResolve(ContactService);
+
+#[async_trait::async_trait]
+impl Function for ContactsResolve {
+    fn kind(&self) -> FunctionKind {
+        FunctionKind::ContactsResolve
+    }
+
+    fn route(&self, method: &str, path: &str) -> Option<Route> {
+        (method == "POST" && path == "/contacts/resolve").then_some(Route::Capability(Capability::ContactsResolve))
+    }
+
+    fn direct_route(&self, payload: Value) -> Result<(Route, Value), ApiError> {
+        Ok((Route::Capability(Capability::ContactsResolve), payload))
+    }
+
+    async fn run(&self, route: Route, body: Value, _: &str, deadline: Option<Instant>) -> Result<Value, ApiError> {
+        let Route::Capability(cap @ Capability::ContactsResolve) = route else { return Err(not_served("this route")) };
+        Ok(within(deadline, cap.name(), call_contacts(&self.0, body)).await??.body)
+    }
+}
+
+/// `coordinate`: questions and plans (`POST /ask`, `POST /plan`), the performance report
+/// (`GET /report`, or `{"report": {...}}` alone by direct invoke) and MCP (`POST /mcp`).
+#[derive(Debug)]
+struct Coordinate(Coordinator);
+
+#[async_trait::async_trait]
+impl Function for Coordinate {
+    fn kind(&self) -> FunctionKind {
+        FunctionKind::Coordinate
+    }
+
+    fn route(&self, method: &str, path: &str) -> Option<Route> {
+        match (method, path) {
+            ("POST", "/ask") => Some(Route::Coordinate { needs: Some("question") }),
+            ("POST", "/plan") => Some(Route::Coordinate { needs: Some("plan") }),
+            ("GET", "/report") => Some(Route::Report),
+            (m, "/mcp") => Some(Route::Mcp { post: m == "POST" }),
+            _ => None,
+        }
+    }
+
+    fn direct_route(&self, payload: Value) -> Result<(Route, Value), ApiError> {
+        let (report, body) =
+            alone(payload, "report", "a report request is {\"report\": {\"since\"?: DURATION}} and nothing else")?;
+        Ok((if report { Route::Report } else { Route::Coordinate { needs: None } }, body))
     }
 
     async fn run(
@@ -210,20 +200,10 @@ impl FunctionState {
         route: Route,
         body: Value,
         request_id: &str,
-        deadline: Option<tokio::time::Instant>,
+        deadline: Option<Instant>,
     ) -> Result<Value, ApiError> {
         match route {
-            Route::Capability(cap) => {
-                let caps = self.caps.as_ref().ok_or_else(|| not_served(cap.name()))?;
-                let call = caps.invoke(cap, body, deadline);
-                let reply = match deadline {
-                    Some(d) => tokio::time::timeout_at(d, call).await.map_err(|_| timeout(cap.name()))??,
-                    None => call.await?,
-                };
-                Ok(reply.body)
-            }
             Route::Coordinate { needs } => {
-                let coordinator = self.coordinator.as_ref().ok_or_else(|| not_served("coordinate"))?;
                 let req: CoordinateRequest = parse_request(body)?;
                 match needs {
                     Some("question") if req.question.is_none() || req.plan.is_some() => {
@@ -240,32 +220,134 @@ impl FunctionState {
                     }
                     _ => {}
                 }
-                let resp = coordinator.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+                let resp = self.0.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
                 serde_json::to_value(&resp).map_err(|e| ApiError::internal(e.to_string()))
             }
             Route::Mcp { .. } => Err(ApiError::invalid(None, "MCP is served over HTTP only (POST /mcp)")),
             Route::Report => {
-                let coordinator = self.coordinator.as_ref().ok_or_else(|| not_served("report"))?;
                 let req: crate::capabilities::report::ReportRequest = parse_request(body)?;
-                let read = crate::capabilities::report::read(coordinator.timings().as_ref(), &req, chrono::Utc::now());
-                let reading = match deadline {
-                    Some(d) => tokio::time::timeout_at(d, read).await.map_err(|_| timeout("report"))?,
-                    None => read.await,
-                }
-                .map_err(|e| ApiError::from_error(&e))?;
+                let read = crate::capabilities::report::read(self.0.timings().as_ref(), &req, chrono::Utc::now());
+                let reading = within(deadline, "report", read).await?.map_err(|e| ApiError::from_error(&e))?;
                 serde_json::to_value(&reading.report).map_err(|e| ApiError::internal(e.to_string()))
             }
+            Route::Capability(cap) => Err(not_served(cap.name())),
         }
+    }
+
+    fn coordinator(&self) -> Option<&Coordinator> {
+        Some(&self.0)
+    }
+}
+
+/// Splits a direct payload that may be `{key: {...}}` alone (a function's second mode):
+/// `(true, inner)` for that form, `(false, payload)` otherwise; `key` beside other fields is
+/// refused with `message`.
+fn alone(payload: Value, key: &str, message: &str) -> Result<(bool, Value), ApiError> {
+    match payload {
+        Value::Object(mut fields) if fields.contains_key(key) => {
+            if let Some(other) = fields.keys().find(|k| *k != key) {
+                return Err(ApiError::invalid(Some(other.as_str()), message));
+            }
+            Ok((true, fields.remove(key).unwrap_or_default()))
+        }
+        other => Ok((false, other)),
+    }
+}
+
+/// `work`, bounded by the invocation's deadline (a `timeout` error naming `what` past it).
+async fn within<T>(deadline: Option<Instant>, what: &str, work: impl Future<Output = T>) -> Result<T, ApiError> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, work).await.map_err(|_| timeout(what)),
+        None => Ok(work.await),
+    }
+}
+
+/// What a function builds once per container: the one capability it serves, and its metrics.
+#[derive(Debug)]
+pub struct FunctionState {
+    function: Box<dyn Function>,
+    metrics: Arc<dyn MetricsSink>,
+    cold: AtomicBool,
+}
+
+impl FunctionState {
+    /// The `calendar-read` function from the environment: its calendars, the shared cache, the
+    /// credentials its network sources need.
+    pub async fn calendar_read_from_env() -> Result<Self, AppError> {
+        let config = Config::load()?;
+        let net = network(&config, &[Capability::CalendarRead]).await?;
+        Ok(Self::calendar(calendar_service(&config, &net).await?, stdout_metrics()))
+    }
+
+    /// The `contacts-resolve` function from the environment: its directories, indexed.
+    pub async fn contacts_resolve_from_env() -> Result<Self, AppError> {
+        let config = Config::load()?;
+        let net = network(&config, &[Capability::ContactsResolve]).await?;
+        Ok(Self::contacts(contact_service(&config, &net).await?, stdout_metrics()))
+    }
+
+    /// The `coordinate` function from the environment: its Lambda client for the siblings, its
+    /// timing store and metrics.
+    #[cfg(feature = "lambda")]
+    pub async fn coordinate_from_env() -> Result<Self, AppError> {
+        let config = Config::load()?;
+        let metrics = stdout_metrics();
+        let sdk = crate::adapters::aws::sdk_config().await;
+        let sibling = LambdaInvoke::new(
+            sdk,
+            config.calendar_read_function.clone(),
+            config.contacts_resolve_function.clone(),
+            Backoff::default(),
+        );
+        let timings = crate::adapters::timing::open_store(&config.timings).await?;
+        let coordinator = Coordinator::new(
+            config.faults.wrap_sibling(Arc::new(sibling)),
+            timings,
+            metrics.clone(),
+            config.timezone,
+            config.coordinate_limits(),
+        )
+        .with_slots(config.slots);
+        Ok(Self::coordinate(coordinator, metrics))
+    }
+
+    /// The `calendar-read` function's state from parts (tests build it with in-memory pieces).
+    pub fn calendar(service: CalendarService, metrics: Arc<dyn MetricsSink>) -> Self {
+        Self::of(Box::new(CalendarRead(service)), metrics)
+    }
+
+    /// The `contacts-resolve` function's state from parts.
+    pub fn contacts(service: ContactService, metrics: Arc<dyn MetricsSink>) -> Self {
+        Self::of(Box::new(ContactsResolve(service)), metrics)
+    }
+
+    /// The `coordinate` function's state from parts.
+    pub fn coordinate(coordinator: Coordinator, metrics: Arc<dyn MetricsSink>) -> Self {
+        Self::of(Box::new(Coordinate(coordinator)), metrics)
+    }
+
+    fn of(function: Box<dyn Function>, metrics: Arc<dyn MetricsSink>) -> Self {
+        FunctionState { function, metrics, cold: AtomicBool::new(true) }
+    }
+
+    /// Which function this is.
+    pub fn kind(&self) -> FunctionKind {
+        self.function.kind()
+    }
+
+    fn route(&self, method: &str, path: &str) -> Option<Route> {
+        self.function.route(method, path.trim_end_matches('/'))
     }
 
     /// Request-level metrics: the data functions' latency and count; every function's errors.
     /// (`coordinate` reports latency and count of answered requests itself.)
     fn emit(&self, request_id: &str, millis: f64, error: Option<&ApiError>, answer: Option<&Value>) {
+        let kind = self.kind();
         let cold = self.cold.swap(false, Ordering::Relaxed);
         let ts = chrono::Utc::now().timestamp_millis();
-        let cap = [("Capability", self.kind.name())];
+        let cap = [("Capability", kind.name())];
         let id = [("RequestId", request_id)];
-        let coordinate = self.kind == FunctionKind::Coordinate;
+        let coordinate = kind == FunctionKind::Coordinate;
         if !coordinate || error.is_some() {
             let mut values = vec![(metrics::REQUESTS, 1.0)];
             if !coordinate {
@@ -276,21 +358,25 @@ impl FunctionState {
             }
             self.metrics.emit(metrics::line(ts, &values, &cap, &id));
         }
-        let capability = match self.kind {
+        let capability = match kind {
             FunctionKind::CalendarRead => Some(Capability::CalendarRead),
             FunctionKind::ContactsResolve => Some(Capability::ContactsResolve),
             FunctionKind::Coordinate => None,
         };
         if let Some(tier) = capability.zip(answer).and_then(|(c, body)| crate::ports::sibling::tier_of(c, body)) {
-            let dims = [("Capability", self.kind.name()), ("Tier", tier.name())];
+            let dims = [("Capability", kind.name()), ("Tier", tier.name())];
             self.metrics.emit(metrics::line(ts, &[(metrics::CACHE_RESULTS, 1.0)], &dims, &id));
         }
         if let Some(e) = error {
-            let dims = [("Capability", self.kind.name()), ("ErrorCode", e.code.as_str())];
+            let dims = [("Capability", kind.name()), ("ErrorCode", e.code.as_str())];
             self.metrics.emit(metrics::line(ts, &[(metrics::ERRORS, 1.0)], &dims, &id));
             self.metrics.emit(metrics::line(ts, &[(metrics::ERROR_COUNT, 1.0)], &cap, &id));
         }
     }
+}
+
+fn stdout_metrics() -> Arc<dyn MetricsSink> {
+    Arc::new(metrics::Stdout)
 }
 
 fn not_served(what: &str) -> ApiError {
@@ -375,7 +461,7 @@ fn error_value(e: ApiError) -> Value {
 /// Handles one invocation of any of the three functions.
 pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
     let (payload, ctx) = event.into_parts();
-    let span = info_span!("invoke", request_id = %ctx.request_id, function = state.kind.name());
+    let span = info_span!("invoke", request_id = %ctx.request_id, function = state.kind().name());
     let deadline = deadline(ctx.deadline);
     async move {
         let started = tokio::time::Instant::now();
@@ -389,8 +475,8 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
         let result = if size > MAX_BODY_BYTES {
             Err(too_large(size))
         } else {
-            match state.direct_route(payload) {
-                Ok((route, body)) => state.run(route, body, &ctx.request_id, deadline).await,
+            match state.function.direct_route(payload) {
+                Ok((route, body)) => state.function.run(route, body, &ctx.request_id, deadline).await,
                 Err(e) => Err(e),
             }
         };
@@ -450,7 +536,7 @@ async fn http(
     if route == Route::Report {
         // A GET: the request is the query string; a body is ignored.
         return match query_request(&req.query_string_parameters) {
-            Ok(body) => match state.run(route, body, request_id, deadline).await {
+            Ok(body) => match state.function.run(route, body, request_id, deadline).await {
                 Ok(v) => (200, v, None),
                 Err(e) => fail(e),
             },
@@ -479,7 +565,7 @@ async fn http(
         Ok(v) => v,
         Err(e) => return fail(ApiError::invalid(None, format!("the body is not JSON: {e}"))),
     };
-    match state.run(route, body, request_id, deadline).await {
+    match state.function.run(route, body, request_id, deadline).await {
         Ok(v) => (200, v, None),
         Err(e) => fail(e),
     }
@@ -500,7 +586,7 @@ async fn mcp(
         let e = ApiError::new("method_not_allowed", 405, "/mcp takes POST only: Kenny keeps no MCP session or stream");
         return (405, error_value(e.clone()), Some(e));
     }
-    let Some(coordinator) = state.coordinator.as_ref() else {
+    let Some(coordinator) = state.function.coordinator() else {
         let e = not_served("mcp");
         return (e.status, error_value(e.clone()), Some(e));
     };

@@ -61,10 +61,6 @@ impl ErrorCode for AppError {
     }
 }
 
-/// Kept here for callers of `kenny::app::sdk_config`; it lives below the adapters that use it.
-#[cfg(feature = "aws")]
-pub use crate::adapters::aws::sdk_config;
-
 /// Kept here for callers of `kenny::app::ContactService`; the capability lives in its own module.
 pub use crate::capabilities::contacts::ContactService;
 
@@ -84,47 +80,14 @@ impl Capabilities {
         Self::load(config, &Capability::ALL).await
     }
 
-    /// Builds the listed capabilities from configuration.
+    /// Builds the listed capabilities from configuration, on one HTTP client and one load of
+    /// the credentials.
     pub async fn load(config: &Config, which: &[Capability]) -> Result<Self, AppError> {
         let net = network(config, which).await?;
-        let calendar = if which.contains(&Capability::CalendarRead) {
-            let sources = config
-                .calendars
-                .iter()
-                .map(|u| calendar_source(u, &net).map(|s| config.faults.wrap_calendars(s)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let shared = match &config.cache {
-                #[cfg(feature = "aws")]
-                Some(url) => Some(crate::adapters::aws::cache::open_shared(url).await?),
-                #[cfg(not(feature = "aws"))]
-                Some(_) => return Err(crate::ports::cache::CacheError::WithoutAws.into()),
-                None => None,
-            };
-            let people = config
-                .people_calendars
-                .iter()
-                .map(|p| {
-                    let source = calendar_source(p.url(), &net)?;
-                    Ok(match p {
-                        PeopleCalendar::Person { email, .. } => PeopleSource::Person { email: email.clone(), source },
-                        PeopleCalendar::Directory { .. } => PeopleSource::Directory(source),
-                    })
-                })
-                .collect::<Result<Vec<_>, SourceError>>()?;
-            Some(
-                CalendarService::new(sources, config.timezone, config.source_timeout, config.cache_policy, shared)
-                    .with_people(people, config.self_emails.clone()),
-            )
-        } else {
-            None
-        };
+        let calendar =
+            if which.contains(&Capability::CalendarRead) { Some(calendar_service(config, &net).await?) } else { None };
         let contacts = if which.contains(&Capability::ContactsResolve) {
-            let directories = config
-                .contacts
-                .iter()
-                .map(|u| contact_directory(u, &net).map(|d| config.faults.wrap_contacts(d)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Some(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
+            Some(contact_service(config, &net).await?)
         } else {
             None
         };
@@ -141,32 +104,91 @@ impl Capabilities {
         deadline: Option<Instant>,
     ) -> Result<Reply, ApiError> {
         match capability {
-            Capability::CalendarRead => {
+            Capability::CalendarRead | Capability::CalendarFreeBusy => {
                 let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
-                let req: ReadRequest = parse_request(params)?;
-                let resp = service.read(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
-                Ok(Reply::new(capability, to_json(&resp)?))
-            }
-            Capability::CalendarFreeBusy => {
-                let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
-                let req: FreeBusyRequest = parse_request(params)?;
-                let resp = service.freebusy(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
-                Ok(Reply::new(capability, to_json(&resp)?))
+                call_calendar(service, capability, params, deadline).await
             }
             // Computed by the coordinator itself (see `Coordinator`), never by a data function.
             Capability::SlotsFind => Err(not_served(capability)),
             Capability::ContactsResolve => {
                 let service = self.contacts.as_ref().ok_or_else(|| not_served(capability))?;
-                let req: ResolveRequest = parse_request(params)?;
-                let (resp, tier) = service.resolve(&req).await?;
-                let mut body = to_json(&resp)?;
-                if let Some(obj) = body.as_object_mut() {
-                    obj.insert("cache".into(), Value::from(tier.name()));
-                }
-                Ok(Reply::new(capability, body))
+                call_contacts(service, params).await
             }
         }
     }
+}
+
+/// `calendar.read` from configuration: the calendars, the shared cache, the people's calendars.
+pub async fn calendar_service(config: &Config, net: &Network) -> Result<CalendarService, AppError> {
+    let sources = config
+        .calendars
+        .iter()
+        .map(|u| calendar_source(u, net).map(|s| config.faults.wrap_calendars(s)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shared = match &config.cache {
+        #[cfg(feature = "dynamodb")]
+        Some(url) => Some(crate::adapters::aws::cache::open_shared(url).await?),
+        #[cfg(not(feature = "dynamodb"))]
+        Some(_) => return Err(crate::ports::cache::CacheError::WithoutAws.into()),
+        None => None,
+    };
+    let people = config
+        .people_calendars
+        .iter()
+        .map(|p| {
+            let source = calendar_source(p.url(), net)?;
+            Ok(match p {
+                PeopleCalendar::Person { email, .. } => PeopleSource::Person { email: email.clone(), source },
+                PeopleCalendar::Directory { .. } => PeopleSource::Directory(source),
+            })
+        })
+        .collect::<Result<Vec<_>, SourceError>>()?;
+    Ok(CalendarService::new(sources, config.timezone, config.source_timeout, config.cache_policy, shared)
+        .with_people(people, config.self_emails.clone()))
+}
+
+/// `contacts.resolve` from configuration: the directories, indexed once.
+pub async fn contact_service(config: &Config, net: &Network) -> Result<ContactService, AppError> {
+    let directories = config
+        .contacts
+        .iter()
+        .map(|u| contact_directory(u, net).map(|d| config.faults.wrap_contacts(d)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
+}
+
+/// `calendar.read` or `calendar.freebusy` on JSON params (the calendar function's edge and
+/// [`Capabilities::invoke`]).
+pub async fn call_calendar(
+    service: &CalendarService,
+    capability: Capability,
+    params: Value,
+    deadline: Option<Instant>,
+) -> Result<Reply, ApiError> {
+    match capability {
+        Capability::CalendarRead => {
+            let req: ReadRequest = parse_request(params)?;
+            let resp = service.read(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+            Ok(Reply::new(capability, to_json(&resp)?))
+        }
+        Capability::CalendarFreeBusy => {
+            let req: FreeBusyRequest = parse_request(params)?;
+            let resp = service.freebusy(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
+            Ok(Reply::new(capability, to_json(&resp)?))
+        }
+        other => Err(not_served(other)),
+    }
+}
+
+/// `contacts.resolve` on JSON params; the reply names the cache tier that answered.
+pub async fn call_contacts(service: &ContactService, params: Value) -> Result<Reply, ApiError> {
+    let req: ResolveRequest = parse_request(params)?;
+    let (resp, tier) = service.resolve(&req).await?;
+    let mut body = to_json(&resp)?;
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("cache".into(), Value::from(tier.name()));
+    }
+    Ok(Reply::new(Capability::ContactsResolve, body))
 }
 
 #[async_trait::async_trait]
@@ -178,7 +200,7 @@ impl LocalCapabilities for Capabilities {
 
 /// The HTTP client and credentials the configured sources of `which` need. Credentials (a
 /// Secrets Manager call in Lambda) are loaded only when some source is on the network.
-async fn network(config: &Config, which: &[Capability]) -> Result<Network, AppError> {
+pub async fn network(config: &Config, which: &[Capability]) -> Result<Network, AppError> {
     let mut urls: Vec<&str> = Vec::new();
     if which.contains(&Capability::CalendarRead) {
         urls.extend(config.calendars.iter().map(String::as_str));

@@ -78,12 +78,12 @@ pub async fn open_store(spec: &str) -> Result<std::sync::Arc<dyn TimingStore>, T
         return Ok(std::sync::Arc::new(JsonlStore::new(path)));
     }
     if let Some(table) = spec.strip_prefix("dynamodb://").filter(|t| !t.is_empty() && !t.contains('/')) {
-        #[cfg(feature = "aws")]
+        #[cfg(feature = "dynamodb")]
         {
             let sdk = crate::aws::sdk_config().await;
             return Ok(std::sync::Arc::new(crate::aws::timing::DynamoStore::new(sdk, table)));
         }
-        #[cfg(not(feature = "aws"))]
+        #[cfg(not(feature = "dynamodb"))]
         {
             let _ = table;
             return Err(TimingError::WithoutAws);
