@@ -92,7 +92,7 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// Parses a JSON request strictly: unknown fields, missing fields and wrong types become
-/// `invalid_request`; an unknown or missing field is named in `field` (see [`failing_field`]).
+/// `invalid_request`; an unknown or missing field is named in `field` (see `failing_field`).
 pub fn parse_request<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let field = failing_field(&e);
