@@ -5,7 +5,8 @@
 //! - [`vcard`]     — vCard 3.0/4.0 text → [`Contact`]s (calcard's parser), with per-card caps.
 //! - [`fold`]      — case/accent folding and tokenising shared by the index and the query.
 //! - [`nicknames`] — the built-in nickname table (`shared/data/nicknames.txt`), parsed once.
-//! - [`matcher`]   — [`ContactIndex`]: precomputed tokens and postings, scoring and ranking.
+//! - [`matcher`]   — [`ContactIndex`]: precomputed tokens and postings (`matcher/index.rs`),
+//!   scoring (`matcher/score.rs`) and ranking.
 //!
 //! Sources (folders of `.vcf` files, CardDAV) read text and call [`parse_vcards`]; the capability
 //! builds one [`ContactIndex`] per process and calls [`ContactIndex::resolve`] per request.
