@@ -867,3 +867,21 @@ fn fault_injection_is_never_configured_by_the_template() {
     );
     assert_none(problems);
 }
+
+/// One `Architecture` parameter sets every function's instruction set: arm64 by default, x86_64
+/// for a build machine without the arm64 Rust target, and no function overrides it.
+#[test]
+fn the_architecture_is_one_parameter_defaulting_to_arm64() {
+    let t = template();
+    let p = &t["Parameters"]["Architecture"];
+    assert_eq!(p["Default"], "arm64");
+    assert_eq!(p["AllowedValues"], json!(["arm64", "x86_64"]));
+    assert_eq!(t["Globals"]["Function"]["Architectures"], json!([{"Ref": "Architecture"}]));
+    let mut problems = Vec::new();
+    for (id, f) in of_type(&t, "AWS::Serverless::Function") {
+        if f["Properties"].get("Architectures").is_some() {
+            problems.push(format!("{id} sets its own Architectures"));
+        }
+    }
+    assert_none(problems);
+}
