@@ -4,6 +4,7 @@
 
 mod chart;
 mod human;
+mod tables;
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -262,10 +263,10 @@ async fn app() -> Result<App, ApiError> {
 async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Sample { dir, events, contacts, calendars, seed } => sample(dir, events, contacts, calendars, seed),
-        Command::Timings { command: TimingsCommand::CreateTable } => create_table().await,
+        Command::Timings { command: TimingsCommand::CreateTable } => tables::create_table().await,
         Command::Timings { command: TimingsCommand::Show { since, out } } => show_timings(&since, out).await,
         Command::Timings { command: TimingsCommand::Replay { file, out } } => replay_timings(&file, out).await,
-        Command::Cache { command: CacheCommand::CreateTable } => create_cache_table().await,
+        Command::Cache { command: CacheCommand::CreateTable } => tables::create_cache_table().await,
         Command::Report { since, chart, out } => performance_report(since, chart, out).await,
         Command::Mcp => mcp().await,
         Command::Ask { question, now, tz, sequential, out } => {
@@ -511,72 +512,6 @@ async fn replay_timings(file: &std::path::Path, out: Output) -> ExitCode {
         }
         Err(e) => report(ApiError::from_error(&e), out.json),
     }
-}
-
-#[cfg(feature = "aws")]
-async fn create_table() -> ExitCode {
-    let config = match Config::load() {
-        Ok(c) => c,
-        Err(e) => return report(ApiError::from_error(&e), false),
-    };
-    let Some(table) = config.timings.strip_prefix("dynamodb://") else {
-        eprintln!("error: KENNY_TIMINGS must be dynamodb://TABLE (it is {})", config.timings);
-        return ExitCode::from(2);
-    };
-    let store = kenny::adapters::aws::timing::DynamoStore::new(kenny::adapters::aws::sdk_config().await, table);
-    match store.create_table().await {
-        Ok(true) => {
-            println!("created table {table} (keys pk/sk, on-demand, TTL on expires_at)");
-            ExitCode::SUCCESS
-        }
-        Ok(false) => {
-            println!("table {table} already exists");
-            ExitCode::SUCCESS
-        }
-        Err(e) => report(ApiError::from_error(&e), false),
-    }
-}
-
-#[cfg(feature = "aws")]
-async fn create_cache_table() -> ExitCode {
-    let config = match Config::load() {
-        Ok(c) => c,
-        Err(e) => return report(ApiError::from_error(&e), false),
-    };
-    let Some(table) = config.cache.as_deref().and_then(kenny::adapters::aws::cache::table_of) else {
-        let now = config.cache.map_or_else(|| "unset".to_string(), |c| format!("{c:?}"));
-        eprintln!("error: KENNY_CACHE must be dynamodb://TABLE (it is {now})");
-        return ExitCode::from(2);
-    };
-    match kenny::adapters::aws::cache::create_table(kenny::adapters::aws::sdk_config().await, table).await {
-        Ok(kenny::adapters::aws::cache::TableCreated::Created { ttl }) => {
-            let ttl = if ttl { "TTL on expires_at" } else { "TTL not supported by this server" };
-            println!("created table {table} (keys pk S / sk N, on-demand, {ttl})");
-            ExitCode::SUCCESS
-        }
-        Ok(kenny::adapters::aws::cache::TableCreated::Existed) => {
-            println!("table {table} already exists");
-            ExitCode::SUCCESS
-        }
-        Err(e) => report(ApiError::from_error(&e), false),
-    }
-}
-
-/// Without the `aws` feature there are no DynamoDB tables to create.
-#[cfg(not(feature = "aws"))]
-async fn create_table() -> ExitCode {
-    without_aws()
-}
-
-#[cfg(not(feature = "aws"))]
-async fn create_cache_table() -> ExitCode {
-    without_aws()
-}
-
-#[cfg(not(feature = "aws"))]
-fn without_aws() -> ExitCode {
-    eprintln!("error: this kenny was built without AWS support; build it with the default features");
-    ExitCode::from(2)
 }
 
 fn sample(dir: std::path::PathBuf, events: usize, contacts: usize, calendars: usize, seed: u64) -> ExitCode {
