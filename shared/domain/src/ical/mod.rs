@@ -58,6 +58,7 @@
 //!   steps clamped to chrono's range.
 
 mod expand;
+mod fast;
 mod parse;
 mod rule;
 mod rule_text;
