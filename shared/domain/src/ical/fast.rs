@@ -256,12 +256,14 @@ pub(super) fn parse(text: &str, limits: &Limits, out: &mut Parsed) -> bool {
     true
 }
 
-/// calcard's reading of some content lines, in a component of their own.
+/// calcard's reading of some content lines, in a component of their own. Each line keeps its
+/// own ending (a line's carriage return is part of its text): a value ending in a backslash
+/// reads differently before CRLF and before LF.
 fn alone<'l>(component: &str, lines: impl Iterator<Item = &'l str>) -> Option<ICalendar> {
     let mut text = format!("BEGIN:{component}\r\n");
     for line in lines {
         text.push_str(line);
-        text.push_str("\r\n");
+        text.push('\n');
     }
     text.push_str("END:");
     text.push_str(component);

@@ -85,6 +85,9 @@ fn odd_lines() -> String {
         text.push_str(&format!("BEGIN:VEVENT\r\nUID:line-{i}\r\nDTSTART:20260310T100000Z\r\n{l}\r\nEND:VEVENT\r\n"));
     }
     text.push_str("END:VCALENDAR\r\n");
+    // The same with LF line endings.
+    let lf = text.replace("\r\n", "\n");
+    text.push_str(&lf);
     text
 }
 
