@@ -236,23 +236,41 @@ fn read_item(file: &ItemFile, collection: &str) -> Result<String, SkippedItem> {
     {
         return Err(too_large(len));
     }
-    // Room for the whole file and the read that finds its end: two reads for a file of known
-    // size, and for one of unknown size up to 16 KiB (the spare room is given back after).
-    let capacity = file.meta.map_or(16 * 1024, |(len, _)| len.saturating_add(1));
-    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    std::fs::File::open(&file.path)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| skipped("unreadable", e.to_string()))?;
+    let bytes =
+        read_capped(&file.path, file.meta.map(|(len, _)| len)).map_err(|e| skipped("unreadable", e.to_string()))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
-    }
-    if file.meta.is_none() {
-        bytes.shrink_to_fit();
     }
     Ok(match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
+}
+
+/// A file's bytes, at most [`MAX_FILE_BYTES`] + 1 of them (so that a longer file shows as too
+/// long). With the size the listing saw, one `read` of that size plus one byte: when it returns
+/// exactly that size the file is whole (had it grown, the spare byte would be filled), so no
+/// second read is spent finding its end. Otherwise, or without a size, reads on to the end
+/// (for one of unknown size into 16 KiB first; the spare room is given back after).
+fn read_capped(path: &Path, listed_len: Option<u64>) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    if let Some(len) = listed_len.and_then(|l| usize::try_from(l).ok()) {
+        bytes.resize(len.saturating_add(1), 0);
+        let n = f.read(&mut bytes)?;
+        bytes.truncate(n);
+        if n == len {
+            return Ok(bytes);
+        }
+    } else {
+        bytes.reserve(16 * 1024);
+    }
+    let rest = (MAX_FILE_BYTES + 1).saturating_sub(bytes.len() as u64);
+    f.take(rest).read_to_end(&mut bytes)?;
+    if listed_len.is_none() {
+        bytes.shrink_to_fit();
+    }
+    Ok(bytes)
 }
 
 fn file_label(path: &Path) -> String {

@@ -35,23 +35,25 @@ pub(crate) fn expand(parsed: &Parsed, opts: &ExpandOptions, limits: &Limits) -> 
 }
 
 /// Sorts by start, then UID, end and RECURRENCE-ID (stable), comparing instants in `ftz`: each
-/// instant is computed once (a day's needs a time-zone lookup) and the occurrences, which are
-/// large, are moved once instead of at every step of the sort.
+/// instant is computed once (a day's needs a time-zone lookup), the sort compares the starts as
+/// integers and looks at the occurrences only on a tie, and the occurrences, which are large, are
+/// moved once instead of at every step of the sort.
 fn sort_occurrences(occurrences: &mut Vec<Occurrence>, ftz: chrono_tz::Tz) {
     let instants: Vec<(DateTime<Utc>, DateTime<Utc>)> =
         occurrences.iter().map(|o| (o.start.to_utc(ftz), o.end.to_utc(ftz))).collect();
-    let mut order: Vec<usize> = (0..occurrences.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&occurrences[a], &occurrences[b]);
-        (instants[a].0, &x.uid, instants[a].1, x.recurrence_id).cmp(&(
-            instants[b].0,
-            &y.uid,
-            instants[b].1,
-            y.recurrence_id,
-        ))
+    let mut order: Vec<(i64, u32, usize)> = instants
+        .iter()
+        .enumerate()
+        .map(|(i, (start, _))| (start.timestamp(), start.timestamp_subsec_nanos(), i))
+        .collect();
+    order.sort_by(|&(sa, na, a), &(sb, nb, b)| {
+        (sa, na).cmp(&(sb, nb)).then_with(|| {
+            let (x, y) = (&occurrences[a], &occurrences[b]);
+            (&x.uid, instants[a].1, x.recurrence_id).cmp(&(&y.uid, instants[b].1, y.recurrence_id))
+        })
     });
     let mut slots: Vec<Option<Occurrence>> = std::mem::take(occurrences).into_iter().map(Some).collect();
-    *occurrences = order.iter().filter_map(|&i| slots[i].take()).collect();
+    *occurrences = order.iter().filter_map(|&(_, _, i)| slots[i].take()).collect();
 }
 
 fn occurrence(ev: &Event, start: When, end: When, recurrence_id: Option<When>) -> Occurrence {

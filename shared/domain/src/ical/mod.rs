@@ -50,6 +50,9 @@
 //! # Files
 //! - `parse.rs`: the owned model (times, events, series) and [`parse`]'s steps: calcard's
 //!   calendars, their events, grouped by UID.
+//! - `fast.rs`: the same reading of texts of the usual shape without calcard's tokenizer (lines
+//!   split and plain properties read there, the others by calcard line by line; unused ones
+//!   skipped); `fast_tests.rs` compares both readings.
 //! - `vevent.rs`: one VEVENT's properties into an event (checked, completed, anchored).
 //! - `rule.rs`: one RRULE, copied from calcard and checked, and its bounded iteration;
 //!   `rule_text.rs`: RRULE text calcard misreads (INTERVAL beyond a `u16`) or cannot read.
@@ -58,6 +61,7 @@
 //!   steps clamped to chrono's range.
 
 mod expand;
+mod fast;
 mod parse;
 mod rule;
 mod rule_text;

@@ -158,6 +158,18 @@ pub(super) fn report(list: &mut Vec<Skipped>, uid: Option<&str>, err: IcalError)
 
 /// Parses every VCALENDAR in `text`.
 pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
+    read(text, limits, true)
+}
+
+/// [`parse`] with calcard reading the whole text, whatever its shape (the tests compare).
+#[cfg(test)]
+pub(crate) fn parse_with_calcard(text: &str, limits: &Limits) -> Parsed {
+    read(text, limits, false)
+}
+
+/// Reads `text`: with [`super::fast`] when `fast` and the text's shape allows, else with
+/// calcard's parse of the whole text.
+fn read(text: &str, limits: &Limits, fast: bool) -> Parsed {
     let mut out = Parsed::default();
     if text.len() > limits.max_bytes {
         report(
@@ -168,6 +180,9 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Parsed {
         return out;
     }
     let text = rule_text::mark_bad_intervals(text);
+    if fast && super::fast::parse(&text, limits, &mut out) {
+        return out;
+    }
     let calendars = calendars_of(&text, &mut out.skipped);
     if calendars.is_empty() {
         report(&mut out.skipped, None, IcalError::NotICalendar);
@@ -231,7 +246,7 @@ pub(super) fn calendar_property<'a>(cal: &'a ICalendar, name: &str) -> Option<&'
 
 /// Groups events by UID: one master (highest SEQUENCE, then latest LAST-MODIFIED/DTSTAMP, then
 /// the last one) and one override per RECURRENCE-ID (same rule), in order of first appearance.
-fn group(events: Vec<Event>) -> Vec<Series> {
+pub(super) fn group(events: Vec<Event>) -> Vec<Series> {
     let mut index: HashMap<Arc<str>, usize> = HashMap::new();
     let mut series: Vec<Series> = Vec::new();
     for ev in events {

@@ -216,13 +216,37 @@ fn strip_prefixes(id: &str) -> Option<Zone> {
 #[derive(Debug, Default)]
 pub(crate) struct TzResolver {
     vtimezones: HashMap<String, VTimezone>,
+    /// VTIMEZONE texts not read yet, by TZID: calcard reads one only when its TZID is not an IANA
+    /// name (which wins over any VTIMEZONE), so the usual ones are never read.
+    unread: HashMap<String, String>,
     cache: HashMap<String, Option<Zone>>,
 }
 
 impl TzResolver {
     pub(crate) fn add_vtimezone(&mut self, vtz: VTimezone) {
         self.cache.remove(&vtz.tzid);
+        self.unread.remove(&vtz.tzid);
         self.vtimezones.insert(vtz.tzid.clone(), vtz);
+    }
+
+    /// A VTIMEZONE component's text (`BEGIN:VTIMEZONE` to `END:VTIMEZONE`) whose TZID is
+    /// `tzid`, read when first needed; like [`TzResolver::add_vtimezone`], a later one with the
+    /// same TZID replaces an earlier one.
+    pub(crate) fn add_unread(&mut self, tzid: String, text: &str) {
+        self.cache.remove(&tzid);
+        self.vtimezones.remove(&tzid);
+        self.unread.insert(tzid, text.to_string());
+    }
+
+    /// The VTIMEZONE of `tzid`, read now if it was added unread.
+    fn vtimezone(&mut self, tzid: &str) -> Option<&VTimezone> {
+        if let Some(text) = self.unread.remove(tzid)
+            && let calcard::Entry::ICalendar(cal) = calcard::Parser::new(&text).entry()
+            && let Some(vtz) = cal.components.first().and_then(|c| read_vtimezone(c, &cal.components))
+        {
+            self.vtimezones.insert(vtz.tzid.clone(), vtz);
+        }
+        self.vtimezones.get(tzid)
     }
 
     /// The zone a TZID names, or `None` when nothing is known about it (no IANA/Windows/vendor
@@ -232,12 +256,16 @@ impl TzResolver {
         if let Some(hit) = self.cache.get(key) {
             return *hit;
         }
-        let vtz = self.vtimezones.get(key);
-        let zone = iana(key)
-            .or_else(|| vtz.and_then(|v| v.hint))
-            .or_else(|| calcard_zone(key))
-            .or_else(|| strip_prefixes(key))
-            .or_else(|| vtz.and_then(match_vtimezone));
+        let zone = match iana(key) {
+            Some(z) => Some(z),
+            None => {
+                let vtz = self.vtimezone(key);
+                vtz.and_then(|v| v.hint)
+                    .or_else(|| calcard_zone(key))
+                    .or_else(|| strip_prefixes(key))
+                    .or_else(|| vtz.and_then(match_vtimezone))
+            }
+        };
         self.cache.insert(key.to_string(), zone);
         zone
     }

@@ -19,7 +19,7 @@ use super::{Attendee, IcalError, Limits, Skipped};
 
 /// What reading the calendars of one text gathers: events and reports, under its limits.
 pub(super) struct Ctx<'a> {
-    limits: &'a Limits,
+    pub(super) limits: &'a Limits,
     pub(super) events: Vec<Event>,
     pub(super) skipped: Vec<Skipped>,
     pub(super) warnings: Vec<Skipped>,
@@ -29,41 +29,41 @@ pub(super) struct Ctx<'a> {
 
 /// Where one VEVENT's date-times are read: its calendar's time zones and X-WR-TIMEZONE, and
 /// its UID (for warnings).
-struct Scope<'s> {
-    tz: &'s mut TzResolver,
-    wr: Option<Zone>,
-    uid: Option<&'s str>,
+pub(super) struct Scope<'s> {
+    pub(super) tz: &'s mut TzResolver,
+    pub(super) wr: Option<Zone>,
+    pub(super) uid: Option<&'s str>,
 }
 
 /// One VEVENT's properties as read, before the event is checked and anchored.
 #[derive(Default)]
-struct Fields {
-    start: Option<Time>,
+pub(super) struct Fields {
+    pub(super) start: Option<Time>,
     /// DTSTART is there but cannot be read.
-    start_bad: bool,
-    dtend: Option<Time>,
-    duration: Option<Dur>,
+    pub(super) start_bad: bool,
+    pub(super) dtend: Option<Time>,
+    pub(super) duration: Option<Dur>,
     /// Each RRULE value, or why it cannot be used.
-    rules: Vec<Result<Rule, String>>,
+    pub(super) rules: Vec<Result<Rule, String>>,
     /// RRULE parts left out (reported with the rules).
-    rule_notes: Vec<String>,
-    rdates: Vec<RDate>,
-    exdates: Vec<Time>,
-    recurrence_id: Option<Time>,
-    this_and_future: bool,
-    summary: Option<Arc<str>>,
-    description: Option<Arc<str>>,
-    location: Option<Arc<str>>,
-    organizer: Option<Arc<Attendee>>,
-    attendees: Vec<Attendee>,
-    status: Option<Arc<str>>,
-    transparent: bool,
-    sequence: i64,
-    dtstamp: Option<Time>,
-    last_modified: Option<Time>,
+    pub(super) rule_notes: Vec<String>,
+    pub(super) rdates: Vec<RDate>,
+    pub(super) exdates: Vec<Time>,
+    pub(super) recurrence_id: Option<Time>,
+    pub(super) this_and_future: bool,
+    pub(super) summary: Option<Arc<str>>,
+    pub(super) description: Option<Arc<str>>,
+    pub(super) location: Option<Arc<str>>,
+    pub(super) organizer: Option<Arc<Attendee>>,
+    pub(super) attendees: Vec<Attendee>,
+    pub(super) status: Option<Arc<str>>,
+    pub(super) transparent: bool,
+    pub(super) sequence: i64,
+    pub(super) dtstamp: Option<Time>,
+    pub(super) last_modified: Option<Time>,
     /// RDATE + EXDATE values seen, and whether some were left out for the limit.
-    values_seen: usize,
-    values_dropped: bool,
+    pub(super) values_seen: usize,
+    pub(super) values_dropped: bool,
 }
 
 impl Fields {
@@ -140,7 +140,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Reports, once, that the text has more VEVENTs than the limit.
-    fn report_too_many(&mut self) {
+    pub(super) fn report_too_many(&mut self) {
         if !self.too_many_reported {
             self.too_many_reported = true;
             report(
@@ -154,7 +154,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn warn_tz(&mut self, uid: Option<&str>, tzid: &str) {
+    pub(super) fn warn_tz(&mut self, uid: Option<&str>, tzid: &str) {
         if self.unknown_tzids.len() < 100 && self.unknown_tzids.insert(tzid.to_string()) {
             report(&mut self.warnings, uid, IcalError::UnknownTimeZone { tzid: tzid.chars().take(100).collect() });
         }
@@ -162,6 +162,11 @@ impl<'a> Ctx<'a> {
 
     /// A DATE / DATE-TIME value with the property's TZID.
     fn time(&mut self, pdt: &PartialDateTime, entry: &ICalendarEntry, at: &mut Scope<'_>) -> Option<Time> {
+        self.time_in(pdt, entry.tz_id(), at)
+    }
+
+    /// A DATE / DATE-TIME value with a TZID parameter's text.
+    pub(super) fn time_in(&mut self, pdt: &PartialDateTime, tzid: Option<&str>, at: &mut Scope<'_>) -> Option<Time> {
         let date = NaiveDate::from_ymd_opt(i32::from(pdt.year?), u32::from(pdt.month?), u32::from(pdt.day?))?;
         if !pdt.has_time() {
             return Some(Time::Date(date));
@@ -174,7 +179,7 @@ impl<'a> Ctx<'a> {
             return Some(Time::Utc(Utc.from_utc_datetime(&naive.checked_sub_offset(off)?)));
         }
         let in_calendar_zone = at.wr.map_or(Time::Floating(naive), |z| Time::Zoned(naive, z));
-        if let Some(tzid) = entry.tz_id().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(tzid) = tzid.map(str::trim).filter(|s| !s.is_empty()) {
             return match at.tz.resolve(tzid) {
                 Some(z) => Some(Time::Zoned(naive, z)),
                 None => {
@@ -205,6 +210,17 @@ impl<'a> Ctx<'a> {
         for entry in &comp.entries {
             self.read_property(&mut fields, entry, &mut at);
         }
+        self.finish_event(fields, uid, order)
+    }
+
+    /// The event from the properties read: the limit reported, DTSTART required, the UID made
+    /// up when missing.
+    pub(super) fn finish_event(
+        &mut self,
+        fields: Fields,
+        uid: Option<String>,
+        order: usize,
+    ) -> Result<Event, (Option<String>, IcalError)> {
         if fields.values_dropped {
             report(
                 &mut self.skipped,
@@ -224,7 +240,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Reads one property into `f`; properties Kenny does not use are passed over.
-    fn read_property(&mut self, f: &mut Fields, entry: &ICalendarEntry, at: &mut Scope<'_>) {
+    pub(super) fn read_property(&mut self, f: &mut Fields, entry: &ICalendarEntry, at: &mut Scope<'_>) {
         match &entry.name {
             ICalendarProperty::Dtstart => {
                 f.start = self.first_time(entry, at);
@@ -462,26 +478,35 @@ fn is_this_and_future(entry: &ICalendarEntry) -> bool {
 
 /// STATUS, uppercase; the statuses RFC 5545 defines are short, so a long value is no status.
 fn status_of(entry: &ICalendarEntry) -> Option<Arc<str>> {
-    entry
-        .values
-        .first()
-        .and_then(|v| v.as_text())
-        .map(str::trim)
-        .filter(|s| s.len() <= 64)
-        .map(|s| Arc::from(uppercase(s)))
+    status_from(entry.values.first().and_then(|v| v.as_text()))
+}
+
+/// STATUS from its first value's text.
+pub(super) fn status_from(text: Option<&str>) -> Option<Arc<str>> {
+    text.map(str::trim).filter(|s| s.len() <= 64).map(|s| Arc::from(uppercase(s)))
 }
 
 fn is_transparent(entry: &ICalendarEntry) -> bool {
-    entry.values.first().and_then(|v| v.as_text()).is_some_and(|s| s.trim().eq_ignore_ascii_case("TRANSPARENT"))
+    transparent_from(entry.values.first().and_then(|v| v.as_text()))
+}
+
+/// TRANSP from its first value's text.
+pub(super) fn transparent_from(text: Option<&str>) -> bool {
+    text.is_some_and(|s| s.trim().eq_ignore_ascii_case("TRANSPARENT"))
 }
 
 /// SEQUENCE; unreadable is 0.
 fn sequence_of(entry: &ICalendarEntry) -> i64 {
     match entry.values.first() {
         Some(ICalendarValue::Integer(i)) => *i,
-        Some(v) => v.as_text().and_then(|t| t.trim().parse().ok()).unwrap_or(0),
+        Some(v) => sequence_from(v.as_text()),
         None => 0,
     }
+}
+
+/// SEQUENCE from a value calcard kept as text; unreadable is 0.
+pub(super) fn sequence_from(text: Option<&str>) -> i64 {
+    text.and_then(|t| t.trim().parse().ok()).unwrap_or(0)
 }
 
 /// A text property's values, joined by commas (one value: shared without a copy in between).
@@ -510,7 +535,18 @@ fn uppercase(s: &str) -> String {
 }
 
 fn attendee_of(entry: &ICalendarEntry) -> Option<Attendee> {
-    let raw = entry.values.iter().find_map(|v| v.as_text())?.trim();
+    let param =
+        |name: ICalendarParameterName| entry.params.iter().find(|p| p.name == name).and_then(|p| p.value.as_text());
+    attendee_from(
+        entry.values.iter().find_map(|v| v.as_text())?,
+        param(ICalendarParameterName::Cn),
+        param(ICalendarParameterName::Partstat),
+    )
+}
+
+/// An organizer or attendee from its address and its CN and PARTSTAT parameters' texts.
+pub(super) fn attendee_from(raw: &str, cn: Option<&str>, partstat: Option<&str>) -> Option<Attendee> {
+    let raw = raw.trim();
     let email = if raw.len() >= 7 && raw.is_char_boundary(7) && raw[..7].eq_ignore_ascii_case("mailto:") {
         &raw[7..]
     } else {
@@ -520,18 +556,10 @@ fn attendee_of(entry: &ICalendarEntry) -> Option<Attendee> {
     if email.is_empty() {
         return None;
     }
-    let param = |name: ICalendarParameterName| {
-        entry
-            .params
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| p.value.as_text())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    Some(Attendee {
-        email,
-        name: param(ICalendarParameterName::Cn).map(str::to_string),
-        partstat: param(ICalendarParameterName::Partstat).map(uppercase),
-    })
+    Some(Attendee { email, name: nonempty(cn).map(str::to_string), partstat: nonempty(partstat).map(uppercase) })
+}
+
+/// A parameter's text, trimmed, unless empty.
+fn nonempty(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|s| !s.is_empty())
 }
