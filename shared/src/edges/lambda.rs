@@ -106,8 +106,10 @@ trait Function: Send + Sync + std::fmt::Debug {
         request_id: &str,
         deadline: Option<Instant>,
     ) -> Result<Value, ApiError>;
-    /// The coordinator, for `/mcp`.
-    fn coordinator(&self) -> Option<&Coordinator> {
+    /// Answers one MCP message of `POST /mcp` as `(status, body)`; `None` when this function
+    /// does not serve MCP. (A method, not an accessor of the coordinator, so that only
+    /// `coordinate`'s binary links the MCP server.)
+    async fn mcp(&self, _: &[u8], _: Option<&str>, _: &str, _: Option<Instant>) -> Option<(u16, Value)> {
         None
     }
 }
@@ -234,8 +236,15 @@ impl Function for Coordinate {
         }
     }
 
-    fn coordinator(&self) -> Option<&Coordinator> {
-        Some(&self.0)
+    async fn mcp(
+        &self,
+        body: &[u8],
+        version: Option<&str>,
+        request_id: &str,
+        deadline: Option<Instant>,
+    ) -> Option<(u16, Value)> {
+        let reply = crate::edges::mcp::http::post(&self.0, body, version, request_id, deadline).await;
+        Some((reply.status, reply.body.unwrap_or(Value::Null)))
     }
 }
 
@@ -586,13 +595,14 @@ async fn mcp(
         let e = ApiError::new("method_not_allowed", 405, "/mcp takes POST only: Kenny keeps no MCP session or stream");
         return (405, error_value(e.clone()), Some(e));
     }
-    let Some(coordinator) = state.function.coordinator() else {
-        let e = not_served("mcp");
-        return (e.status, error_value(e.clone()), Some(e));
-    };
     let version = headers.get("mcp-protocol-version").and_then(|v| v.to_str().ok());
-    let reply = crate::edges::mcp::http::post(coordinator, body, version, request_id, deadline).await;
-    (reply.status, reply.body.unwrap_or(Value::Null), None)
+    match state.function.mcp(body, version, request_id, deadline).await {
+        Some((status, body)) => (status, body, None),
+        None => {
+            let e = not_served("mcp");
+            (e.status, error_value(e.clone()), Some(e))
+        }
+    }
 }
 
 #[cfg(test)]
