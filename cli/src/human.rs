@@ -5,12 +5,9 @@ use std::fmt::Write as _;
 use chrono::DateTime;
 use kenny::capabilities::coordinate::CoordinateResponse;
 use kenny::capabilities::report::Report;
-use kenny::domain::plan::Capability;
-use serde_json::Value;
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
+use kenny::domain::contacts::Resolution;
+use kenny::ports::contracts::EventOut;
+use kenny::ports::sibling::Output;
 
 /// "Tue 01 Dec 14:00" for a date-time, "Tue 01 Dec (all day)" for a date.
 fn when(v: &str) -> String {
@@ -23,10 +20,9 @@ fn when(v: &str) -> String {
     v.to_string()
 }
 
-fn event_line(out: &mut String, e: &Value) {
-    let start = s(e, "start");
-    let end = s(e, "end");
-    let span = if e.get("all_day").and_then(Value::as_bool).unwrap_or(false) {
+fn event_line(out: &mut String, e: &EventOut) {
+    let (start, end) = (e.start.as_str(), e.end.as_str());
+    let span = if e.all_day {
         let last = chrono::NaiveDate::parse_from_str(end, "%Y-%m-%d")
             .ok()
             .and_then(|d| d.pred_opt())
@@ -41,22 +37,18 @@ fn event_line(out: &mut String, e: &Value) {
         let end_time = DateTime::parse_from_rfc3339(end).map(|d| d.format("%H:%M").to_string()).unwrap_or_default();
         format!("{}–{end_time}", when(start))
     };
-    let _ = write!(out, "  {span:<34} {}  [{}]", s(e, "summary"), s(e, "calendar"));
-    if let Some(loc) = e.get("location").and_then(Value::as_str) {
+    let _ = write!(out, "  {span:<34} {}  [{}]", e.summary, e.calendar);
+    if let Some(loc) = &e.location {
         let _ = write!(out, " @ {loc}");
     }
-    let people: Vec<String> = e
-        .get("attendees")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().map(|p| p.get("name").and_then(Value::as_str).unwrap_or(s(p, "email")).to_string()).collect())
-        .unwrap_or_default();
+    let people: Vec<&str> = e.attendees.iter().map(|p| p.name.as_deref().unwrap_or(&p.email)).collect();
     if !people.is_empty() {
         let _ = write!(out, "\n  {:<34} with {}", "", people.join(", "));
     }
     out.push('\n');
 }
 
-fn events(out: &mut String, list: &[Value]) {
+fn events(out: &mut String, list: &[EventOut]) {
     let _ = writeln!(out, "Events ({}):", list.len());
     if list.is_empty() {
         out.push_str("  (none)\n");
@@ -66,26 +58,19 @@ fn events(out: &mut String, list: &[Value]) {
     }
 }
 
-fn person(out: &mut String, r: &Value) {
-    let query = s(r, "query");
-    match r.get("resolved").filter(|v| !v.is_null()) {
+fn person(out: &mut String, r: &Resolution) {
+    let query = &r.query;
+    match &r.resolved {
         Some(c) => {
-            let emails =
-                c.get("emails").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str).unwrap_or("");
-            let score = c.get("score").and_then(Value::as_f64).unwrap_or(0.0);
-            let _ = writeln!(out, "  {query} → {} <{emails}> (score {score:.2}, {})", s(c, "name"), s(c, "matched_on"));
+            let email = c.emails.first().map(String::as_str).unwrap_or("");
+            let _ = writeln!(out, "  {query} → {} <{email}> (score {:.2}, {})", c.name, c.score, c.matched_on);
+        }
+        None if r.candidates.is_empty() => {
+            let _ = writeln!(out, "  {query} → no match");
         }
         None => {
-            let cands: Vec<&str> = r
-                .get("candidates")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().map(|c| s(c, "name")).collect())
-                .unwrap_or_default();
-            if cands.is_empty() {
-                let _ = writeln!(out, "  {query} → no match");
-            } else {
-                let _ = writeln!(out, "  {query} → ambiguous: {}", cands.join(", "));
-            }
+            let names: Vec<&str> = r.candidates.iter().map(|c| c.name.as_str()).collect();
+            let _ = writeln!(out, "  {query} → ambiguous: {}", names.join(", "));
         }
     }
 }
@@ -126,66 +111,40 @@ fn slots(out: &mut String, r: &kenny::domain::slots::SlotsResponse) {
 }
 
 /// A capability's response.
-pub fn capability(cap: Capability, body: &Value) -> String {
+pub fn capability(output: &Output) -> String {
     let mut out = String::new();
-    match cap {
-        Capability::CalendarFreeBusy => {
-            if let Some(w) = body.get("window") {
-                let _ = writeln!(out, "Window: {} → {}", s(w, "start"), s(w, "end"));
-            }
-            for p in body.get("people").and_then(Value::as_array).into_iter().flatten() {
-                let busy = p.get("busy").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
-                let partial =
-                    if p.get("complete").and_then(Value::as_bool) == Some(false) { ", incomplete" } else { "" };
-                let _ = writeln!(out, "{} busy ({}, {}{partial}):", s(p, "person"), busy.len(), s(p, "source"));
-                if busy.is_empty() {
+    match output {
+        Output::FreeBusy(r) => {
+            let _ = writeln!(out, "Window: {} → {}", r.window.start, r.window.end);
+            for p in &r.people {
+                let partial = if p.complete { "" } else { ", incomplete" };
+                let _ = writeln!(out, "{} busy ({}, {}{partial}):", p.person, p.busy.len(), p.source);
+                if p.busy.is_empty() {
                     out.push_str("  (free the whole window)\n");
                 }
-                for i in busy {
-                    let _ = writeln!(out, "  {}", span(s(i, "start"), s(i, "end")));
+                for i in &p.busy {
+                    let _ = writeln!(out, "  {}", span(&i.start, &i.end));
                 }
             }
-            let unknown: Vec<&str> = body
-                .get("unknown")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            if !unknown.is_empty() {
-                let _ = writeln!(out, "Unknown (no readable calendar): {}", unknown.join(", "));
+            if !r.unknown.is_empty() {
+                let _ = writeln!(out, "Unknown (no readable calendar): {}", r.unknown.join(", "));
             }
-            for e in body.get("errors").and_then(Value::as_array).into_iter().flatten() {
-                let _ = writeln!(out, "  {} [{}]: {}", s(e, "person"), s(e, "code"), s(e, "message"));
+            for e in &r.errors {
+                let _ = writeln!(out, "  {} [{}]: {}", e.person, e.code, e.message);
             }
         }
-        Capability::SlotsFind => match serde_json::from_value::<kenny::domain::slots::SlotsResponse>(body.clone()) {
-            Ok(r) => slots(&mut out, &r),
-            Err(_) => out.push_str(&body.to_string()),
-        },
-        Capability::CalendarRead => {
-            if let Some(w) = body.get("window") {
-                let _ = writeln!(out, "Window: {} → {}", s(w, "start"), s(w, "end"));
-            }
-            events(&mut out, body.get("events").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]));
-            if body.get("truncated").and_then(Value::as_bool).unwrap_or(false) {
+        Output::Slots(r) => slots(&mut out, r),
+        Output::Read(r) => {
+            let _ = writeln!(out, "Window: {} → {}", r.window.start, r.window.end);
+            events(&mut out, &r.events);
+            if r.truncated {
                 out.push_str("  … more events exist; narrow the window or raise --limit\n");
             }
         }
-        Capability::ContactsResolve => {
-            person(&mut out, body);
-            for c in body.get("candidates").and_then(Value::as_array).into_iter().flatten() {
-                let emails: Vec<&str> = c
-                    .get("emails")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let score = c.get("score").and_then(Value::as_f64).unwrap_or(0.0);
-                let _ = writeln!(
-                    out,
-                    "    {score:.2}  {:<28} {}  ({})",
-                    s(c, "name"),
-                    emails.join(", "),
-                    s(c, "matched_on")
-                );
+        Output::Resolve(r) => {
+            person(&mut out, &r.resolution);
+            for c in &r.resolution.candidates {
+                let _ = writeln!(out, "    {:.2}  {:<28} {}  ({})", c.score, c.name, c.emails.join(", "), c.matched_on);
             }
         }
     }
@@ -238,7 +197,7 @@ pub fn coordinate(r: &CoordinateResponse) -> String {
     if !a.people.is_empty() {
         out.push_str("People:\n");
         for p in &a.people {
-            person(&mut out, p);
+            person(&mut out, &p.resolution);
         }
     }
     match (a.intent, &a.slots, &a.free_at, &a.count) {

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use kenny::capabilities::coordinate::CoordinateRequest;
 use kenny::domain::error::{ApiError, parse_request};
 use kenny::domain::plan::Capability;
+use kenny::ports::sibling::Call;
 use kenny::wiring::app::App;
 use kenny::wiring::config::Config;
 use serde_json::{Value, json};
@@ -363,12 +364,17 @@ async fn capability(cap: Capability, req: Value, out: Output) -> ExitCode {
         Ok(a) => a,
         Err(e) => return report(e, out.json),
     };
-    match app.caps.invoke(cap, req, None).await {
+    let call = match Call::from_params(cap, req) {
+        Ok(c) => c,
+        Err(e) => return report(e, out.json),
+    };
+    match app.caps.invoke(call, None).await {
         Ok(reply) => {
             if out.json {
-                println!("{}", serde_json::to_string_pretty(&reply.body).unwrap_or_default());
+                let json = reply.to_json().unwrap_or_default();
+                println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
             } else {
-                print!("{}", human::capability(cap, &reply.body));
+                print!("{}", human::capability(&reply));
             }
             ExitCode::SUCCESS
         }

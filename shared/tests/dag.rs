@@ -9,22 +9,26 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use kenny::capabilities::coordinate::{CoordinateRequest, Coordinator, Limits};
+use kenny::domain::contacts::{Candidate, Resolution};
 use kenny::domain::error::ApiError;
-use kenny::domain::plan::Capability;
-use kenny::ports::sibling::{Reply, Sibling};
+use kenny::domain::slots::IntervalOut;
+use kenny::domain::time::WindowOut;
+use kenny::ports::contracts::{FreeBusyResponse, PersonBusyOut, ResolveResponse};
+use kenny::ports::sibling::{Call, Output, Sibling};
 use kenny::ports::timing::{MemoryStore, RecordKind};
 use serde_json::{Value, json};
 
-/// A sibling whose behaviour each step's params choose:
-/// `{"mode": "barrier"}` waits until `barrier` calls are in flight together;
-/// `{"mode": "wait_for", "other": ID}` waits until the step with `"tag": ID` has been called;
-/// `{"mode": "fail"}` errors; `{"mode": "hang"}` never answers; `{"mode": "sleep", "ms": N}`.
-/// Every call answers `params.reply` (or `{"echo": params}`).
+/// A sibling whose behaviour each call's directive chooses: the `query` of a `contacts.resolve`
+/// (the `calendars` of a `calendar.freebusy`), "TAG MODE ARG" as [`step`] writes it:
+/// `barrier` waits until `barrier` calls are in flight together; `wait_for OTHER` waits until
+/// the step tagged OTHER has been called; `fail` errors; `hang` never answers; `sleep MS`.
+/// A `contacts.resolve` answers a contact named "TAG-output"; a `calendar.freebusy` of
+/// `mine` answers the user busy 09:00–12:00 on 1 December.
 #[derive(Debug)]
 struct Fake {
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
-    calls: Mutex<Vec<Value>>,
+    calls: Mutex<Vec<String>>,
     barrier: tokio::sync::Barrier,
     called: tokio::sync::Notify,
 }
@@ -42,33 +46,64 @@ impl Fake {
     fn max(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)
     }
-    fn calls(&self) -> Vec<Value> {
+    /// Each call's directive, in call order.
+    fn calls(&self) -> Vec<String> {
         self.calls.lock().unwrap().clone()
     }
+    /// Each call's tag, in call order.
+    fn tags(&self) -> Vec<String> {
+        self.calls().iter().map(|c| c.split(' ').next().unwrap_or_default().to_string()).collect()
+    }
     fn was_called(&self, tag: &str) -> bool {
-        self.calls().iter().any(|c| c["tag"] == tag)
+        self.tags().iter().any(|t| t == tag)
+    }
+}
+
+/// The user's busy morning, as a `calendar.freebusy` answer.
+fn mine() -> FreeBusyResponse {
+    let busy = IntervalOut { start: "2026-12-01T09:00:00Z".into(), end: "2026-12-01T12:00:00Z".into() };
+    FreeBusyResponse {
+        window: WindowOut { start: "2026-12-01T00:00:00Z".into(), end: "2026-12-02T00:00:00Z".into() },
+        people: vec![PersonBusyOut {
+            person: "me".into(),
+            emails: Vec::new(),
+            busy: vec![busy],
+            source: "events".into(),
+            complete: true,
+        }],
+        unknown: Vec::new(),
+        errors: Vec::new(),
+        calendars: Vec::new(),
+        skipped: Vec::new(),
+        truncated: false,
     }
 }
 
 #[async_trait]
 impl Sibling for Fake {
-    async fn call(&self, _cap: Capability, params: Value) -> Result<Reply, ApiError> {
+    async fn call(&self, call: Call) -> Result<Output, ApiError> {
+        let directive = match &call {
+            Call::Resolve(r) => r.query.clone(),
+            Call::FreeBusy(r) => r.calendars.clone().unwrap_or_default().join(" "),
+            Call::Read(r) => r.text.clone().unwrap_or_default(),
+        };
+        let words: Vec<&str> = directive.split(' ').collect();
+        let (tag, mode, arg) = (words[0], words.get(1).copied().unwrap_or(""), words.get(2).copied().unwrap_or(""));
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        self.calls.lock().unwrap().push(params.clone());
+        self.calls.lock().unwrap().push(directive.clone());
         self.called.notify_waiters();
         let fail = |msg: &str| ApiError { code: "boom".into(), message: msg.into(), field: None, status: 502 };
-        let result = match params["mode"].as_str().unwrap_or("") {
+        let result = match mode {
             "barrier" => match tokio::time::timeout(Duration::from_secs(10), self.barrier.wait()).await {
                 Ok(_) => Ok(()),
                 Err(_) => Err(fail("barrier never filled: the steps did not run at the same time")),
             },
             "wait_for" => {
-                let other = params["other"].as_str().unwrap_or("").to_string();
                 let waited = tokio::time::timeout(Duration::from_secs(10), async {
                     loop {
                         let notified = self.called.notified();
-                        if self.was_called(&other) {
+                        if self.was_called(arg) {
                             break;
                         }
                         notified.await;
@@ -80,15 +115,33 @@ impl Sibling for Fake {
             "fail" => Err(fail("failed on purpose")),
             "hang" => std::future::pending().await,
             "sleep" => {
-                tokio::time::sleep(Duration::from_millis(params["ms"].as_u64().unwrap_or(0))).await;
+                tokio::time::sleep(Duration::from_millis(arg.parse().unwrap_or(0))).await;
                 Ok(())
             }
             _ => Ok(()),
         };
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        result.map(|()| Reply {
-            body: params.get("reply").cloned().unwrap_or_else(|| json!({"echo": params})),
-            cache: Some(kenny::ports::sources::CacheTier::Miss),
+        result?;
+        Ok(match call {
+            Call::FreeBusy(_) => Output::FreeBusy(mine()),
+            _ => {
+                let contact = Candidate {
+                    uid: tag.into(),
+                    name: format!("{tag}-output"),
+                    emails: vec![format!("{tag}@x.org")],
+                    phones: Vec::new(),
+                    organization: None,
+                    score: 1.0,
+                    matched_on: "name".into(),
+                };
+                let resolution = Resolution {
+                    query: directive.clone(),
+                    resolved: Some(contact),
+                    ambiguous: false,
+                    candidates: Vec::new(),
+                };
+                Output::Resolve(ResolveResponse { resolution, cache: kenny::ports::sources::CacheTier::Miss })
+            }
         })
     }
     fn transport(&self) -> &'static str {
@@ -104,8 +157,23 @@ fn request(plan: Value, sequential: bool) -> CoordinateRequest {
     serde_json::from_value(json!({"plan": plan, "sequential": sequential})).unwrap()
 }
 
+/// A `contacts.resolve` step whose query is the fake's directive: `params` are
+/// `{"tag"?, "mode"?, "ms"?, "other"?}`, or `{"ref": {"$ref": …}}` for a query taken from an
+/// earlier step's output.
 fn step(id: &str, params: Value, deps: &[&str]) -> Value {
-    json!({"id": id, "capability": "contacts.resolve", "params": params, "depends_on": deps})
+    let query = match params.get("ref") {
+        Some(r) => r.clone(),
+        None => {
+            let word = |k: &str, none: &str| match &params[k] {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => none.to_string(),
+            };
+            let arg = if params.get("ms").is_some() { word("ms", "") } else { word("other", "") };
+            json!(format!("{} {} {arg}", word("tag", "-"), word("mode", "ok")).trim_end())
+        }
+    };
+    json!({"id": id, "capability": "contacts.resolve", "params": {"query": query}, "depends_on": deps})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,8 +214,7 @@ async fn sequential_runs_one_step_at_a_time_in_dependency_order() {
     assert_eq!(fake.max(), 1);
     assert_eq!(r.timings.max_in_flight, 1);
     assert!(r.timings.sequential);
-    let order: Vec<_> = fake.calls().iter().map(|c| c["tag"].as_str().unwrap().to_string()).collect();
-    assert_eq!(order, ["a", "b", "late"]);
+    assert_eq!(fake.tags(), ["a", "b", "late"]);
     let s = &r.timings.steps;
     assert!(s[1].start_ms + s[1].duration_ms <= s[2].start_ms + 1e-9);
     assert!(s[2].start_ms + s[2].duration_ms <= s[0].start_ms + 1e-9);
@@ -179,7 +246,7 @@ async fn a_failed_step_fails_only_its_dependents() {
         step("b", json!({"tag": "b"}), &["a"]),
         step("b2", json!({"tag": "b2"}), &["b"]),
         step("c", json!({"tag": "c"}), &[]),
-        step("d", json!({"tag": "d", "x": {"$ref": "c/echo/tag"}}), &[]),
+        step("d", json!({"ref": {"$ref": "c/resolved/name"}}), &[]),
     ]});
     let r = c.handle(request(plan, false), "req-4", None).await.unwrap();
     assert!(r.degraded);
@@ -189,8 +256,7 @@ async fn a_failed_step_fails_only_its_dependents() {
     assert_eq!(status, ["error", "skipped", "skipped", "ok", "ok"]);
     assert!(!fake.was_called("b") && !fake.was_called("b2"));
     // `$ref` passed c's output into d.
-    let d = fake.calls().into_iter().find(|c| c["tag"] == "d").unwrap();
-    assert_eq!(d["x"], "c");
+    assert!(fake.was_called("c-output"), "{:?}", fake.calls());
     // Records: one for the request, one per step; failed and skipped steps included.
     let recs = store.records();
     assert_eq!(recs.len(), 6);
@@ -205,14 +271,13 @@ async fn a_dependent_whose_refs_have_defaults_runs_on_the_defaults() {
     let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
     let plan = json!({"steps": [
         step("person", json!({"mode": "fail"}), &[]),
-        step("read", json!({"tag": "read", "who": [{"$ref": "person/resolved/emails", "default": "Sarah"}]}), &["person"]),
-        step("strict", json!({"tag": "strict", "who": {"$ref": "person/resolved/emails"}}), &[]),
+        step("read", json!({"ref": {"$ref": "person/resolved/name", "default": "Sarah"}}), &["person"]),
+        step("strict", json!({"ref": {"$ref": "person/resolved/name"}}), &[]),
     ]});
     let r = c.handle(request(plan, false), "req-d", None).await.unwrap();
     assert!(r.degraded);
-    let read = fake.calls().into_iter().find(|c| c["tag"] == "read").expect("read ran on the default");
-    assert_eq!(read["who"], json!(["Sarah"]));
-    assert!(!fake.was_called("strict"));
+    assert!(fake.was_called("Sarah"), "read ran on the default: {:?}", fake.calls());
+    assert_eq!(fake.calls().len(), 2, "strict was not called: {:?}", fake.calls());
     let errs: Vec<_> = r.errors.iter().map(|e| (e.step.as_str(), e.code.as_str())).collect();
     assert_eq!(errs, [("person", "boom"), ("strict", "dependency_failed")]);
 }
@@ -414,15 +479,14 @@ fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
 async fn slots_run_locally_and_a_failed_free_busy_step_leaves_its_person_unknown() {
     let fake = Fake::new(1);
     let c = coordinator(fake.clone(), Arc::new(MemoryStore::default()), Limits::default());
-    let mine = json!({"people": [{"person": "me", "busy": [{"start": "2026-12-01T09:00:00Z", "end": "2026-12-01T12:00:00Z"}]}], "unknown": []});
     let plan = |default: Option<Value>| {
         let mut bob = json!({"$ref": "fb_bob"});
         if let Some(d) = default {
             bob["default"] = d;
         }
         json!({"steps": [
-            {"id": "fb_me", "capability": "calendar.freebusy", "params": {"reply": mine}},
-            {"id": "fb_bob", "capability": "calendar.freebusy", "params": {"mode": "fail"}},
+            {"id": "fb_me", "capability": "calendar.freebusy", "params": {"start": "2026-12-01", "end": "2026-12-02", "calendars": ["mine"]}},
+            {"id": "fb_bob", "capability": "calendar.freebusy", "params": {"start": "2026-12-01", "end": "2026-12-02", "calendars": ["bob", "fail"]}},
             {"id": "slots", "capability": "slots.find", "params": {
                 "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z", "timezone": "UTC",
                 "duration_minutes": 60, "busy": [{"$ref": "fb_me"}, bob]}}

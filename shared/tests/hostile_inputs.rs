@@ -210,7 +210,7 @@ impl IcsDir {
         let url = format!("file://{}", self.0.path().display());
         let caps = capabilities(&[("KENNY_CALENDARS", url.as_str())]);
         let params = json!({"start": "2026-01-01", "end": "2027-01-01", "timezone": "UTC", "limit": limit});
-        runtime().block_on(caps.invoke(Capability::CalendarRead, params, None)).map(|r| r.body)
+        runtime().block_on(caps.invoke_json(Capability::CalendarRead, params, None))
     }
 }
 
@@ -550,9 +550,8 @@ fn vcard_cases(r: &mut Runner) {
         let _keep = dir;
         let caps = capabilities(&[("KENNY_CONTACTS", url.as_str())]);
         let body = runtime()
-            .block_on(caps.invoke(Capability::ContactsResolve, json!({"query": "Manuela"}), None))
-            .expect("an answer")
-            .body;
+            .block_on(caps.invoke_json(Capability::ContactsResolve, json!({"query": "Manuela"}), None))
+            .expect("an answer");
         let emails = body["resolved"]["emails"].as_array().unwrap().len();
         assert_eq!(emails, kenny::domain::contacts::vcard::MAX_EMAILS);
         format!("resolved with {emails} of 10,000 emails")
@@ -641,7 +640,7 @@ fn question_and_plan_cases(r: &mut Runner) {
                 Ok(resp) if n <= kenny::domain::plan::MAX_STEPS => {
                     assert!(resp.errors.is_empty() && !resp.degraded, "{:?}", resp.errors);
                     assert_eq!(resp.answer.people.len(), n);
-                    assert!(resp.answer.people.iter().all(|p| p["query"] == "Sarah"));
+                    assert!(resp.answer.people.iter().all(|p| p.resolution.query == "Sarah"));
                     format!("answered: {n} chained steps, each resolving \"Sarah\"")
                 }
                 Err(e) if n > kenny::domain::plan::MAX_STEPS => {

@@ -12,7 +12,8 @@ use kenny::adapters::in_process::InProcess;
 use kenny::capabilities::coordinate::{CoordinateRequest, CoordinateResponse, Coordinator, Limits};
 use kenny::domain::error::ApiError;
 use kenny::domain::plan::Capability;
-use kenny::ports::sibling::{Reply, Sibling};
+use kenny::ports::contracts::EventOut;
+use kenny::ports::sibling::{Call, Output, Sibling};
 use kenny::ports::timing::{MemoryStore, RecordKind};
 use serde_json::{Value, json};
 
@@ -28,11 +29,11 @@ struct Counting {
 
 #[async_trait]
 impl Sibling for Counting {
-    async fn call(&self, cap: Capability, params: Value) -> Result<Reply, ApiError> {
-        if cap == Capability::CalendarRead {
+    async fn call(&self, call: Call) -> Result<Output, ApiError> {
+        if call.capability() == Capability::CalendarRead {
             self.reads.fetch_add(1, Ordering::SeqCst);
         }
-        self.inner.call(cap, params).await
+        self.inner.call(call).await
     }
     fn transport(&self) -> &'static str {
         self.inner.transport()
@@ -71,9 +72,12 @@ impl Setup {
     }
 
     /// The ground truth: calendar.read itself.
-    async fn read(&self, params: Value) -> Vec<Value> {
-        let reply = self.sibling.inner.call(Capability::CalendarRead, params).await.unwrap();
-        reply.body["events"].as_array().unwrap().clone()
+    async fn read(&self, params: Value) -> Vec<EventOut> {
+        let call = Call::from_params(Capability::CalendarRead, params).unwrap();
+        match self.sibling.inner.call(call).await.unwrap() {
+            Output::Read(reply) => reply.events,
+            other => panic!("calendar.read answered {other:?}"),
+        }
     }
 }
 
@@ -81,8 +85,8 @@ fn intent(r: &CoordinateResponse) -> String {
     serde_json::to_value(r.answer.intent).unwrap().as_str().unwrap_or_default().to_string()
 }
 
-fn start(e: &Value) -> chrono::DateTime<chrono::FixedOffset> {
-    chrono::DateTime::parse_from_rfc3339(e["start"].as_str().unwrap()).unwrap()
+fn start(e: &EventOut) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(&e.start).unwrap()
 }
 
 fn now() -> chrono::DateTime<chrono::FixedOffset> {
@@ -137,7 +141,7 @@ async fn last_is_the_most_recent_match_before_now() {
     let last = truth.iter().filter(|e| start(e) < now()).max_by_key(|e| start(e)).unwrap();
     assert_eq!(r.answer.events, vec![last.clone()]);
     assert_eq!(s.reads(), 1, "found in the first week back");
-    assert_eq!(r.answer.people[0]["resolved"]["name"], "Sarah Chen");
+    assert_eq!(r.answer.people[0].resolution.resolved.as_ref().unwrap().name, "Sarah Chen");
 }
 
 #[tokio::test]
@@ -160,9 +164,9 @@ async fn first_and_last_in_a_window_and_count() {
     // The union of the timed events, computed here from the read.
     let mut spans: Vec<(i64, i64)> = week
         .iter()
-        .filter(|e| e["all_day"] == false)
+        .filter(|e| !e.all_day)
         .map(|e| {
-            let end = chrono::DateTime::parse_from_rfc3339(e["end"].as_str().unwrap()).unwrap();
+            let end = chrono::DateTime::parse_from_rfc3339(&e.end).unwrap();
             (start(e).timestamp() / 60, end.timestamp() / 60)
         })
         .collect();
@@ -191,7 +195,7 @@ async fn free_at_is_a_yes_or_no_per_person_with_what_is_in_the_way() {
     assert!(!f.all_free);
     assert_eq!(f.people[0].person, "me");
     assert_eq!(f.people[0].free, Some(false));
-    assert!(f.people[0].events.iter().any(|e| e["summary"] == "Sprint retro"), "{f:?}");
+    assert!(f.people[0].events.iter().any(|e| e.summary == "Sprint retro"), "{f:?}");
     assert!(r.answer.notes.iter().any(|n| n.contains("read as today")), "{:?}", r.answer.notes);
 
     // Saturday afternoon is free; Sarah's calendar is readable, Bob's is not (unknown, never free).

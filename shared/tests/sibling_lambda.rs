@@ -11,10 +11,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use kenny::adapters::aws::lambda::LambdaInvoke;
-use kenny::domain::plan::Capability;
 use kenny::domain::retry::Backoff;
-use kenny::ports::sibling::Sibling;
+use kenny::ports::contracts::{ReadRequest, ResolveRequest};
+use kenny::ports::sibling::{Call, Sibling};
 use serde_json::json;
+
+/// A `calendar.read` call (what it asks does not matter: the server's replies are canned).
+fn read() -> Call {
+    Call::Read(ReadRequest {
+        start: "2026-01-01".into(),
+        end: "2026-01-02".into(),
+        calendars: None,
+        attendees: Vec::new(),
+        text: None,
+        timezone: None,
+        limit: None,
+    })
+}
 
 /// Serves one canned `(status, extra headers, body)` per request, in order (the last repeats),
 /// and counts requests. Returns the endpoint URL.
@@ -69,16 +82,17 @@ async fn throttling_and_5xx_are_retried_until_an_answer() {
     let broken = (503, "", r#"{"message":"Service unavailable"}"#.to_string());
     let ok = (200, "", json!({"query": "Bob", "resolved": null, "ambiguous": false, "candidates": []}).to_string());
     let (url, count) = server(vec![throttled, broken, ok]);
-    let reply = transport(&url).await.call(Capability::ContactsResolve, json!({"query": "Bob"})).await.unwrap();
-    assert_eq!(reply.body["query"], "Bob");
-    assert_eq!(reply.cache.map(CacheTier::name), Some("l1"));
+    let call = Call::Resolve(ResolveRequest { query: "Bob".into(), limit: None });
+    let reply = transport(&url).await.call(call).await.unwrap();
+    assert_eq!(reply.to_json().unwrap()["query"], "Bob");
+    assert_eq!(reply.cache().map(CacheTier::name), Some("l1"));
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
 async fn retries_stop_after_the_last_attempt() {
     let (url, count) = server(vec![(503, "", r#"{"message":"down"}"#.to_string())]);
-    let err = transport(&url).await.call(Capability::CalendarRead, json!({})).await.unwrap_err();
+    let err = transport(&url).await.call(read()).await.unwrap_err();
     assert_eq!(err.code, "sibling_failed");
     assert_eq!(count.load(Ordering::SeqCst), 4);
 }
@@ -89,14 +103,14 @@ async fn a_function_error_is_the_steps_error_and_is_not_retried() {
     let body = json!({"errorType": "Retryable.source_unreachable",
                       "errorMessage": json!({"error": {"code": "source_unreachable", "message": "calendar down"}}).to_string()});
     let (url, count) = server(vec![(200, "x-amz-function-error: Unhandled\r\n", body.to_string())]);
-    let err = transport(&url).await.call(Capability::CalendarRead, json!({})).await.unwrap_err();
+    let err = transport(&url).await.call(read()).await.unwrap_err();
     assert_eq!((err.code.as_str(), err.message.as_str()), ("source_unreachable", "calendar down"));
     assert_eq!(count.load(Ordering::SeqCst), 1);
 
     // cargo lambda watch: HTTP 500 with {"errorType", "errorMessage"}.
     let body = json!({"errorType": "NonRetryable.source_not_found", "errorMessage": "not json"});
     let (url, count) = server(vec![(500, "", body.to_string())]);
-    let err = transport(&url).await.call(Capability::CalendarRead, json!({})).await.unwrap_err();
+    let err = transport(&url).await.call(read()).await.unwrap_err();
     assert_eq!(err.code, "source_not_found");
     assert_eq!(count.load(Ordering::SeqCst), 1);
 
@@ -106,7 +120,7 @@ async fn a_function_error_is_the_steps_error_and_is_not_retried() {
         "",
         json!({"error": {"code": "invalid_request", "message": "bad", "field": "start"}}).to_string(),
     )]);
-    let err = transport(&url).await.call(Capability::CalendarRead, json!({})).await.unwrap_err();
+    let err = transport(&url).await.call(read()).await.unwrap_err();
     assert_eq!((err.code.as_str(), err.field.as_deref(), err.status), ("invalid_request", Some("start"), 400));
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }

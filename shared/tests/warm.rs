@@ -69,7 +69,7 @@ async fn the_warmer_reads_the_recorded_windows_into_the_shared_cache() {
     let read = |start: &str, end: &str| {
         let other = other.clone();
         let params = json!({"start": start, "end": end, "timezone": "America/New_York"});
-        async move { other.invoke(Capability::CalendarRead, params, None).await.unwrap().body }
+        async move { other.invoke_json(Capability::CalendarRead, params, None).await.unwrap() }
     };
     let next_week = read("2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00").await;
     assert!(tiers(&next_week).iter().all(|t| t == "l2"), "{next_week}");

@@ -59,7 +59,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Runs one capability in process with the given configuration.
 fn call(caps: &Capabilities, rt: &tokio::runtime::Runtime, cap: Capability, params: Value) -> Result<Value, Value> {
-    rt.block_on(caps.invoke(cap, params, None)).map(|r| r.body).map_err(|e| json!({"error": e}))
+    rt.block_on(caps.invoke_json(cap, params, None)).map_err(|e| json!({"error": e}))
 }
 
 fn read(caps: &Capabilities, rt: &tokio::runtime::Runtime, start: &str, end: &str) -> Value {

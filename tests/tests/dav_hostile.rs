@@ -38,11 +38,14 @@ fn read(calendars: &str, extra: &[(&str, &str)]) -> Result<Value, Value> {
     let params = json!({"start": WINDOW.0, "end": WINDOW.1, "timezone": "UTC"});
     // A hang guard far above every timeout in play, not a speed expectation.
     let guarded = async {
-        tokio::time::timeout(std::time::Duration::from_secs(60), caps.invoke(Capability::CalendarRead, params, None))
-            .await
+        tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            caps.invoke_json(Capability::CalendarRead, params, None),
+        )
+        .await
     };
     match rt.block_on(guarded).expect("the read did not finish within the hang guard") {
-        Ok(reply) => Ok(reply.body),
+        Ok(reply) => Ok(reply),
         Err(e) => Err(serde_json::to_value(e).unwrap()),
     }
 }
@@ -140,8 +143,8 @@ fn feeds_use_conditional_get_and_accept_gzip() {
     // No grace period: the second read asks the feed again (a conditional GET).
     let (rt, caps) = caps(&feed(&server), &[("KENNY_CACHE_GRACE_MS", "0")]);
     let params = json!({"start": WINDOW.0, "end": WINDOW.1});
-    let first = rt.block_on(caps.invoke(Capability::CalendarRead, params.clone(), None)).unwrap().body;
-    let second = rt.block_on(caps.invoke(Capability::CalendarRead, params, None)).unwrap().body;
+    let first = rt.block_on(caps.invoke_json(Capability::CalendarRead, params.clone(), None)).unwrap();
+    let second = rt.block_on(caps.invoke_json(Capability::CalendarRead, params, None)).unwrap();
     assert_eq!(first["calendars"][0]["cache"], "miss");
     assert_eq!(second["calendars"][0]["cache"], "validated");
     assert_eq!(first["events"], second["events"]);
@@ -269,7 +272,7 @@ fn free_busy_falls_back_to_events_when_the_server_has_no_free_busy_query() {
     let ask = |server: &Hostile| {
         let (rt, caps) = caps("sample:calendars", &[("KENNY_PEOPLE_CALENDARS", &people(server))]);
         let params = json!({"start": WINDOW.0, "end": WINDOW.1, "timezone": "UTC", "attendees": ["pat@x.org"], "include_self": false});
-        rt.block_on(caps.invoke(Capability::CalendarFreeBusy, params, None)).unwrap().body
+        rt.block_on(caps.invoke_json(Capability::CalendarFreeBusy, params, None)).unwrap()
     };
     let no_report = hostile(Mode::Script(vec![
         ms(multistatus(&collection_response())), // discovery: the URL is a calendar

@@ -52,7 +52,7 @@ fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -
 
 async fn read(caps: &Capabilities, start: &str, end: &str) -> Value {
     let params = json!({"start": start, "end": end, "timezone": "America/New_York"});
-    caps.invoke(Capability::CalendarRead, params, None).await.unwrap().body
+    caps.invoke_json(Capability::CalendarRead, params, None).await.unwrap()
 }
 
 /// The calendars whose read was a delta, with it.

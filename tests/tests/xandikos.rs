@@ -54,7 +54,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn call(caps: &Capabilities, rt: &tokio::runtime::Runtime, cap: Capability, params: Value) -> Value {
-    rt.block_on(caps.invoke(cap, params, None)).map(|r| r.body).unwrap_or_else(|e| panic!("{cap:?}: {e:?}"))
+    rt.block_on(caps.invoke_json(cap, params, None)).unwrap_or_else(|e| panic!("{cap:?}: {e:?}"))
 }
 
 fn read(caps: &Capabilities, rt: &tokio::runtime::Runtime, start: &str, end: &str) -> Value {

@@ -17,12 +17,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::Value;
 
 use kenny_domain::error::{ApiError, ErrorCode};
 use kenny_domain::plan::Capability;
 use kenny_domain::time::Window;
-use kenny_ports::sibling::{Reply, Sibling};
+use kenny_ports::sibling::{Call, Output, Sibling};
 use kenny_ports::sources::{
     CalendarInfo, CalendarSource, ContactDirectory, Earlier, Fetched, LoadedContacts, SourceError,
 };
@@ -172,7 +171,7 @@ async fn sibling_fault(mode: Mode, capability: Capability) -> Option<ApiError> {
         Mode::Malformed => {
             // A reply cut off mid-way, read by the parser every transport's reply goes through.
             let cut = br#"{"events": [{"uid": "#;
-            kenny_ports::sibling::parse_reply(capability, cut).err()
+            Output::from_reply(capability, cut).err()
         }
         Mode::Throttle => Some(injected("throttled", 502, "Invoke answered HTTP 429 TooManyRequestsException")),
     }
@@ -186,13 +185,14 @@ struct FaultySibling {
 
 #[async_trait]
 impl Sibling for FaultySibling {
-    async fn call(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
+    async fn call(&self, call: Call) -> Result<Output, ApiError> {
+        let capability = call.capability();
         if let Some(mode) = self.faults.sibling(capability)
             && let Some(e) = sibling_fault(mode, capability).await
         {
             return Err(e);
         }
-        self.inner.call(capability, params).await
+        self.inner.call(call).await
     }
 
     fn transport(&self) -> &'static str {

@@ -4,11 +4,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::Value;
-
 use kenny_domain::error::ApiError;
-use kenny_domain::plan::Capability;
-use kenny_ports::sibling::{LocalCapabilities, Reply, Sibling};
+use kenny_ports::sibling::{Call, LocalCapabilities, Output, Sibling};
 
 /// Calls the capabilities in this process; each call is its own task so that independent
 /// steps really run at the same time on the runtime's worker threads.
@@ -26,9 +23,10 @@ impl InProcess {
 
 #[async_trait]
 impl Sibling for InProcess {
-    async fn call(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
+    async fn call(&self, call: Call) -> Result<Output, ApiError> {
         let caps = self.caps.clone();
-        tokio::spawn(async move { caps.call_local(capability, params).await })
+        let capability = call.capability();
+        tokio::spawn(async move { caps.call_local(call).await })
             .await
             .map_err(|e| ApiError::internal(format!("{capability} stopped unexpectedly: {e}")))?
     }

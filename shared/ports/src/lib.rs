@@ -3,6 +3,7 @@
 //! metrics sink — with the values and errors they carry. A port names no adapter.
 
 pub mod cache;
+pub mod contracts;
 pub mod metrics;
 pub mod sibling;
 pub mod sources;

@@ -33,12 +33,14 @@ use crate::adapters::aws::lambda::LambdaInvoke;
 use crate::capabilities::calendar::CalendarService;
 use crate::capabilities::contacts::ContactService;
 use crate::capabilities::coordinate::{CoordinateRequest, Coordinator};
+use crate::domain::contacts::ResolveRequest;
 use crate::domain::error::{ApiError, parse_request};
 use crate::domain::plan::Capability;
 #[cfg(feature = "lambda")]
 use crate::domain::retry::Backoff;
 use crate::ports::metrics::{self, MetricsSink};
-use crate::ports::sibling::FREEBUSY_KEY;
+use crate::ports::sibling::{Call, FREEBUSY_KEY, Output};
+use crate::ports::sources::CacheTier;
 use crate::wiring::app::{AppError, calendar_service, call_calendar, call_contacts, contact_service, network};
 use crate::wiring::config::Config;
 
@@ -105,7 +107,7 @@ trait Function: Send + Sync + std::fmt::Debug {
         body: Value,
         request_id: &str,
         deadline: Option<Instant>,
-    ) -> Result<Value, ApiError>;
+    ) -> Result<Answered, ApiError>;
     /// Answers one MCP message of `POST /mcp` as `(status, body)`; `None` when this function
     /// does not serve MCP. (A method, not an accessor of the coordinator, so that only
     /// `coordinate`'s binary links the MCP server.)
@@ -140,9 +142,10 @@ impl Function for CalendarRead {
         Ok((Route::Capability(capability), body))
     }
 
-    async fn run(&self, route: Route, body: Value, _: &str, deadline: Option<Instant>) -> Result<Value, ApiError> {
+    async fn run(&self, route: Route, body: Value, _: &str, deadline: Option<Instant>) -> Result<Answered, ApiError> {
         let Route::Capability(cap) = route else { return Err(not_served("this route")) };
-        Ok(within(deadline, cap.name(), call_calendar(&self.0, cap, body, deadline)).await??.body)
+        let call = Call::from_params(cap, body)?;
+        Answered::output(within(deadline, cap.name(), call_calendar(&self.0, call, deadline)).await??)
     }
 }
 
@@ -164,9 +167,10 @@ impl Function for ContactsResolve {
         Ok((Route::Capability(Capability::ContactsResolve), payload))
     }
 
-    async fn run(&self, route: Route, body: Value, _: &str, deadline: Option<Instant>) -> Result<Value, ApiError> {
+    async fn run(&self, route: Route, body: Value, _: &str, deadline: Option<Instant>) -> Result<Answered, ApiError> {
         let Route::Capability(cap @ Capability::ContactsResolve) = route else { return Err(not_served("this route")) };
-        Ok(within(deadline, cap.name(), call_contacts(&self.0, body)).await??.body)
+        let req: ResolveRequest = parse_request(body)?;
+        Answered::output(within(deadline, cap.name(), call_contacts(&self.0, &req)).await??)
     }
 }
 
@@ -203,7 +207,7 @@ impl Function for Coordinate {
         body: Value,
         request_id: &str,
         deadline: Option<Instant>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Answered, ApiError> {
         match route {
             Route::Coordinate { needs } => {
                 let req: CoordinateRequest = parse_request(body)?;
@@ -223,14 +227,14 @@ impl Function for Coordinate {
                     _ => {}
                 }
                 let resp = self.0.handle(req, request_id, deadline).await.map_err(|e| ApiError::from_error(&e))?;
-                serde_json::to_value(&resp).map_err(|e| ApiError::internal(e.to_string()))
+                Answered::json(&resp)
             }
             Route::Mcp { .. } => Err(ApiError::invalid(None, "MCP is served over HTTP only (POST /mcp)")),
             Route::Report => {
                 let req: crate::capabilities::report::ReportRequest = parse_request(body)?;
                 let read = crate::capabilities::report::read(self.0.timings().as_ref(), &req, chrono::Utc::now());
                 let reading = within(deadline, "report", read).await?.map_err(|e| ApiError::from_error(&e))?;
-                serde_json::to_value(&reading.report).map_err(|e| ApiError::internal(e.to_string()))
+                Answered::json(&reading.report)
             }
             Route::Capability(cap) => Err(not_served(cap.name())),
         }
@@ -270,6 +274,29 @@ async fn within<T>(deadline: Option<Instant>, what: &str, work: impl Future<Outp
         None => Ok(work.await),
     }
 }
+
+/// What a function answered: its JSON response, and the cache tier a data capability reported.
+#[derive(Debug)]
+struct Answered {
+    body: Value,
+    cache: Option<CacheTier>,
+}
+
+impl Answered {
+    /// A data capability's answer.
+    fn output(out: Output) -> Result<Self, ApiError> {
+        Ok(Answered { cache: out.cache(), body: out.to_json()? })
+    }
+
+    /// Any other answer.
+    fn json<T: serde::Serialize>(v: &T) -> Result<Self, ApiError> {
+        let body = serde_json::to_value(v).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(Answered { body, cache: None })
+    }
+}
+
+/// How an HTTP request ended: the cache tier a data capability reported, or the error answered.
+type Outcome = Result<Option<CacheTier>, ApiError>;
 
 /// What a function builds once per container: the one capability it serves, and its metrics.
 #[derive(Debug)]
@@ -350,7 +377,7 @@ impl FunctionState {
 
     /// Request-level metrics: the data functions' latency and count; every function's errors.
     /// (`coordinate` reports latency and count of answered requests itself.)
-    fn emit(&self, request_id: &str, millis: f64, error: Option<&ApiError>, answer: Option<&Value>) {
+    fn emit(&self, request_id: &str, millis: f64, error: Option<&ApiError>, cache: Option<CacheTier>) {
         let kind = self.kind();
         let cold = self.cold.swap(false, Ordering::Relaxed);
         let ts = chrono::Utc::now().timestamp_millis();
@@ -367,12 +394,7 @@ impl FunctionState {
             }
             self.metrics.emit(metrics::line(ts, &values, &cap, &id));
         }
-        let capability = match kind {
-            FunctionKind::CalendarRead => Some(Capability::CalendarRead),
-            FunctionKind::ContactsResolve => Some(Capability::ContactsResolve),
-            FunctionKind::Coordinate => None,
-        };
-        if let Some(tier) = capability.zip(answer).and_then(|(c, body)| crate::ports::sibling::tier_of(c, body)) {
+        if let Some(tier) = cache.filter(|_| !coordinate) {
             let dims = [("Capability", kind.name()), ("Tier", tier.name())];
             self.metrics.emit(metrics::line(ts, &[(metrics::CACHE_RESULTS, 1.0)], &dims, &id));
         }
@@ -475,9 +497,9 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
     async move {
         let started = tokio::time::Instant::now();
         if is_http(&payload) {
-            let (status, body, err) = http(state, payload, &ctx.request_id, deadline).await;
-            let answer = err.is_none().then_some(&body);
-            state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, err.as_ref(), answer);
+            let (status, body, outcome) = http(state, payload, &ctx.request_id, deadline).await;
+            let cache = outcome.as_ref().ok().copied().flatten();
+            state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, outcome.as_ref().err(), cache);
             return Ok(http_response(status, &body));
         }
         let size = json_len(&payload, MAX_BODY_BYTES);
@@ -489,9 +511,10 @@ pub async fn handle(state: &FunctionState, event: LambdaEvent<Value>) -> Result<
                 Err(e) => Err(e),
             }
         };
-        state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, result.as_ref().err(), result.as_ref().ok());
+        let cache = result.as_ref().ok().and_then(|a| a.cache);
+        state.emit(&ctx.request_id, started.elapsed().as_secs_f64() * 1e3, result.as_ref().err(), cache);
         match result {
-            Ok(v) => Ok(v),
+            Ok(a) => Ok(a.body),
             Err(e) if e.status < 500 => Ok(error_value(e)),
             Err(e) => {
                 warn!(code = %e.code, "request failed");
@@ -516,14 +539,15 @@ fn query_request(query: &aws_lambda_events::query_map::QueryMap) -> Result<Value
     Ok(Value::Object(out))
 }
 
-/// Answers an HTTP API event: `(status, body, error)`.
+/// Answers an HTTP API event: `(status, body, outcome)`, the outcome being the cache tier a
+/// data capability reported, or the error answered.
 async fn http(
     state: &FunctionState,
     payload: Value,
     request_id: &str,
     deadline: Option<tokio::time::Instant>,
-) -> (u16, Value, Option<ApiError>) {
-    let fail = |e: ApiError| (e.status, error_value(e.clone()), Some(e));
+) -> (u16, Value, Outcome) {
+    let fail = |e: ApiError| (e.status, error_value(e.clone()), Err(e));
     let req: ApiGatewayV2httpRequest = match serde_json::from_value(payload) {
         Ok(r) => r,
         Err(e) => return fail(ApiError::invalid(None, format!("not an API Gateway HTTP API event: {e}"))),
@@ -546,7 +570,7 @@ async fn http(
         // A GET: the request is the query string; a body is ignored.
         return match query_request(&req.query_string_parameters) {
             Ok(body) => match state.function.run(route, body, request_id, deadline).await {
-                Ok(v) => (200, v, None),
+                Ok(a) => (200, a.body, Ok(a.cache)),
                 Err(e) => fail(e),
             },
             Err(e) => fail(e),
@@ -575,7 +599,7 @@ async fn http(
         Err(e) => return fail(ApiError::invalid(None, format!("the body is not JSON: {e}"))),
     };
     match state.function.run(route, body, request_id, deadline).await {
-        Ok(v) => (200, v, None),
+        Ok(a) => (200, a.body, Ok(a.cache)),
         Err(e) => fail(e),
     }
 }
@@ -590,17 +614,17 @@ async fn mcp(
     body: &[u8],
     request_id: &str,
     deadline: Option<tokio::time::Instant>,
-) -> (u16, Value, Option<ApiError>) {
+) -> (u16, Value, Outcome) {
     if !post {
         let e = ApiError::new("method_not_allowed", 405, "/mcp takes POST only: Kenny keeps no MCP session or stream");
-        return (405, error_value(e.clone()), Some(e));
+        return (405, error_value(e.clone()), Err(e));
     }
     let version = headers.get("mcp-protocol-version").and_then(|v| v.to_str().ok());
     match state.function.mcp(body, version, request_id, deadline).await {
-        Some((status, body)) => (status, body, None),
+        Some((status, body)) => (status, body, Ok(None)),
         None => {
             let e = not_served("mcp");
-            (e.status, error_value(e.clone()), Some(e))
+            (e.status, error_value(e.clone()), Err(e))
         }
     }
 }

@@ -19,8 +19,10 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::capabilities::calendar::ReadRequest;
 use crate::domain::error::ApiError;
 use crate::domain::plan::Capability;
+use crate::ports::sibling::{Call, Output};
 use crate::ports::timing::{RecordKind, TimingRecord, TimingStore};
 use crate::wiring::app::{AppError, Capabilities};
 use crate::wiring::config::Config;
@@ -71,7 +73,7 @@ pub fn pick(records: &[TimingRecord], now: DateTime<Tz>) -> Vec<Pick> {
 
 /// The `calendar.read` params a question of window kind `kind` asked at `now` would use, without
 /// its people or topic filters (the cache key does not depend on them).
-pub fn read_params(kind: &str, now: DateTime<Tz>, tz: Tz) -> Option<Value> {
+pub fn read_params(kind: &str, now: DateTime<Tz>, tz: Tz) -> Option<ReadRequest> {
     let question = match kind {
         "default" => "meetings".to_string(),
         "other" => return None,
@@ -83,11 +85,10 @@ pub fn read_params(kind: &str, now: DateTime<Tz>, tz: Tz) -> Option<Value> {
     }
     let plan = crate::capabilities::coordinate::question_plan(&parsed, now, tz);
     let step = plan.steps.into_iter().find(|s| s.capability == Capability::CalendarRead.name())?;
-    let mut params = step.params;
-    let obj = params.as_object_mut()?;
-    obj.remove("attendees");
-    obj.remove("text");
-    Some(params)
+    let mut req: ReadRequest = serde_json::from_value(step.params).ok()?;
+    req.attendees.clear();
+    req.text = None;
+    Some(req)
 }
 
 /// What one warming run did.
@@ -135,17 +136,20 @@ impl Warmer {
         let picked = pick(&records, local);
         let mut reads = Vec::new();
         for p in &picked {
-            let Some(params) = read_params(&p.kind, local, self.tz) else { continue };
-            let window = serde_json::json!({"start": params["start"], "end": params["end"]});
-            let read = match self.caps.invoke(Capability::CalendarRead, params, None).await {
-                Ok(reply) => {
-                    let tiers: Vec<Value> = reply.body["calendars"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|c| serde_json::json!({"calendar": c["id"], "cache": c["cache"], "error": c.get("error")}))
+            let Some(req) = read_params(&p.kind, local, self.tz) else { continue };
+            let window = serde_json::json!({"start": req.start, "end": req.end});
+            let read = match self.caps.invoke(Call::Read(req), None).await {
+                Ok(Output::Read(resp)) => {
+                    let tiers: Vec<Value> = resp
+                        .calendars
+                        .iter()
+                        .map(|c| serde_json::json!({"calendar": c.id, "cache": c.cache, "error": c.error}))
                         .collect();
                     serde_json::json!({"kind": p.kind, "window": window, "calendars": tiers})
+                }
+                Ok(other) => {
+                    let e = ApiError::internal(format!("calendar.read answered as {}", other.capability()));
+                    serde_json::json!({"kind": p.kind, "window": window, "error": e})
                 }
                 Err(e) => serde_json::json!({"kind": p.kind, "window": window, "error": e}),
             };
@@ -215,7 +219,7 @@ mod tests {
     fn windows_are_the_ones_questions_of_that_kind_use() {
         let ny = chrono_tz::America::New_York;
         let now = DateTime::parse_from_rfc3339("2026-11-27T10:00:00-05:00").unwrap().with_timezone(&ny);
-        let p = read_params("next_week", now, ny).unwrap();
+        let p = serde_json::to_value(read_params("next_week", now, ny).unwrap()).unwrap();
         assert_eq!(
             (p["start"].as_str().unwrap(), p["end"].as_str().unwrap()),
             ("2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00")

@@ -12,13 +12,14 @@ use crate::adapters::http::{Http, HttpOptions};
 use crate::adapters::in_process::InProcess;
 use crate::adapters::secrets::Credentials;
 use crate::adapters::sources::{Network, calendar_source, contact_directory};
-use crate::capabilities::calendar::freebusy::{FreeBusyRequest, PeopleSource};
-use crate::capabilities::calendar::{CalendarService, ReadRequest};
+use crate::capabilities::calendar::CalendarService;
+use crate::capabilities::calendar::freebusy::PeopleSource;
 use crate::capabilities::coordinate::Coordinator;
 use crate::domain::contacts::ResolveRequest;
-use crate::domain::error::{ApiError, ErrorCode, parse_request};
+use crate::domain::error::{ApiError, ErrorCode};
 use crate::domain::plan::Capability;
-use crate::ports::sibling::{LocalCapabilities, Reply};
+use crate::ports::contracts::ResolveResponse;
+use crate::ports::sibling::{Call, LocalCapabilities, Output};
 use crate::ports::sources::SourceError;
 use crate::wiring::config::{Config, PeopleCalendar};
 
@@ -64,8 +65,8 @@ impl ErrorCode for AppError {
 /// Kept here for callers of `kenny::app::ContactService`; the capability lives in its own module.
 pub use crate::capabilities::contacts::ContactService;
 
-/// The data capabilities this process serves, callable by name with JSON. A Lambda function
-/// loads only its own (the calendar function never builds the contact index).
+/// The data capabilities this process serves, called with their typed requests (or by name
+/// with JSON, at an edge). A Lambda function loads only its own (the calendar function never builds the contact index).
 #[derive(Debug)]
 pub struct Capabilities {
     /// `calendar.read`, when served here.
@@ -94,27 +95,34 @@ impl Capabilities {
         Ok(Capabilities { calendar, contacts })
     }
 
-    /// Runs `capability` on JSON params: the same contract for in-process calls, the CLI and
-    /// Lambda. `deadline` (the invocation's) bounds every source read, so a slow source degrades
-    /// the answer instead of losing it.
-    pub async fn invoke(
+    /// Runs `call`: the same capability code for in-process calls, the CLI and Lambda.
+    /// `deadline` (the invocation's) bounds every source read, so a slow source degrades the
+    /// answer instead of losing it.
+    pub async fn invoke(&self, call: Call, deadline: Option<Instant>) -> Result<Output, ApiError> {
+        match call {
+            Call::Read(_) | Call::FreeBusy(_) => {
+                let service = self.calendar.as_ref().ok_or_else(|| not_served(call.capability()))?;
+                call_calendar(service, call, deadline).await
+            }
+            Call::Resolve(req) => {
+                let service = self.contacts.as_ref().ok_or_else(|| not_served(Capability::ContactsResolve))?;
+                call_contacts(service, &req).await
+            }
+        }
+    }
+
+    /// [`invoke`](Self::invoke) on a capability's JSON request, answering its JSON response: for
+    /// an edge (the CLI's direct capability commands). `slots.find` is the coordinator's own.
+    pub async fn invoke_json(
         &self,
         capability: Capability,
         params: Value,
         deadline: Option<Instant>,
-    ) -> Result<Reply, ApiError> {
-        match capability {
-            Capability::CalendarRead | Capability::CalendarFreeBusy => {
-                let service = self.calendar.as_ref().ok_or_else(|| not_served(capability))?;
-                call_calendar(service, capability, params, deadline).await
-            }
-            // Computed by the coordinator itself (see `Coordinator`), never by a data function.
-            Capability::SlotsFind => Err(not_served(capability)),
-            Capability::ContactsResolve => {
-                let service = self.contacts.as_ref().ok_or_else(|| not_served(capability))?;
-                call_contacts(service, params).await
-            }
+    ) -> Result<Value, ApiError> {
+        if capability.is_local() {
+            return Err(not_served(capability));
         }
+        self.invoke(Call::from_params(capability, params)?, deadline).await?.to_json()
     }
 }
 
@@ -157,44 +165,32 @@ pub async fn contact_service(config: &Config, net: &Network) -> Result<ContactSe
     Ok(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
 }
 
-/// `calendar.read` or `calendar.freebusy` on JSON params (the calendar function's edge and
+/// `calendar.read` or `calendar.freebusy` (the calendar function's edge and
 /// [`Capabilities::invoke`]).
 pub async fn call_calendar(
     service: &CalendarService,
-    capability: Capability,
-    params: Value,
+    call: Call,
     deadline: Option<Instant>,
-) -> Result<Reply, ApiError> {
-    match capability {
-        Capability::CalendarRead => {
-            let req: ReadRequest = parse_request(params)?;
-            let resp = service.read(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
-            Ok(Reply::new(capability, to_json(&resp)?))
+) -> Result<Output, ApiError> {
+    match call {
+        Call::Read(req) => service.read(&req, deadline).await.map(Output::Read).map_err(|e| ApiError::from_error(&e)),
+        Call::FreeBusy(req) => {
+            service.freebusy(&req, deadline).await.map(Output::FreeBusy).map_err(|e| ApiError::from_error(&e))
         }
-        Capability::CalendarFreeBusy => {
-            let req: FreeBusyRequest = parse_request(params)?;
-            let resp = service.freebusy(&req, deadline).await.map_err(|e| ApiError::from_error(&e))?;
-            Ok(Reply::new(capability, to_json(&resp)?))
-        }
-        other => Err(not_served(other)),
+        other => Err(not_served(other.capability())),
     }
 }
 
-/// `contacts.resolve` on JSON params; the reply names the cache tier that answered.
-pub async fn call_contacts(service: &ContactService, params: Value) -> Result<Reply, ApiError> {
-    let req: ResolveRequest = parse_request(params)?;
-    let (resp, tier) = service.resolve(&req).await?;
-    let mut body = to_json(&resp)?;
-    if let Some(obj) = body.as_object_mut() {
-        obj.insert("cache".into(), Value::from(tier.name()));
-    }
-    Ok(Reply::new(Capability::ContactsResolve, body))
+/// `contacts.resolve`; the response names the cache tier that answered.
+pub async fn call_contacts(service: &ContactService, req: &ResolveRequest) -> Result<Output, ApiError> {
+    let (resolution, cache) = service.resolve(req).await?;
+    Ok(Output::Resolve(ResolveResponse { resolution, cache }))
 }
 
 #[async_trait::async_trait]
 impl LocalCapabilities for Capabilities {
-    async fn call_local(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
-        self.invoke(capability, params, None).await
+    async fn call_local(&self, call: Call) -> Result<Output, ApiError> {
+        self.invoke(call, None).await
     }
 }
 
@@ -225,10 +221,6 @@ pub async fn network(config: &Config, which: &[Capability]) -> Result<Network, A
 
 fn not_served(capability: Capability) -> ApiError {
     ApiError::new("not_found", 404, format!("{capability} is not served by this process"))
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(|e| ApiError::internal(format!("could not encode the response: {e}")))
 }
 
 /// Everything one process needs: configuration, capabilities, and the coordinator calling

@@ -5,13 +5,12 @@ use async_trait::async_trait;
 use aws_sdk_lambda::error::SdkError;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
-use serde_json::Value;
 use tracing::{debug, instrument};
 
 use kenny_domain::error::{ApiError, ErrorBody};
 use kenny_domain::plan::Capability;
 use kenny_domain::retry::Backoff;
-use kenny_ports::sibling::{FREEBUSY_KEY, Reply, Sibling, bad_reply, parse_reply, with_status};
+use kenny_ports::sibling::{Call, Output, Sibling, bad_reply, with_status};
 
 /// Calls the sibling Lambda functions through the Invoke API (one client per container).
 #[derive(Debug, Clone)]
@@ -49,7 +48,7 @@ impl LambdaInvoke {
         }
     }
 
-    async fn attempt(&self, capability: Capability, function: &str, payload: &[u8]) -> Result<Value, Failure> {
+    async fn attempt(&self, capability: Capability, function: &str, payload: &[u8]) -> Result<Output, Failure> {
         let sent = self
             .client
             .invoke()
@@ -65,7 +64,7 @@ impl LambdaInvoke {
                     // Real Lambda: 200 with X-Amz-Function-Error and {"errorType","errorMessage"}.
                     return Err(Failure::Final(function_error(capability, body)));
                 }
-                parse_reply(capability, body).map_err(Failure::Final)
+                Output::from_reply(capability, body).map_err(Failure::Final)
             }
             Err(SdkError::ServiceError(e)) => {
                 let status = e.raw().status().as_u16();
@@ -132,22 +131,19 @@ fn function_error(capability: Capability, body: &[u8]) -> ApiError {
 
 #[async_trait]
 impl Sibling for LambdaInvoke {
-    #[instrument(skip(self, params), fields(function = self.function(capability)))]
-    async fn call(&self, capability: Capability, params: Value) -> Result<Reply, ApiError> {
+    #[instrument(skip(self, call), fields(function = self.function(call.capability())))]
+    async fn call(&self, call: Call) -> Result<Output, ApiError> {
+        let capability = call.capability();
         let function = self
             .function(capability)
             .ok_or_else(|| ApiError::internal(format!("{capability} is computed by coordinate, not invoked")))?
             .to_string();
-        let params = match capability {
-            // The calendar-read function's free/busy mode (see `kenny::edges::lambda`).
-            Capability::CalendarFreeBusy => serde_json::json!({ FREEBUSY_KEY: params }),
-            _ => params,
-        };
-        let payload = serde_json::to_vec(&params).map_err(|e| ApiError::internal(e.to_string()))?;
+        // The JSON a direct invoke of that function takes (free/busy in its `{"freebusy": …}` mode).
+        let payload = call.payload()?;
         let mut retry = 0;
         loop {
             match self.attempt(capability, &function, &payload).await {
-                Ok(body) => return Ok(Reply::new(capability, body)),
+                Ok(output) => return Ok(output),
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Transient(e)) if retry + 1 >= self.backoff.max_attempts => return Err(e),
                 Err(Failure::Transient(e)) => {
@@ -184,9 +180,17 @@ mod tests {
 
     #[test]
     fn cache_tier_is_read_from_the_reply() {
-        let body = serde_json::json!({"calendars": [{"cache": "l1"}, {"cache": "miss"}]});
-        assert_eq!(Reply::new(Capability::CalendarRead, body).cache.map(CacheTier::name), Some("miss"));
-        let body = serde_json::json!({"calendars": [{"cache": "l1"}]});
-        assert_eq!(Reply::new(Capability::CalendarRead, body).cache.map(CacheTier::name), Some("l1"));
+        let reply = |tiers: &[&str]| {
+            let calendars: Vec<serde_json::Value> = tiers
+                .iter()
+                .enumerate()
+                .map(|(i, t)| serde_json::json!({"id": format!("c{i}"), "name": "c", "events": 0, "cache": t}))
+                .collect();
+            let window = serde_json::json!({"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"});
+            serde_json::json!({"events": [], "calendars": calendars, "truncated": false, "window": window}).to_string()
+        };
+        let tier = |body: String| Output::from_reply(Capability::CalendarRead, body.as_bytes()).unwrap().cache();
+        assert_eq!(tier(reply(&["l1", "miss"])).map(CacheTier::name), Some("miss"));
+        assert_eq!(tier(reply(&["l1"])).map(CacheTier::name), Some("l1"));
     }
 }

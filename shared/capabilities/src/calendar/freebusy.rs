@@ -25,7 +25,6 @@
 use std::sync::Arc;
 
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tracing::instrument;
 
@@ -45,76 +44,7 @@ pub const MAX_BUSY_PER_PERSON: usize = 50_000;
 /// The user's name in `people`.
 pub const ME: &str = "me";
 
-/// A `calendar.freebusy` request.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FreeBusyRequest {
-    /// Window start: a date or an RFC 3339 date-time.
-    pub start: String,
-    /// Window end (exclusive).
-    pub end: String,
-    /// IANA zone for dates, all-day and floating events, and the output offsets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    /// Other people: each an email, a name, or a list of either.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attendees: Vec<PersonFilter>,
-    /// Include the user ("me"); default true.
-    #[serde(default = "yes")]
-    pub include_self: bool,
-    /// Only these of the user's calendars (default: all).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calendars: Option<Vec<String>>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// One person's busy time.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PersonBusyOut {
-    /// `me`, or the person as asked (their first address, else the name).
-    pub person: String,
-    /// The addresses their calendars were matched and declines read by.
-    pub emails: Vec<String>,
-    /// Merged busy intervals, sorted.
-    pub busy: Vec<IntervalOut>,
-    /// How it was learnt: `events`, `free_busy_query`, or both joined by `+`.
-    pub source: String,
-    /// False when some of their calendars could not be read (see `errors`).
-    pub complete: bool,
-}
-
-/// Why a person is unknown or incomplete.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PersonErrorOut {
-    /// The person as in `people` or `unknown`.
-    pub person: String,
-    /// Stable code (`no_calendar`, or a source error's).
-    pub code: String,
-    /// What happened.
-    pub message: String,
-}
-
-/// The `calendar.freebusy` response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct FreeBusyResponse {
-    /// The window read, in the request's zone.
-    pub window: WindowOut,
-    /// Everyone whose busy time is known, the user first.
-    pub people: Vec<PersonBusyOut>,
-    /// People whose calendars could not be read: not free, unknown.
-    pub unknown: Vec<String>,
-    /// Why people are unknown or incomplete.
-    pub errors: Vec<PersonErrorOut>,
-    /// Every calendar consulted (people's prefixed with the person), with its cache tier.
-    pub calendars: Vec<CalendarOut>,
-    /// Items that could not be parsed.
-    pub skipped: Vec<SkippedOut>,
-    /// A bound cut the busy list of someone.
-    pub truncated: bool,
-}
+pub use kenny_ports::contracts::{FreeBusyRequest, FreeBusyResponse, PersonBusyOut, PersonErrorOut};
 
 /// Kept here for callers of `kenny::freebusy::PeopleSource`; the calendar service holds them.
 pub use crate::calendar::PeopleSource;

@@ -215,7 +215,7 @@ fn tally<T>(results: Vec<(CalendarInfo, Result<CalendarRead<T>, ApiError>)>, mut
                     id: info.id.clone(),
                     name: info.name.clone(),
                     events: read.kept.len(),
-                    cache: read.cache.name().into(),
+                    cache: read.cache,
                     delta: read.delta,
                     error: None,
                 });

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tracing::instrument;
 
@@ -31,7 +30,7 @@ use kenny_domain::ical::{Attendee, ExpandOptions, Occurrence, When};
 use kenny_domain::text::{contains_words, fold};
 use kenny_domain::time::{TimeError, Window, WindowOut, format_instant, parse_zone};
 use kenny_ports::cache::SharedCache;
-use kenny_ports::sources::{CacheTier, CalendarInfo, CalendarSource, Delta, SkippedItem};
+use kenny_ports::sources::{CacheTier, CalendarInfo, CalendarSource};
 
 /// Most occurrences one series may expand to in a window.
 pub const MAX_OCCURRENCES_PER_EVENT: usize = 10_000;
@@ -48,130 +47,9 @@ pub use kenny_ports::sources::READ_CONCURRENCY;
 /// Lambda refuses responses over 6 MB, and one event may carry up to 100,000 attendees.
 pub const MAX_EVENTS_BYTES: usize = 5 * 1024 * 1024;
 
-/// A `calendar.read` request.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReadRequest {
-    /// Window start: a date or an RFC 3339 date-time.
-    pub start: String,
-    /// Window end (exclusive).
-    pub end: String,
-    /// Only these calendar ids (default: all).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calendars: Option<Vec<String>>,
-    /// People who must all take part.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attendees: Vec<PersonFilter>,
-    /// Words that must appear in summary, description or location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// IANA zone for dates, all-day and floating events, and the output offsets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    /// Most events to return.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-}
-
-/// One person in the attendee filter: an email or name, or several (any of them matches).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum PersonFilter {
-    /// One email or name.
-    One(String),
-    /// Alternatives for the same person (e.g. all of a contact's addresses).
-    AnyOf(Vec<String>),
-}
-
-/// A person on an event.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PersonOut {
-    /// Address without `mailto:`.
-    pub email: String,
-    /// CN, if given.
-    pub name: Option<String>,
-}
-
-/// One event occurrence in the response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct EventOut {
-    /// The series' UID.
-    pub uid: String,
-    /// The calendar's id.
-    pub calendar: String,
-    /// SUMMARY (empty when missing).
-    pub summary: String,
-    /// RFC 3339 in the request's zone, or `YYYY-MM-DD` for all-day events.
-    pub start: String,
-    /// Exclusive end, same form as start.
-    pub end: String,
-    /// Whether the event is all-day.
-    pub all_day: bool,
-    /// Original start of this instance, for recurring events.
-    pub recurrence_id: Option<String>,
-    /// LOCATION.
-    pub location: Option<String>,
-    /// ORGANIZER.
-    pub organizer: Option<PersonOut>,
-    /// ATTENDEEs.
-    pub attendees: Vec<PersonOut>,
-    /// STATUS, uppercase.
-    pub status: Option<String>,
-}
-
-/// One calendar's part in the response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CalendarOut {
-    /// Stable id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Events it contributed to the answer.
-    pub events: usize,
-    /// Which cache tier answered.
-    pub cache: String,
-    /// Present when the calendar changed and only the changes were fetched (CalDAV sync-collection).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delta: Option<Delta>,
-    /// Why this calendar could not be read; the others still answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ApiError>,
-}
-
-/// The `calendar.read` response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ReadResponse {
-    /// Matching occurrences, sorted by start then uid.
-    pub events: Vec<EventOut>,
-    /// Every calendar read.
-    pub calendars: Vec<CalendarOut>,
-    /// True when `limit` or the per-event expansion cap cut the list.
-    pub truncated: bool,
-    /// The window read, in the request's zone.
-    pub window: WindowOut,
-    /// Items that could not be parsed, reported rather than failing the read.
-    #[serde(default)]
-    pub skipped: Vec<SkippedOut>,
-}
-
-/// A skipped item as the response reports it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SkippedOut {
-    /// Calendar id.
-    pub calendar: String,
-    /// File name and/or UID.
-    pub item: String,
-    /// Stable code.
-    pub code: String,
-    /// What was wrong.
-    pub message: String,
-}
-
-impl From<SkippedItem> for SkippedOut {
-    fn from(s: SkippedItem) -> Self {
-        SkippedOut { calendar: s.collection, item: s.item, code: s.code, message: s.message }
-    }
-}
+pub use kenny_ports::contracts::{
+    CalendarOut, EventOut, PersonFilter, PersonOut, ReadRequest, ReadResponse, SkippedOut,
+};
 
 /// Why a read was refused.
 #[derive(Debug, thiserror::Error)]
@@ -426,7 +304,7 @@ impl CalendarService {
 /// A calendar's entry when nothing was read from its cache: it failed (`error`), or a server
 /// answered for it without its events (a free-busy query).
 pub(crate) fn consulted(id: String, name: String, error: Option<ApiError>) -> CalendarOut {
-    CalendarOut { id, name, events: 0, cache: CacheTier::Miss.name().into(), delta: None, error }
+    CalendarOut { id, name, events: 0, cache: CacheTier::Miss, delta: None, error }
 }
 
 fn when_out(w: When, tz: Tz) -> String {

@@ -3,13 +3,14 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::plans::{Search, free_at_interval};
 use super::{DEFAULT_LOOKAHEAD_DAYS, DEFAULT_MEETING_MINUTES, Execution, WindowOut};
 use kenny_domain::plan::{Capability, ValidPlan};
 use kenny_domain::question::{Intent, Question};
 use kenny_domain::slots::IntervalOut;
+use kenny_ports::contracts::{EventOut, ResolveResponse};
+use kenny_ports::sibling::Output;
 
 /// The answer part of the response.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -27,10 +28,10 @@ pub struct Answer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub searched: Option<WindowOut>,
     /// Every `contacts.resolve` response, in plan order.
-    pub people: Vec<Value>,
+    pub people: Vec<ResolveResponse>,
     /// The events of every `calendar.read` step, merged, sorted by start then uid; for `next`,
     /// `last`, `first` and `last_in_window` only the one picked.
-    pub events: Vec<Value>,
+    pub events: Vec<EventOut>,
     /// Plain sentences about what the answer could not do (an unknown person, an ambiguous name).
     #[serde(default)]
     pub notes: Vec<String>,
@@ -83,7 +84,7 @@ pub struct PersonFreeOut {
     pub busy: Vec<IntervalOut>,
     /// For the user: their events overlapping the time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<Value>,
+    pub events: Vec<EventOut>,
 }
 
 /// What building the answer needs beyond the steps' outputs.
@@ -108,11 +109,11 @@ pub(super) fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Questi
         if free_time { "their busy time is unknown" } else { "events were matched on the name as written" };
     for (i, step) in plan.steps.iter().enumerate() {
         match (step.capability, &exec.outputs[i]) {
-            (Capability::ContactsResolve, Some(out)) => {
-                let query = out.get("query").and_then(Value::as_str).unwrap_or_default();
-                if out.get("resolved").is_none_or(Value::is_null) {
-                    let ambiguous = out.get("ambiguous").and_then(Value::as_bool).unwrap_or(false);
-                    answer.notes.push(if ambiguous {
+            (Capability::ContactsResolve, Some(Output::Resolve(out))) => {
+                let found = &out.resolution;
+                if found.resolved.is_none() {
+                    let query = &found.query;
+                    answer.notes.push(if found.ambiguous {
                         format!("\"{query}\" matches more than one contact; {consequence}.")
                     } else {
                         format!("No contact matches \"{query}\"; {consequence}.")
@@ -120,49 +121,37 @@ pub(super) fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Questi
                 }
                 answer.people.push(out.clone());
             }
-            (Capability::SlotsFind, Some(out)) if answer.slots.is_none() => {
-                if let Ok(found) = serde_json::from_value::<kenny_domain::slots::SlotsResponse>(out.clone()) {
-                    answer.window =
-                        Some(WindowOut { start: found.window.start.clone(), end: found.window.end.clone() });
-                    for who in &found.unknown {
-                        answer.notes.push(if who == crate::calendar::freebusy::ME {
-                            "Your own busy time could not be read; the slots do not account for it.".to_string()
-                        } else {
-                            format!("The busy time of {who} could not be read; the slots do not account for them.")
-                        });
-                    }
-                    if found.slots.is_empty() {
-                        answer.notes.push(format!(
-                            "No free slot of {} minutes in the window ({} on {}).",
-                            found.duration_minutes, found.hours, found.days
-                        ));
-                    }
-                    answer.slots = Some(found);
+            (Capability::SlotsFind, Some(Output::Slots(found))) if answer.slots.is_none() => {
+                answer.window = Some(WindowOut { start: found.window.start.clone(), end: found.window.end.clone() });
+                for who in &found.unknown {
+                    answer.notes.push(if who == crate::calendar::freebusy::ME {
+                        "Your own busy time could not be read; the slots do not account for it.".to_string()
+                    } else {
+                        format!("The busy time of {who} could not be read; the slots do not account for them.")
+                    });
                 }
+                if found.slots.is_empty() {
+                    answer.notes.push(format!(
+                        "No free slot of {} minutes in the window ({} on {}).",
+                        found.duration_minutes, found.hours, found.days
+                    ));
+                }
+                answer.slots = Some(found.clone());
             }
-            (Capability::CalendarFreeBusy, Some(out)) if answer.window.is_none() => {
-                answer.window = out.get("window").and_then(|w| serde_json::from_value(w.clone()).ok());
+            (Capability::CalendarFreeBusy, Some(Output::FreeBusy(out))) if answer.window.is_none() => {
+                answer.window = Some(out.window.clone());
             }
-            (Capability::CalendarRead, Some(out)) => {
+            (Capability::CalendarRead, Some(Output::Read(out))) => {
                 if answer.window.is_none() {
-                    answer.window = out.get("window").and_then(|w| serde_json::from_value(w.clone()).ok());
+                    answer.window = Some(out.window.clone());
                 }
-                if let Some(events) = out.get("events").and_then(Value::as_array) {
-                    answer.events.extend(events.iter().cloned());
-                }
+                answer.events.extend(out.events.iter().cloned());
             }
             _ => {}
         }
     }
     if plan.steps.iter().filter(|s| s.capability == Capability::CalendarRead).count() > 1 {
-        let key = |e: &Value| {
-            (
-                e.get("start").and_then(Value::as_str).unwrap_or_default().to_string(),
-                e.get("uid").and_then(Value::as_str).unwrap_or_default().to_string(),
-                e.get("calendar").and_then(Value::as_str).unwrap_or_default().to_string(),
-                e.get("recurrence_id").map(Value::to_string).unwrap_or_default(),
-            )
-        };
+        let key = |e: &EventOut| (e.start.clone(), e.uid.clone(), e.calendar.clone(), e.recurrence_id.clone());
         answer.events.sort_by_key(key);
         answer.events.dedup_by(|a, b| key(a) == key(b));
     }
@@ -184,9 +173,9 @@ pub(super) fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Questi
     answer
 }
 
-/// An event's start or end (`key`) as an instant; all-day dates are local midnight in `tz`.
-pub(super) fn instant(e: &Value, key: &str, tz: Tz) -> Option<DateTime<Utc>> {
-    let s = e.get(key)?.as_str()?;
+/// An event's start or end (RFC 3339, or a date) as an instant; all-day dates are local
+/// midnight in `tz`.
+pub(super) fn instant(s: &str, tz: Tz) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
@@ -203,7 +192,7 @@ fn apply_intent(answer: &mut Answer, plan: &ValidPlan, exec: &Execution, q: &Que
     answer.intent = Some(q.intent);
     answer.notes.splice(0..0, q.notes.iter().cloned());
     let tz = cx.tz;
-    let start = |e: &Value| instant(e, "start", tz);
+    let start = |e: &EventOut| instant(&e.start, tz);
     match q.intent {
         Intent::Next | Intent::Last => {
             let picked = if q.intent == Intent::Next {
@@ -213,9 +202,9 @@ fn apply_intent(answer: &mut Answer, plan: &ValidPlan, exec: &Execution, q: &Que
             };
             if let Some(search) = cx.search {
                 let (a, b) = if search.forward {
-                    (cx.now, search_end(exec, plan, search))
+                    (cx.now, search_end(exec, search))
                 } else {
-                    (search_end(exec, plan, search), cx.now)
+                    (search_end(exec, search), cx.now)
                 };
                 answer.searched = Some(WindowOut {
                     start: kenny_domain::time::format_instant(a, tz),
@@ -284,11 +273,13 @@ fn apply_intent(answer: &mut Answer, plan: &ValidPlan, exec: &Execution, q: &Que
 }
 
 /// The far end of what a search read: the end (start) of its last read.
-fn search_end(exec: &Execution, plan: &ValidPlan, search: &Search) -> DateTime<Utc> {
-    let reads = plan.steps.iter().zip(&exec.outputs).filter(|(s, _)| s.capability == Capability::CalendarRead);
-    let key = if search.forward { "end" } else { "start" };
+fn search_end(exec: &Execution, search: &Search) -> DateTime<Utc> {
+    let reads = exec.outputs.iter().filter_map(|out| match out {
+        Some(Output::Read(r)) => Some(&r.window),
+        _ => None,
+    });
     reads
-        .filter_map(|(_, out)| out.as_ref()?.get("window")?.get(key)?.as_str().and_then(parse_instant))
+        .filter_map(|w| parse_instant(if search.forward { &w.end } else { &w.start }))
         .reduce(|a, b| if search.forward { a.max(b) } else { a.min(b) })
         .unwrap_or(search.now)
 }
@@ -296,13 +287,13 @@ fn search_end(exec: &Execution, plan: &ValidPlan, search: &Search) -> DateTime<U
 /// How many events and the minutes their union takes inside the answer's window.
 fn count(answer: &Answer, tz: Tz) -> CountOut {
     let window = answer.window.as_ref().and_then(|w| Some((parse_instant(&w.start)?, parse_instant(&w.end)?)));
-    let all_day = answer.events.iter().filter(|e| e.get("all_day").and_then(Value::as_bool) == Some(true)).count();
+    let all_day = answer.events.iter().filter(|e| e.all_day).count();
     let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = answer
         .events
         .iter()
-        .filter(|e| e.get("all_day").and_then(Value::as_bool) != Some(true))
+        .filter(|e| !e.all_day)
         .filter_map(|e| {
-            let (mut s, mut t) = (instant(e, "start", tz)?, instant(e, "end", tz)?);
+            let (mut s, mut t) = (instant(&e.start, tz)?, instant(&e.end, tz)?);
             if let Some((a, b)) = window {
                 (s, t) = (s.max(a), t.min(b));
             }
@@ -345,9 +336,10 @@ fn free_at(plan: &ValidPlan, exec: &Execution, q: &Question, answer: &Answer, tz
             let Some((k, said)) = asked_about.next() else { continue };
             (said.clone(), resolved_name(answer, k))
         };
-        let reply = out
-            .as_ref()
-            .and_then(|o| serde_json::from_value::<crate::calendar::freebusy::FreeBusyResponse>(o.clone()).ok());
+        let reply = match out {
+            Some(Output::FreeBusy(r)) => Some(r),
+            _ => None,
+        };
         let known = reply.as_ref().and_then(|r| r.people.first());
         let busy: Vec<IntervalOut> =
             known.map(|p| p.busy.iter().filter(|i| overlaps(i)).cloned().collect()).unwrap_or_default();
@@ -373,7 +365,7 @@ fn free_at(plan: &ValidPlan, exec: &Execution, q: &Question, answer: &Answer, tz
 
 /// The name of the contact the `k`-th person resolved to, if one clearly matched.
 fn resolved_name(answer: &Answer, k: usize) -> Option<String> {
-    answer.people.get(k)?.get("resolved")?.get("name")?.as_str().map(str::to_string)
+    answer.people.get(k)?.resolution.resolved.as_ref().map(|c| c.name.clone())
 }
 
 /// The people as the answer knows them: a matched contact's name, else the name as said.

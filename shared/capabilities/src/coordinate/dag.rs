@@ -15,7 +15,7 @@ use super::plans::{READ_STEP, Search};
 use super::{CoordinateError, Coordinator, LOCAL, StepErrorOut, StepStatus, StepTiming};
 use kenny_domain::error::{ApiError, ErrorCode};
 use kenny_domain::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
-use kenny_ports::sibling::Reply;
+use kenny_ports::sibling::{Call, Output};
 
 /// How one request's plan runs: one step at a time or concurrently, from when, and until when.
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +28,10 @@ pub(super) struct Run {
 /// What running a plan produced, before it is shaped into a response.
 #[derive(Debug)]
 pub(super) struct Execution {
-    pub(super) outputs: Vec<Option<Value>>,
-    /// Outputs by step id, for `$ref`s.
+    /// Each step's output, in plan order (`None` where it failed or was skipped).
+    pub(super) outputs: Vec<Option<Output>>,
+    /// As JSON by step id, the outputs that later steps' `$ref`s may name (those of steps with
+    /// dependents): a plan's params are JSON, so its references are resolved in JSON.
     pub(super) named: HashMap<String, Value>,
     pub(super) steps: Vec<StepTiming>,
     pub(super) errors: Vec<StepErrorOut>,
@@ -65,6 +67,8 @@ impl Coordinator {
 
     /// One step's call, with its index and how long it took since `begun`: `slots.find` is
     /// computed here, every other capability is called through the sibling within `timeout`.
+    /// The params are read as the capability's request here, once: a step whose params are not
+    /// one fails with the capability's own `invalid_request` and calls nothing.
     fn call_step(
         &self,
         i: usize,
@@ -78,11 +82,14 @@ impl Coordinator {
         async move {
             if capability.is_local() {
                 // A pure function of earlier outputs, bounded by its own limits.
-                let result = kenny_domain::slots::invoke(params, &slot_defaults, default_tz)
-                    .map(|body| Reply { body, cache: None });
+                let result = kenny_domain::slots::respond(params, &slot_defaults, default_tz).map(Output::Slots);
                 return (i, begun.elapsed(), result);
             }
-            let result = match tokio::time::timeout(timeout, sibling.call(capability, params)).await {
+            let call = match Call::from_params(capability, params) {
+                Ok(call) => call,
+                Err(e) => return (i, begun.elapsed(), Err(e)),
+            };
+            let result = match tokio::time::timeout(timeout, sibling.call(call)).await {
                 Ok(r) => r,
                 Err(_) => Err(ApiError {
                     code: "timeout".into(),
@@ -110,7 +117,7 @@ impl Coordinator {
         let mut previous = READ_STEP.to_string();
         for k in 0..search.segments.len() {
             let read_failed = exec.errors.iter().any(|e| e.step == previous);
-            if read_failed || found(search, exec.named.get(&previous)) {
+            if read_failed || found(search, exec.output(&previous)) {
                 break;
             }
             let Some(params) = search.params(k) else { break };
@@ -135,26 +142,27 @@ impl Coordinator {
 
 /// Whether a search's read found a match: an event starting at or after now (forward), or
 /// before now (back).
-fn found(search: &Search, read: Option<&Value>) -> bool {
-    let Some(events) = read.and_then(|r| r.get("events")).and_then(Value::as_array) else { return false };
-    events.iter().any(|e| {
-        let start = super::answer::instant(e, "start", search.tz);
+fn found(search: &Search, read: Option<&Output>) -> bool {
+    let Some(Output::Read(read)) = read else { return false };
+    read.events.iter().any(|e| {
+        let start = super::answer::instant(&e.start, search.tz);
         start.is_some_and(|s| if search.forward { s >= search.now } else { s < search.now })
     })
 }
 
-/// The parts of a step's reply that failed: each calendar of a `calendar.read` reply that carries
-/// an error, as (code, message).
-fn failed_parts(body: &Value) -> Vec<(String, String)> {
-    let Some(calendars) = body.get("calendars").and_then(Value::as_array) else { return Vec::new() };
+/// The parts of a step's reply that failed: each calendar of a `calendar.read` or
+/// `calendar.freebusy` reply that carries an error, as (code, message).
+fn failed_parts(output: &Output) -> Vec<(String, String)> {
+    let calendars = match output {
+        Output::Read(r) => &r.calendars,
+        Output::FreeBusy(r) => &r.calendars,
+        Output::Resolve(_) | Output::Slots(_) => return Vec::new(),
+    };
     calendars
         .iter()
         .filter_map(|c| {
-            let e = c.get("error")?;
-            let code = e.get("code").and_then(Value::as_str).unwrap_or("source_failed").to_string();
-            let id = c.get("id").and_then(Value::as_str).unwrap_or("?");
-            let message = e.get("message").and_then(Value::as_str).unwrap_or("");
-            Some((code, format!("calendar {id}: {message}")))
+            let e = c.error.as_ref()?;
+            Some((e.code.clone(), format!("calendar {}: {}", c.id, e.message)))
         })
         .collect()
 }
@@ -188,18 +196,23 @@ impl Execution {
 
     /// Records step `i`'s reply; whether it answered. A calendar that could not be read makes
     /// the answer partial, though the step answered.
-    fn settle(&mut self, plan: &ValidPlan, i: usize, took: Duration, result: Result<Reply, ApiError>) -> bool {
+    fn settle(&mut self, plan: &ValidPlan, i: usize, took: Duration, result: Result<Output, ApiError>) -> bool {
         self.steps[i].duration_ms = ms(took);
         match result {
-            Ok(reply) => {
+            Ok(output) => {
                 self.steps[i].status = StepStatus::Ok;
-                for (code, message) in failed_parts(&reply.body) {
+                for (code, message) in failed_parts(&output) {
                     self.error_codes[i].get_or_insert_with(|| code.clone());
                     self.errors.push(StepErrorOut { step: plan.steps[i].id.clone(), code, message });
                 }
-                self.steps[i].cache = reply.cache;
-                self.named.insert(plan.steps[i].id.clone(), reply.body.clone());
-                self.outputs[i] = Some(reply.body);
+                self.steps[i].cache = output.cache();
+                if !plan.dependents[i].is_empty() {
+                    // Unencodable output (never seen) leaves the `$ref`s to it unresolved.
+                    if let Ok(json) = output.to_json() {
+                        self.named.insert(plan.steps[i].id.clone(), json);
+                    }
+                }
+                self.outputs[i] = Some(output);
                 true
             }
             Err(e) => {
@@ -208,6 +221,12 @@ impl Execution {
                 false
             }
         }
+    }
+
+    /// The output of the step with this id, if it answered.
+    pub(super) fn output(&self, id: &str) -> Option<&Output> {
+        let i = self.steps.iter().position(|s| s.id == id)?;
+        self.outputs.get(i)?.as_ref()
     }
 
     /// Adds a later execution's steps (run after this one's) to this one.
@@ -227,7 +246,7 @@ impl Execution {
 }
 
 /// A finished step: its index, how long it took, and its reply.
-type StepDone = (usize, Duration, Result<Reply, ApiError>);
+type StepDone = (usize, Duration, Result<Output, ApiError>);
 
 /// Which steps may start, and what the others still wait for.
 struct Schedule {

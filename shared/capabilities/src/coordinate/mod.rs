@@ -24,7 +24,7 @@ use kenny_domain::question;
 use kenny_domain::slots::SlotDefaults;
 use kenny_domain::time::{TimeArg, parse_zone};
 use kenny_ports::metrics::MetricsSink;
-use kenny_ports::sibling::Sibling;
+use kenny_ports::sibling::{Output, Sibling};
 use kenny_ports::sources::CacheTier;
 use kenny_ports::timing::TimingStore;
 
@@ -373,8 +373,9 @@ impl Coordinator {
             }
         };
         records::emit_metrics(self.metrics.as_ref(), &timings, &exec, &facts, write_failed);
+        let outputs = valid.steps.iter().zip(exec.outputs).filter_map(|(s, o)| Some((s.id.clone(), o?))).collect();
         let response = CoordinateResponse { answer, plan, timings, errors: exec.errors, degraded };
-        Ok(Handled { response, outputs: exec.named })
+        Ok(Handled { response, outputs })
     }
 }
 
@@ -400,7 +401,7 @@ pub struct Handled {
     /// What `coordinate` answers.
     pub response: CoordinateResponse,
     /// The outputs of the steps that succeeded, by id.
-    pub outputs: HashMap<String, serde_json::Value>,
+    pub outputs: HashMap<String, Output>,
 }
 
 /// Longest chain of step durations along dependency edges.

@@ -71,13 +71,13 @@ impl Skipped {
 }
 
 /// The `contacts.resolve` request: a name as people say it.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
     /// What the user called the person: a name, part of one, a nickname or an email address.
     pub query: String,
     /// How many candidates to return (1..=50, default 5).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
 }
 

@@ -30,7 +30,7 @@ mod request;
 
 pub use request::{
     BusyInput, FreeBusyInput, IntervalOut, PersonBusy, Prepared, SlotDefaults, SlotOut, SlotsRequest, SlotsResponse,
-    invoke, prepare,
+    invoke, prepare, respond,
 };
 
 /// Longest window searched for slots.

@@ -226,8 +226,9 @@ pub struct Prepared {
     pub unknown: Vec<String>,
 }
 
-/// Runs `slots.find` on JSON params: the step capability `coordinate` runs in process.
-pub fn invoke(params: Value, defaults: &SlotDefaults, default_tz: Tz) -> Result<Value, ApiError> {
+/// Runs `slots.find` on JSON params (a plan step's, its `$ref`s resolved): the step capability
+/// `coordinate` runs in process.
+pub fn respond(params: Value, defaults: &SlotDefaults, default_tz: Tz) -> Result<SlotsResponse, ApiError> {
     let req: SlotsRequest = crate::error::parse_request(params)?;
     let p = prepare(&req, defaults, default_tz).map_err(|e| ApiError::from_error(&e))?;
     let found = find(&p.query, &p.busy);
@@ -249,5 +250,11 @@ pub fn invoke(params: Value, defaults: &SlotDefaults, default_tz: Tz) -> Result<
         participants: p.participants,
         unknown: p.unknown,
     };
+    Ok(resp)
+}
+
+/// [`respond`] answering JSON.
+pub fn invoke(params: Value, defaults: &SlotDefaults, default_tz: Tz) -> Result<Value, ApiError> {
+    let resp = respond(params, defaults, default_tz)?;
     serde_json::to_value(resp).map_err(|e| ApiError::internal(format!("could not encode the slots: {e}")))
 }

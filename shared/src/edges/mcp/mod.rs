@@ -288,25 +288,29 @@ async fn run(
             parse_request::<ReadRequest>(args.clone())?;
             let handled = handle(one_step(STEP_READ, "calendar.read", args)).await?;
             let out = output(&handled, STEP_READ)?;
-            Ok((out.clone(), render::events(out)))
+            let text = render::events(&out);
+            Ok((out, text))
         }
         RESOLVE_CONTACT => {
             parse_request::<ResolveRequest>(args.clone())?;
             let handled = handle(one_step(STEP_RESOLVE, "contacts.resolve", args)).await?;
             let out = output(&handled, STEP_RESOLVE)?;
-            Ok((out.clone(), render::resolution(out)))
+            let text = render::resolution(&out);
+            Ok((out, text))
         }
         FREE_BUSY => {
             parse_request::<FreeBusyRequest>(args.clone())?;
             let handled = handle(one_step(STEP_FREEBUSY, "calendar.freebusy", args)).await?;
             let out = output(&handled, STEP_FREEBUSY)?;
-            Ok((out.clone(), render::freebusy(out)))
+            let text = render::freebusy(&out);
+            Ok((out, text))
         }
         FIND_SLOTS => {
             let plan = slots_plan(args)?;
             let handled = handle(CoordinateRequest { plan: Some(plan), ..plan_request() }).await?;
             let out = output(&handled, STEP_SLOTS)?;
-            Ok((out.clone(), render::slots(out)))
+            let text = render::slots(&out);
+            Ok((out, text))
         }
         other => Err(ApiError::new(
             "not_found",
@@ -370,9 +374,9 @@ fn slots_plan(args: Value) -> Result<Plan, ApiError> {
 
 /// The output of `step`, or the error that kept it from one: the first failure that is not
 /// only a consequence of another (`dependency_failed`), with its code and message.
-fn output<'a>(handled: &'a Handled, step: &str) -> Result<&'a Value, ApiError> {
+fn output(handled: &Handled, step: &str) -> Result<Value, ApiError> {
     if let Some(out) = handled.outputs.get(step) {
-        return Ok(out);
+        return out.to_json();
     }
     let errors = &handled.response.errors;
     let cause = errors.iter().find(|e| e.code != "dependency_failed").or_else(|| errors.first());
