@@ -9,10 +9,11 @@
 //!   window, topic), [`domain::contacts`] (vCards and the name matcher), [`domain::plan`] (plans
 //!   as DAGs, `$ref`s), [`domain::slots`] (common free time), [`domain::text`] (folding),
 //!   [`domain::retry`] (full-jitter backoff), [`domain::sample`] (the bundled data set).
-//! - [`ports`] — traits and what they carry: [`ports::sources`] (`CalendarSource`,
+//! - [`ports`] — traits and what they carry: [`ports::contracts`] (the data capabilities'
+//!   requests and responses as types), [`ports::sources`] (`CalendarSource`,
 //!   `ContactDirectory`, `SourceError`, limits), [`ports::cache`] (the shared cache, L2),
 //!   [`ports::timing`] (timing records and the `TimingStore`), [`ports::sibling`] (how
-//!   `coordinate` calls a capability), [`ports::metrics`] (the metric catalogue and sink).
+//!   `coordinate` calls a capability: a typed `Call`, a typed `Output`), [`ports::metrics`] (the metric catalogue and sink).
 //! - [`capabilities`] — [`capabilities::calendar`] (`calendar.read`, with its L1 cache and the
 //!   freshness rules), [`capabilities::calendar::freebusy`], [`capabilities::contacts`]
 //!   (`contacts.resolve`), [`capabilities::coordinate`] (plans from questions, the executor, the
