@@ -52,7 +52,8 @@
 //!   calendars, their events, grouped by UID.
 //! - `fast.rs`: the same reading of texts of the usual shape without calcard's tokenizer (lines
 //!   split and plain properties read there, the others by calcard line by line; unused ones
-//!   skipped); `fast_tests.rs` compares both readings.
+//!   skipped); `fast_plain.rs` reads a plain line's parameters and value; `fast_tests.rs`
+//!   compares both readings.
 //! - `vevent.rs`: one VEVENT's properties into an event (checked, completed, anchored).
 //! - `rule.rs`: one RRULE, copied from calcard and checked, and its bounded iteration;
 //!   `rule_text.rs`: RRULE text calcard misreads (INTERVAL beyond a `u16`) or cannot read.
