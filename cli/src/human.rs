@@ -337,6 +337,7 @@ pub fn report(r: &Report) -> String {
     latency_rows(&mut out, &r.step_kinds, true);
     cache_tiers(&mut out, r);
     intents(&mut out, r);
+    edges(&mut out, r);
     speedup(&mut out, r);
     ab_comparison(&mut out, r);
     trends(&mut out, r);
@@ -395,11 +396,25 @@ fn cache_tiers(out: &mut String, r: &Report) {
 
 /// Questions by intent, when any was asked.
 fn intents(out: &mut String, r: &Report) {
-    if !r.intents.is_empty() {
-        out.push_str("\nQuestions by intent (not_understood: questions Kenny could not read)\n");
-        for i in &r.intents {
-            let _ = writeln!(out, "  {:<16} {:>6}  {:>5.1} %", i.intent, i.requests, f64::from(i.per_mille) / 10.0);
-        }
+    let rows = r.intents.iter().map(|i| (i.intent.as_str(), i.requests, i.per_mille));
+    shares(out, "Questions by intent (not_understood: questions Kenny could not read)", rows);
+}
+
+/// Requests per edge: MCP tool calls and coordinate's own routes.
+fn edges(out: &mut String, r: &Report) {
+    let rows = r.edges.iter().map(|e| (e.edge.as_str(), e.requests, e.per_mille));
+    shares(out, "Requests by edge (mcp: tool calls over MCP; ask_or_plan: /ask, /plan, direct, the CLI)", rows);
+}
+
+/// A table of counts and their shares (in thousandths) under `heading`; nothing when empty.
+fn shares<'a>(out: &mut String, heading: &str, rows: impl Iterator<Item = (&'a str, usize, u32)>) {
+    let mut rows = rows.peekable();
+    if rows.peek().is_none() {
+        return;
+    }
+    let _ = writeln!(out, "\n{heading}");
+    for (name, requests, per_mille) in rows {
+        let _ = writeln!(out, "  {name:<16} {requests:>6}  {:>5.1} %", f64::from(per_mille) / 10.0);
     }
 }
 

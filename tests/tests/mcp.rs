@@ -76,6 +76,12 @@ fn assert_mcp_records(records: &[TimingRecord], transport: &str) {
     assert!(remote.clone().count() >= PLANNED_CALLS, "{steps:#?}");
     assert!(remote.into_iter().all(|s| s.transport.as_deref() == Some(transport)), "{steps:#?}");
     assert!(steps.iter().filter(|s| s.capability == "slots.find").all(|s| s.transport.as_deref() == Some("local")));
+    // The report counts them as requests through the MCP edge.
+    let since = records.iter().map(|r| r.at).min().unwrap() - chrono::Duration::minutes(1);
+    let until = records.iter().map(|r| r.at).max().unwrap() + chrono::Duration::minutes(1);
+    let report = kenny::capabilities::report::build(records, since, until);
+    let edges: Vec<(&str, usize)> = report.edges.iter().map(|e| (e.edge.as_str(), e.requests)).collect();
+    assert_eq!(edges, [("mcp", PLANNED_CALLS)], "{:?}", report.edges);
 }
 
 #[test]

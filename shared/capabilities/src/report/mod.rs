@@ -37,11 +37,11 @@ use serde::{Deserialize, Serialize};
 use kenny_domain::error::ErrorCode;
 use kenny_ports::timing::{RecordKind, TimingError, TimingRecord, TimingStore};
 
-use shape::intents;
 pub use shape::{
-    AbOverall, AbPair, AbReport, AbSide, Bucket, CacheReport, Half, IntentCount, LatencyRow, Report, Rules,
-    SpeedupReport, TierBreakdown, TierShare, Trend,
+    ASK_OR_PLAN, AbOverall, AbPair, AbReport, AbSide, Bucket, CacheReport, EdgeCount, Half, IntentCount, LatencyRow,
+    Report, Rules, SpeedupReport, TierBreakdown, TierShare, Trend,
 };
+use shape::{edges, intents};
 
 /// The window when none is asked for.
 pub const DEFAULT_SINCE: &str = "24h";
@@ -411,6 +411,7 @@ pub fn build(records: &[TimingRecord], since: DateTime<Utc>, until: DateTime<Utc
         ab: ab(&requests),
         trends,
         intents: intents(&requests),
+        edges: edges(&requests),
     }
 }
 

@@ -43,6 +43,11 @@ pub struct Report {
     /// plans carry no intent and are not counted here.
     #[serde(default)]
     pub intents: Vec<IntentCount>,
+    /// Requests per edge they came in through: `mcp` (a tool call over MCP, stdio or
+    /// `POST /mcp`) or `ask_or_plan` (`POST /ask`, `POST /plan`, a direct invoke, `kenny ask` or
+    /// `kenny plan`), most first.
+    #[serde(default)]
+    pub edges: Vec<EdgeCount>,
 }
 
 /// How many question requests had one intent.
@@ -56,25 +61,49 @@ pub struct IntentCount {
     pub per_mille: u32,
 }
 
-/// Question requests counted per intent, most first (ties by name).
-pub(super) fn intents(requests: &[&TimingRecord]) -> Vec<IntentCount> {
+/// How many requests came in through one edge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdgeCount {
+    /// `mcp` or `ask_or_plan`.
+    pub edge: String,
+    /// Requests through it.
+    pub requests: usize,
+    /// Their share of all requests, in thousandths (rounded down).
+    pub per_mille: u32,
+}
+
+/// The edge of requests whose record names none: coordinate's own routes, direct invokes, the CLI.
+pub const ASK_OR_PLAN: &str = "ask_or_plan";
+
+/// `(key, count, share in thousandths)` of each key, most first (ties by key).
+fn tally<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(String, usize, u32)> {
     let mut by: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in requests {
-        if let Some(i) = r.intent.as_deref() {
-            *by.entry(i).or_default() += 1;
-        }
+    for k in keys {
+        *by.entry(k).or_default() += 1;
     }
     let total: usize = by.values().sum();
-    let mut out: Vec<IntentCount> = by
+    let mut out: Vec<(String, usize, u32)> = by
         .into_iter()
-        .map(|(intent, requests)| IntentCount {
-            intent: intent.to_string(),
-            requests,
-            per_mille: u32::try_from(requests * 1000 / total.max(1)).unwrap_or(1000),
-        })
+        .map(|(k, n)| (k.to_string(), n, u32::try_from(n * 1000 / total.max(1)).unwrap_or(1000)))
         .collect();
-    out.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.intent.cmp(&b.intent)));
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out
+}
+
+/// Question requests counted per intent, most first (ties by name).
+pub(super) fn intents(requests: &[&TimingRecord]) -> Vec<IntentCount> {
+    tally(requests.iter().filter_map(|r| r.intent.as_deref()))
+        .into_iter()
+        .map(|(intent, requests, per_mille)| IntentCount { intent, requests, per_mille })
+        .collect()
+}
+
+/// Requests counted per edge, most first.
+pub(super) fn edges(requests: &[&TimingRecord]) -> Vec<EdgeCount> {
+    tally(requests.iter().map(|r| r.edge.as_deref().unwrap_or(ASK_OR_PLAN)))
+        .into_iter()
+        .map(|(edge, requests, per_mille)| EdgeCount { edge, requests, per_mille })
+        .collect()
 }
 
 /// The rules behind a report's numbers, stated in the report itself.

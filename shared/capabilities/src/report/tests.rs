@@ -431,3 +431,17 @@ async fn read_takes_the_window_from_the_store() {
     assert_eq!(reading.report.requested_since, reading.report.since);
     assert_eq!(reading.report.since, now - Duration::hours(1));
 }
+
+#[test]
+fn requests_are_counted_per_edge() {
+    let mut records = Vec::new();
+    for (i, edge) in [Some("mcp"), None, Some("mcp"), Some("mcp")].into_iter().enumerate() {
+        let mut r = request(&format!("r{i}"), i as i64, 10.0);
+        r.edge = edge.map(str::to_string);
+        records.push(r);
+    }
+    let (since, until) = day();
+    let edges = build(&records, since, until).edges;
+    let got: Vec<(&str, usize, u32)> = edges.iter().map(|e| (e.edge.as_str(), e.requests, e.per_mille)).collect();
+    assert_eq!(got, [("mcp", 3, 750), (ASK_OR_PLAN, 1, 250)]);
+}
