@@ -445,7 +445,7 @@ async fn a_failed_timing_write_keeps_the_answer_logs_the_records_for_replay_and_
 }
 
 #[test]
-fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
+fn a_question_becomes_concurrent_resolves_and_a_fetch_then_a_filtered_read() {
     let tz = chrono_tz::America::New_York;
     let now = chrono::TimeZone::with_ymd_and_hms(&tz, 2026, 11, 27, 10, 0, 0).unwrap();
     let q = kenny::domain::question::parse("meetings with Bob Smith and Zoë next week about the budget", now).unwrap();
@@ -455,7 +455,11 @@ fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
         json!({"steps": [
             {"id": "person_1", "capability": "contacts.resolve", "params": {"query": "Bob Smith"}},
             {"id": "person_2", "capability": "contacts.resolve", "params": {"query": "Zoë"}},
-            {"id": "calendar", "capability": "calendar.read", "depends_on": ["person_1", "person_2"], "params": {
+            // The window's calendar I/O starts at once, beside the resolves.
+            {"id": "fetch", "capability": "calendar.read", "params": {
+                "start": "2026-11-30T00:00:00-05:00", "end": "2026-12-07T00:00:00-05:00", "timezone": "America/New_York",
+                "text": "budget", "limit": 1}},
+            {"id": "calendar", "capability": "calendar.read", "depends_on": ["person_1", "person_2", "fetch"], "params": {
                 "start": "2026-11-30T00:00:00-05:00", "end": "2026-12-07T00:00:00-05:00", "timezone": "America/New_York",
                 "attendees": [{"$ref": "person_1/resolved/emails", "default": "Bob Smith"},
                               {"$ref": "person_2/resolved/emails", "default": "Zoë"}],
@@ -463,7 +467,8 @@ fn a_question_becomes_concurrent_resolves_then_a_filtered_read() {
         ]})
     );
     let valid = plan.validate().unwrap();
-    assert_eq!(valid.steps[2].deps, vec![0, 1]);
+    assert_eq!(valid.steps[2].deps, Vec::<usize>::new());
+    assert_eq!(valid.steps[3].deps, vec![0, 1, 2]);
     // No people, no time: one read of the next seven days from the start of today.
     let q = kenny::domain::question::parse("what's on my calendar?", now).unwrap();
     let plan = serde_json::to_value(kenny::capabilities::coordinate::question_plan(&q, now, tz)).unwrap();

@@ -69,7 +69,8 @@ async fn http_fixtures_get_the_right_status_and_body() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["answer"]["people"][1]["resolved"]["name"], "Thomas Baker");
     assert_eq!(b["timings"]["request_id"], "edge-test");
-    assert_eq!(b["timings"]["max_in_flight"], 2);
+    // Both resolves and the window's fetch at once.
+    assert_eq!(b["timings"]["max_in_flight"], 3);
 
     let (s, b) = http(&handle(&coordinate, event(fixture("apigw-v2-plan.json"))).await.unwrap());
     assert_eq!(s, 200, "{b}");
@@ -196,14 +197,15 @@ async fn the_report_is_served_by_coordinate_over_http_and_direct_invoke() {
     assert_eq!(s, 200, "{r}");
     assert_eq!(
         (r["requests"].as_u64(), r["records"].as_u64(), r["truncated"].as_bool()),
-        (Some(2), Some(8), Some(false))
+        (Some(2), Some(10), Some(false)),
+        "two requests of a request record and four steps each (two resolves, the fetch, the read)"
     );
     let capabilities: Vec<&str> =
         r["capabilities"].as_array().unwrap().iter().map(|c| c["capability"].as_str().unwrap()).collect();
     assert_eq!(capabilities, ["coordinate", "calendar.read", "contacts.resolve"]);
     assert_eq!(r["capabilities"][2]["count"], 4);
     let pair = &r["ab"]["pairs"][0];
-    assert_eq!(pair["plan_shape"], "contacts.resolve*2>calendar.read@next_week");
+    assert_eq!(pair["plan_shape"], "calendar.read+contacts.resolve*2>calendar.read@next_week");
     assert_eq!((pair["sequential"]["count"].as_u64(), pair["concurrent"]["count"].as_u64()), (Some(1), Some(1)));
     assert_eq!(r["rules"]["trend_min_count"], kenny::capabilities::report::TREND_MIN_COUNT);
 

@@ -52,7 +52,7 @@ fn report_summarises_recorded_questions_with_an_ab_pair_tables_and_a_chart() {
     // The A/B pair: the same question, sequential and concurrent, paired by its plan shape.
     let pairs = r["ab"]["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 1, "{}", r["ab"]);
-    assert_eq!(pairs[0]["plan_shape"], "contacts.resolve*2>calendar.read@next_week");
+    assert_eq!(pairs[0]["plan_shape"], "calendar.read+contacts.resolve*2>calendar.read@next_week");
     assert_eq!(
         (pairs[0]["sequential"]["count"].as_u64(), pairs[0]["concurrent"]["count"].as_u64()),
         (Some(2), Some(3))
@@ -82,7 +82,7 @@ fn report_summarises_recorded_questions_with_an_ab_pair_tables_and_a_chart() {
     ] {
         assert!(human.stdout.contains(part), "{part}:\n{}", human.stdout);
     }
-    assert!(human.stdout.contains("contacts.resolve*2>calendar.read@next_week"), "{}", human.stdout);
+    assert!(human.stdout.contains("calendar.read+contacts.resolve*2>calendar.read@next_week"), "{}", human.stdout);
     let chart = dir.path().join("kenny-report.svg");
     assert!(human.stdout.contains("Chart: ") && human.stdout.contains("kenny-report.svg"), "{}", human.stdout);
     let svg = std::fs::read_to_string(&chart).unwrap();

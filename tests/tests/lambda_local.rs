@@ -135,7 +135,7 @@ fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dyn
     assert!(report["step_kinds"].as_array().unwrap().iter().all(|k| k["transport"] == "lambda"), "{report}");
     let pairs = report["ab"]["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 1, "{}", report["ab"]);
-    assert_eq!(pairs[0]["plan_shape"], "contacts.resolve*2>calendar.read@next_week");
+    assert_eq!(pairs[0]["plan_shape"], "calendar.read+contacts.resolve*2>calendar.read@next_week");
     assert_eq!(
         (pairs[0]["sequential"]["count"].as_u64(), pairs[0]["concurrent"]["count"].as_u64()),
         (Some(1), Some(3))

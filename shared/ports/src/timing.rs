@@ -61,7 +61,7 @@ pub struct TimingRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_kind: Option<String>,
     /// Request only: the plan's shape — capabilities per dependency level and the window kind
-    /// (`contacts.resolve*2>calendar.read@next_week`), never ids or params — so the report can
+    /// (`calendar.read+contacts.resolve*2>calendar.read@next_week`), never ids or params — so the report can
     /// pair sequential and concurrent runs of the same kind of request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_shape: Option<String>,

@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::capabilities::calendar::ReadRequest;
+use crate::capabilities::coordinate::READ_STEP;
 use crate::domain::error::ApiError;
 use crate::domain::plan::Capability;
 use crate::ports::sibling::{Call, Output};
@@ -84,7 +85,7 @@ pub fn read_params(kind: &str, now: DateTime<Tz>, tz: Tz) -> Option<ReadRequest>
         return None;
     }
     let plan = crate::capabilities::coordinate::question_plan(&parsed, now, tz);
-    let step = plan.steps.into_iter().find(|s| s.capability == Capability::CalendarRead.name())?;
+    let step = plan.steps.into_iter().find(|s| s.id == READ_STEP)?;
     let mut req: ReadRequest = serde_json::from_value(step.params).ok()?;
     req.attendees.clear();
     req.text = None;

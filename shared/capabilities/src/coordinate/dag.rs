@@ -11,7 +11,7 @@ use futures::stream::FuturesUnordered;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::plans::{READ_STEP, Search};
+use super::plans::{FETCH_STEP, READ_STEP, Search};
 use super::{CoordinateError, Coordinator, LOCAL, StepErrorOut, StepStatus, StepTiming};
 use kenny_domain::error::{ApiError, ErrorCode};
 use kenny_domain::plan::{Capability, Plan, Step, ValidPlan, resolve_refs};
@@ -201,7 +201,10 @@ impl Execution {
         match result {
             Ok(output) => {
                 self.steps[i].status = StepStatus::Ok;
-                for (code, message) in failed_parts(&output) {
+                // A calendar the fetch could not read is read again, and reported, by the
+                // filtered read that follows it.
+                let parts = if plan.steps[i].id == FETCH_STEP { Vec::new() } else { failed_parts(&output) };
+                for (code, message) in parts {
                     self.error_codes[i].get_or_insert_with(|| code.clone());
                     self.errors.push(StepErrorOut { step: plan.steps[i].id.clone(), code, message });
                 }

@@ -38,7 +38,7 @@ use dag::{Execution, Run, ms};
 pub use answer::{Answer, CountOut, FreeAtOut, PersonFreeOut};
 pub use kenny_domain::time::WindowOut;
 pub use plans::{
-    QuestionPlan, READ_STEP, SEARCH_DAYS, Search, availability_plan, plan_for, plan_shape, question_hours,
+    FETCH_STEP, QuestionPlan, READ_STEP, SEARCH_DAYS, Search, availability_plan, plan_for, plan_shape, question_hours,
     question_plan, window_kind,
 };
 

@@ -25,6 +25,12 @@ use kenny_domain::time::{Window, format_instant, local_to_utc};
 /// The id of a question plan's (first) `calendar.read` step.
 pub const READ_STEP: &str = "calendar";
 
+/// The id of the `calendar.read` that fetches a question's window while its people are being
+/// resolved: unfiltered by them (and answering one event at most), it does the calendar I/O at
+/// once and leaves the window in the caches, so that the filtered read after the resolves reads
+/// memory. The answer does not use its events.
+pub const FETCH_STEP: &str = "fetch";
+
 /// How far `next` and `last` search from now, in days, and where each read of the search ends.
 pub const SEARCH_DAYS: [i64; 4] = [7, 31, 92, 366];
 
@@ -209,9 +215,25 @@ pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
 }
 
 /// Resolve every person, then one `calendar.read` of `[start, end)` filtered by them and the topic.
+/// With people, the window is also fetched at once ([`FETCH_STEP`]), beside the resolves, and the
+/// filtered read waits for that fetch too: the calendar I/O does not wait for the people, only
+/// the filtering does.
 fn read_plan(q: &Question, start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> Plan {
     let mut steps = resolve_steps(q);
     let read = read_params(q, start, end, tz);
+    if !steps.is_empty() {
+        let mut fetch = read.clone();
+        if let Some(params) = fetch.as_object_mut() {
+            params.remove("attendees");
+            params.insert("limit".into(), json!(1));
+        }
+        steps.push(Step {
+            id: FETCH_STEP.into(),
+            capability: Capability::CalendarRead.name().into(),
+            params: fetch,
+            depends_on: Vec::new(),
+        });
+    }
     let depends_on = steps.iter().map(|s| s.id.clone()).collect();
     steps.push(Step {
         id: READ_STEP.into(),
