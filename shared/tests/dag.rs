@@ -13,17 +13,17 @@ use kenny::domain::contacts::{Candidate, Resolution};
 use kenny::domain::error::ApiError;
 use kenny::domain::slots::IntervalOut;
 use kenny::domain::time::WindowOut;
-use kenny::ports::contracts::{FreeBusyResponse, PersonBusyOut, ResolveResponse};
+use kenny::ports::contracts::{FreeBusyResponse, PersonBusyOut, ReadResponse, ResolveResponse};
 use kenny::ports::sibling::{Call, Output, Sibling};
 use kenny::ports::timing::{MemoryStore, RecordKind};
 use serde_json::{Value, json};
 
 /// A sibling whose behaviour each call's directive chooses: the `query` of a `contacts.resolve`
-/// (the `calendars` of a `calendar.freebusy`), "TAG MODE ARG" as [`step`] writes it:
+/// (the `calendars` of a `calendar.freebusy`, the `text` of a `calendar.read`), "TAG MODE ARG" as [`step`] writes it:
 /// `barrier` waits until `barrier` calls are in flight together; `wait_for OTHER` waits until
 /// the step tagged OTHER has been called; `fail` errors; `hang` never answers; `sleep MS`.
 /// A `contacts.resolve` answers a contact named "TAG-output"; a `calendar.freebusy` of
-/// `mine` answers the user busy 09:00–12:00 on 1 December.
+/// `mine` answers the user busy 09:00–12:00 on 1 December; a `calendar.read` answers its window.
 #[derive(Debug)]
 struct Fake {
     in_flight: AtomicUsize,
@@ -124,6 +124,13 @@ impl Sibling for Fake {
         result?;
         Ok(match call {
             Call::FreeBusy(_) => Output::FreeBusy(mine()),
+            Call::Read(r) => Output::Read(ReadResponse {
+                events: Vec::new(),
+                calendars: Vec::new(),
+                truncated: false,
+                window: WindowOut { start: r.start, end: r.end },
+                skipped: Vec::new(),
+            }),
             _ => {
                 let contact = Candidate {
                     uid: tag.into(),
@@ -460,7 +467,9 @@ fn a_question_becomes_concurrent_resolves_and_a_fetch_then_a_filtered_read() {
                 "start": "2026-11-30T00:00:00-05:00", "end": "2026-12-07T00:00:00-05:00", "timezone": "America/New_York",
                 "text": "budget", "limit": 1}},
             {"id": "calendar", "capability": "calendar.read", "depends_on": ["person_1", "person_2", "fetch"], "params": {
-                "start": "2026-11-30T00:00:00-05:00", "end": "2026-12-07T00:00:00-05:00", "timezone": "America/New_York",
+                "start": {"$ref": "fetch/window/start", "default": "2026-11-30T00:00:00-05:00"},
+                "end": {"$ref": "fetch/window/end", "default": "2026-12-07T00:00:00-05:00"},
+                "timezone": "America/New_York",
                 "attendees": [{"$ref": "person_1/resolved/emails", "default": "Bob Smith"},
                               {"$ref": "person_2/resolved/emails", "default": "Zoë"}],
                 "text": "budget"}}
@@ -512,4 +521,31 @@ async fn slots_run_locally_and_a_failed_free_busy_step_leaves_its_person_unknown
     let r = c.handle(request(plan(None), false), "r2", None).await.unwrap();
     assert!(r.answer.slots.is_none());
     assert_eq!(r.errors.last().map(|e| e.code.as_str()), Some("dependency_failed"));
+}
+
+/// A question's `fetch` is only a head start: when it fails, the filtered read still runs (its
+/// window `$ref`s to the fetch fall back to the same window), and the answer is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_fetch_leaves_the_filtered_read_to_answer() {
+    let fake = Fake::new(1);
+    let store = Arc::new(MemoryStore::default());
+    let c = coordinator(fake.clone(), store.clone(), Limits::default());
+    let plan = json!({"steps": [
+        {"id": "person_1", "capability": "contacts.resolve", "params": {"query": "p"}},
+        {"id": "fetch", "capability": "calendar.read",
+         "params": {"start": "2026-12-01", "end": "2026-12-02", "text": "fetch fail", "limit": 1}},
+        {"id": "calendar", "capability": "calendar.read", "depends_on": ["person_1", "fetch"], "params": {
+            "start": {"$ref": "fetch/window/start", "default": "2026-12-01"},
+            "end": {"$ref": "fetch/window/end", "default": "2026-12-02"},
+            "text": "calendar",
+            "attendees": [{"$ref": "person_1/resolved/emails", "default": "p"}]}}
+    ]});
+    let r = c.handle(request(plan, false), "req-f", None).await.unwrap();
+    assert!(fake.was_called("calendar"), "{:?}", fake.calls());
+    assert!(r.errors.is_empty() && !r.degraded, "{:?}", r.errors);
+    let status: Vec<_> = r.timings.steps.iter().map(|s| s.status.as_str()).collect();
+    assert_eq!(status, ["ok", "error", "ok"]);
+    assert_eq!(r.answer.window.unwrap().start, "2026-12-01");
+    let fetch = store.records().into_iter().find(|r| r.step == Some(1)).unwrap();
+    assert_eq!(fetch.error_code.as_deref(), Some("boom"), "the record still says the fetch failed");
 }

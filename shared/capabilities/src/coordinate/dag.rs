@@ -218,6 +218,13 @@ impl Execution {
                 self.outputs[i] = Some(output);
                 true
             }
+            Err(e) if plan.steps[i].id == FETCH_STEP => {
+                // Only a head start failed: the filtered read runs on its own (its `$ref`s to the
+                // fetch have defaults) and answers, or reports, for itself.
+                self.steps[i].status = StepStatus::Error;
+                self.error_codes[i] = Some(e.code);
+                false
+            }
             Err(e) => {
                 self.steps[i].status = StepStatus::Error;
                 self.fail(i, &e.code, e.message);

@@ -220,7 +220,7 @@ pub fn question_plan(q: &Question, now: DateTime<Tz>, tz: Tz) -> Plan {
 /// the filtering does.
 fn read_plan(q: &Question, start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> Plan {
     let mut steps = resolve_steps(q);
-    let read = read_params(q, start, end, tz);
+    let mut read = read_params(q, start, end, tz);
     if !steps.is_empty() {
         let mut fetch = read.clone();
         if let Some(params) = fetch.as_object_mut() {
@@ -233,6 +233,12 @@ fn read_plan(q: &Question, start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> 
             params: fetch,
             depends_on: Vec::new(),
         });
+        // The window the fetch read (the same one), defaulting to itself: a failed fetch only
+        // loses the head start, never the filtered read.
+        for end in ["start", "end"] {
+            let own = read[end].take();
+            read[end] = json!({"$ref": format!("{FETCH_STEP}/window/{end}"), "default": own});
+        }
     }
     let depends_on = steps.iter().map(|s| s.id.clone()).collect();
     steps.push(Step {
