@@ -66,19 +66,23 @@ fn ask_resolves_people_concurrently_and_reads_their_meetings() {
     sorted.sort();
     assert_eq!(starts, sorted, "events are sorted by start");
 
-    // The plan: both people resolved at once, then the calendar read that depends on them.
+    // The plan: both people resolved at once while the window is fetched, then the calendar read
+    // that depends on them all.
     let steps = r["plan"]["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 3);
-    assert_eq!(steps[2]["depends_on"], serde_json::json!(["person_1", "person_2"]));
+    assert_eq!(steps.len(), 4);
+    assert_eq!(steps[2]["id"], "fetch");
+    assert_eq!(steps[3]["depends_on"], serde_json::json!(["person_1", "person_2", "fetch"]));
     let t = &r["timings"];
-    assert_eq!(t["max_in_flight"], 2);
+    assert_eq!(t["max_in_flight"], 3);
     let s = t["steps"].as_array().unwrap();
     let span = |i: usize| {
         (s[i]["start_ms"].as_f64().unwrap(), s[i]["start_ms"].as_f64().unwrap() + s[i]["duration_ms"].as_f64().unwrap())
     };
     let ((a0, a1), (b0, b1)) = (span(0), span(1));
     assert!(a0 < b1 && b0 < a1, "the two contact steps overlap in time: {s:?}");
-    assert!(span(2).0 >= a1.max(b1), "the calendar step starts after both people are resolved");
+    let (f0, f1) = span(2);
+    assert!(f0 < a1 && f0 < b1, "the fetch starts while the people are being resolved: {s:?}");
+    assert!(span(3).0 >= a1.max(b1).max(f1), "the calendar step starts after both people and the fetch");
     assert!(t["total_ms"].as_f64().unwrap() >= t["critical_path_ms"].as_f64().unwrap());
     assert_eq!(r["degraded"], false);
     assert!(r["errors"].as_array().unwrap().is_empty());
@@ -86,10 +90,10 @@ fn ask_resolves_people_concurrently_and_reads_their_meetings() {
     // One request record and one per step, with no personal data.
     let text = std::fs::read_to_string(dir.path().join("timings.jsonl")).unwrap();
     let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(records.len(), 4);
+    assert_eq!(records.len(), 5);
     assert_eq!(records[0]["kind"], "request");
     assert_eq!(records[0]["request_id"], t["request_id"]);
-    assert_eq!(records[0]["max_in_flight"], 2);
+    assert_eq!(records[0]["max_in_flight"], 3);
     assert_eq!(records[0]["window_kind"], "next_week");
     for word in ["Sarah", "Tom", "sarah", "northwind", "meetings", "person_1"] {
         assert!(!text.contains(word), "timing records must hold no personal data ({word}): {text}");
@@ -97,7 +101,7 @@ fn ask_resolves_people_concurrently_and_reads_their_meetings() {
     let shown = kenny(dir.path(), &["timings", "show", "--since", "2h"], &[]);
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     assert!(
-        shown.stdout.contains(t["request_id"].as_str().unwrap()) && shown.stdout.contains("in flight 2"),
+        shown.stdout.contains(t["request_id"].as_str().unwrap()) && shown.stdout.contains("in flight 3"),
         "{}",
         shown.stdout
     );

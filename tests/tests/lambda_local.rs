@@ -23,17 +23,19 @@ fn ask() -> Value {
     json!({"question": QUESTION, "now": NOW, "timezone": TZ})
 }
 
-/// The two contact steps ran at the same time, each through the Invoke API.
+/// The two contact steps ran at the same time, and beside them the window's fetch, each through
+/// the Invoke API.
 fn assert_concurrent_lambda_steps(t: &Value) {
-    assert_eq!(t["max_in_flight"], 2, "{t}");
+    assert_eq!(t["max_in_flight"], 3, "{t}");
     let steps = t["steps"].as_array().unwrap();
     assert!(steps.iter().all(|s| s["transport"] == "lambda"), "{t}");
     let span = |s: &Value| {
         let start = s["start_ms"].as_f64().unwrap();
         (start, start + s["duration_ms"].as_f64().unwrap())
     };
-    let ((a0, a1), (b0, b1)) = (span(&steps[0]), span(&steps[1]));
+    let ((a0, a1), (b0, b1), (f0, _)) = (span(&steps[0]), span(&steps[1]), span(&steps[2]));
     assert!(a0 < b1 && b0 < a1, "contact steps overlap: {t}");
+    assert!(f0 < a1 && f0 < b1, "the fetch starts while the people are resolved: {t}");
 }
 
 async fn store(moto: &Server, table: &str) -> kenny::adapters::aws::timing::DynamoStore {
@@ -75,9 +77,9 @@ fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dyn
     let id = lambda["timings"]["request_id"].as_str().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let recs = rt.block_on(records(&moto, table, &id));
-    assert_eq!(recs.len(), 4, "one request record and three step records: {recs:?}");
+    assert_eq!(recs.len(), 5, "one request record and four step records: {recs:?}");
     assert_eq!(recs[0].kind, kenny::ports::timing::RecordKind::Request);
-    assert_eq!(recs[0].max_in_flight, Some(2));
+    assert_eq!(recs[0].max_in_flight, Some(3));
     assert!(recs[1..].iter().all(|r| r.transport.as_deref() == Some("lambda")));
     // Writing the same records again (a retry, a replay) leaves one copy of each.
     rt.block_on(async { store(&moto, table).await.write(&recs).await }).unwrap();
@@ -87,7 +89,7 @@ fn questions_through_the_local_lambda_path_match_the_cli_and_are_recorded_in_dyn
     let shown = kenny(dir.path(), &["timings", "show", "--since", "30m", "--json"], &env_ref);
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     let listed = shown.json();
-    assert_eq!(listed.as_array().unwrap().iter().filter(|r| r["request_id"] == id.as_str()).count(), 4);
+    assert_eq!(listed.as_array().unwrap().iter().filter(|r| r["request_id"] == id.as_str()).count(), 5);
     let text = serde_json::to_string(&recs).unwrap();
     for word in ["Sarah", "Tom", "northwind", "meetings"] {
         assert!(!text.contains(word), "no personal data in timing records ({word})");
