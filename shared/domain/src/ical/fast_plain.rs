@@ -130,133 +130,149 @@ pub(super) fn read_plain(
     line: &Plain<'_>,
     at: &mut Scope<'_>,
 ) -> bool {
-    let value = line.value;
-    let params = &line.params;
     match p {
         ICalendarProperty::Dtstart
         | ICalendarProperty::Dtend
         | ICalendarProperty::Dtstamp
         | ICalendarProperty::LastModified
-        | ICalendarProperty::RecurrenceId => {
-            let Some(date_only) = date_only(params.value_type) else { return false };
-            if value.contains('\\') {
-                return false;
-            }
-            // An empty value is no value; one calcard cannot read is text, not a time.
-            let t = if value.is_empty() {
-                None
-            } else {
-                timestamp(value, date_only).and_then(|pdt| ctx.time_in(&pdt, params.tzid, at))
-            };
-            match p {
-                ICalendarProperty::Dtstart => {
-                    f.start = t;
-                    f.start_bad = t.is_none();
-                }
-                ICalendarProperty::Dtend => {
-                    if t.is_some() {
-                        f.dtend = t;
-                    }
-                }
-                ICalendarProperty::Dtstamp => f.dtstamp = t,
-                ICalendarProperty::LastModified => f.last_modified = t,
-                _ => {
-                    f.recurrence_id = t;
-                    f.this_and_future = false;
-                }
-            }
-            true
-        }
-        ICalendarProperty::Exdate => {
-            let Some(mut date_only) = date_only(params.value_type) else { return false };
-            // Plain values (no spaces, escapes or empty ones) split at commas as calcard splits them.
-            let plain = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric());
-            if !value.split(',').all(plain) {
-                return false;
-            }
-            for v in value.split(',') {
-                f.values_seen += 1;
-                if f.values_seen > ctx.limits.max_values_per_event {
-                    f.values_dropped = true;
-                    break;
-                }
-                let Some(pdt) = timestamp(v, date_only) else { continue };
-                // calcard reads the values after a DATE as DATEs.
-                date_only |= !pdt.has_time();
-                if let Some(t) = ctx.time_in(&pdt, params.tzid, at) {
-                    f.exdates.push(t);
-                }
-            }
-            true
-        }
+        | ICalendarProperty::RecurrenceId => read_time(ctx, f, p, line, at),
+        ICalendarProperty::Exdate => read_exdates(ctx, f, line, at),
         ICalendarProperty::Summary | ICalendarProperty::Description | ICalendarProperty::Location => {
-            if params.value_type.is_some() {
-                return false;
-            }
-            let text = if value.is_empty() {
-                None
-            } else {
-                match unescape(value) {
-                    Some(t) => Some(Arc::<str>::from(t.as_ref())),
-                    None => return false,
-                }
-            };
-            match p {
-                ICalendarProperty::Summary => f.summary = text,
-                ICalendarProperty::Description => f.description = text,
-                _ => f.location = text,
-            }
-            true
+            read_text(f, p, line)
         }
-        ICalendarProperty::Status | ICalendarProperty::Transp | ICalendarProperty::Sequence => {
-            if params.value_type.is_some() {
-                return false;
-            }
-            let Some(token) = (!value.is_empty()).then(|| unescape(value)) else {
-                // No value.
-                match p {
-                    ICalendarProperty::Status => f.status = None,
-                    ICalendarProperty::Transp => f.transparent = false,
-                    _ => f.sequence = 0,
-                }
-                return true;
-            };
-            let Some(token) = token else { return false };
-            let token = token.as_ref();
-            match p {
-                ICalendarProperty::Status => {
-                    f.status = status_from(Some(ICalendarStatus::parse(token.as_bytes()).map_or(token, |s| s.as_str())))
-                }
-                ICalendarProperty::Transp => {
-                    f.transparent = transparent_from(Some(
-                        ICalendarTransparency::parse(token.as_bytes()).map_or(token, |t| t.as_str()),
-                    ))
-                }
-                _ => f.sequence = token.parse::<i64>().unwrap_or_else(|_| sequence_from(Some(token))),
-            }
-            true
-        }
-        ICalendarProperty::Organizer | ICalendarProperty::Attendee => {
-            if params.value_type.is_some() || value.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("data:")) {
-                return false;
-            }
-            let Some(address) = (if value.is_empty() { Some(None) } else { unescape(value).map(Some) }) else {
-                return false;
-            };
-            let partstat =
-                params.partstat.map(|s| ICalendarParticipationStatus::parse(s.as_bytes()).map_or(s, |p| p.as_str()));
-            let person: Option<Attendee> = address.and_then(|a| attendee_from(&a, params.cn, partstat));
-            if *p == ICalendarProperty::Organizer {
-                f.organizer = person.map(Arc::new);
-            } else if f.attendees.len() < ctx.limits.max_values_per_event
-                && let Some(a) = person
-            {
-                f.attendees.push(a);
-            }
-            true
-        }
+        ICalendarProperty::Status | ICalendarProperty::Transp | ICalendarProperty::Sequence => read_token(f, p, line),
+        ICalendarProperty::Organizer | ICalendarProperty::Attendee => read_person(ctx, f, p, line),
         _ => false,
     }
+}
+
+/// DTSTART, DTEND, DTSTAMP, LAST-MODIFIED or RECURRENCE-ID: one date or date-time.
+fn read_time(ctx: &mut Ctx<'_>, f: &mut Fields, p: &ICalendarProperty, line: &Plain<'_>, at: &mut Scope<'_>) -> bool {
+    let (value, params) = (line.value, &line.params);
+    let Some(date_only) = date_only(params.value_type) else { return false };
+    if value.contains('\\') {
+        return false;
+    }
+    // An empty value is no value; one calcard cannot read is text, not a time.
+    let t = if value.is_empty() {
+        None
+    } else {
+        timestamp(value, date_only).and_then(|pdt| ctx.time_in(&pdt, params.tzid, at))
+    };
+    match p {
+        ICalendarProperty::Dtstart => {
+            f.start = t;
+            f.start_bad = t.is_none();
+        }
+        ICalendarProperty::Dtend => {
+            if t.is_some() {
+                f.dtend = t;
+            }
+        }
+        ICalendarProperty::Dtstamp => f.dtstamp = t,
+        ICalendarProperty::LastModified => f.last_modified = t,
+        _ => {
+            f.recurrence_id = t;
+            f.this_and_future = false;
+        }
+    }
+    true
+}
+
+/// EXDATE: plain values (no spaces, escapes or empty ones), split at commas as calcard splits
+/// them, at most the per-event limit of values.
+fn read_exdates(ctx: &mut Ctx<'_>, f: &mut Fields, line: &Plain<'_>, at: &mut Scope<'_>) -> bool {
+    let (value, params) = (line.value, &line.params);
+    let Some(mut date_only) = date_only(params.value_type) else { return false };
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric());
+    if !value.split(',').all(plain) {
+        return false;
+    }
+    for v in value.split(',') {
+        f.values_seen += 1;
+        if f.values_seen > ctx.limits.max_values_per_event {
+            f.values_dropped = true;
+            break;
+        }
+        let Some(pdt) = timestamp(v, date_only) else { continue };
+        // calcard reads the values after a DATE as DATEs.
+        date_only |= !pdt.has_time();
+        if let Some(t) = ctx.time_in(&pdt, params.tzid, at) {
+            f.exdates.push(t);
+        }
+    }
+    true
+}
+
+/// SUMMARY, DESCRIPTION or LOCATION: text, unescaped.
+fn read_text(f: &mut Fields, p: &ICalendarProperty, line: &Plain<'_>) -> bool {
+    if line.params.value_type.is_some() {
+        return false;
+    }
+    let text = if line.value.is_empty() {
+        None
+    } else {
+        match unescape(line.value) {
+            Some(t) => Some(Arc::<str>::from(t.as_ref())),
+            None => return false,
+        }
+    };
+    match p {
+        ICalendarProperty::Summary => f.summary = text,
+        ICalendarProperty::Description => f.description = text,
+        _ => f.location = text,
+    }
+    true
+}
+
+/// STATUS, TRANSP or SEQUENCE: one keyword or number (none when empty).
+fn read_token(f: &mut Fields, p: &ICalendarProperty, line: &Plain<'_>) -> bool {
+    if line.params.value_type.is_some() {
+        return false;
+    }
+    let Some(token) = (!line.value.is_empty()).then(|| unescape(line.value)) else {
+        // No value.
+        match p {
+            ICalendarProperty::Status => f.status = None,
+            ICalendarProperty::Transp => f.transparent = false,
+            _ => f.sequence = 0,
+        }
+        return true;
+    };
+    let Some(token) = token else { return false };
+    let token = token.as_ref();
+    match p {
+        ICalendarProperty::Status => {
+            f.status = status_from(Some(ICalendarStatus::parse(token.as_bytes()).map_or(token, |s| s.as_str())))
+        }
+        ICalendarProperty::Transp => {
+            f.transparent =
+                transparent_from(Some(ICalendarTransparency::parse(token.as_bytes()).map_or(token, |t| t.as_str())))
+        }
+        _ => f.sequence = token.parse::<i64>().unwrap_or_else(|_| sequence_from(Some(token))),
+    }
+    true
+}
+
+/// ORGANIZER or ATTENDEE: an address with its CN and PARTSTAT; attendees up to the per-event limit.
+fn read_person(ctx: &Ctx<'_>, f: &mut Fields, p: &ICalendarProperty, line: &Plain<'_>) -> bool {
+    let (value, params) = (line.value, &line.params);
+    if params.value_type.is_some() || value.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("data:")) {
+        return false;
+    }
+    let Some(address) = (if value.is_empty() { Some(None) } else { unescape(value).map(Some) }) else {
+        return false;
+    };
+    let partstat = params.partstat.map(|s| ICalendarParticipationStatus::parse(s.as_bytes()).map_or(s, |p| p.as_str()));
+    let person: Option<Attendee> = address.and_then(|a| attendee_from(&a, params.cn, partstat));
+    if *p == ICalendarProperty::Organizer {
+        f.organizer = person.map(Arc::new);
+    } else if f.attendees.len() < ctx.limits.max_values_per_event
+        && let Some(a) = person
+    {
+        f.attendees.push(a);
+    }
+    true
 }
 
 /// Whether a VALUE parameter makes a date-time property's values DATEs; `None` for a type left
