@@ -154,7 +154,8 @@ pub async fn contact_service(config: &Config, net: &Network) -> Result<ContactSe
         .iter()
         .map(|u| contact_directory(u, net).map(|d| config.faults.wrap_contacts(d)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
+    let policy = config.cache_policy;
+    Ok(ContactService::load(directories, config.source_timeout, policy.grace, policy.l1_ttl).await)
 }
 
 /// `calendar.read` or `calendar.freebusy` on JSON params (the calendar function's edge and

@@ -143,6 +143,17 @@ pub struct Changes {
     pub items: Items,
     /// Hrefs (absolute paths) of removed items.
     pub removed: Vec<String>,
+    /// The token the report ended at: the next delta starts there.
+    pub token: Option<String>,
+}
+
+/// A whole address book, and the token its content is at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Book {
+    /// Every card.
+    pub items: Items,
+    /// A `sync-token` no newer than the cards (`None`: the server offers none), for deltas.
+    pub token: Option<String>,
 }
 
 /// A DAV account reached through the shared HTTP client.
@@ -154,13 +165,24 @@ pub struct Account {
     auth: Option<HeaderValue>,
     display: String,
     home: tokio::sync::OnceCell<Home>,
+    /// The server gives no `address-data` in a `sync-collection` (Xandikos): whole address books
+    /// are read with one `addressbook-query` instead.
+    query_books: std::sync::atomic::AtomicBool,
 }
 
 impl Account {
     /// An account starting at `start` (no credentials in it), authenticating with `auth`, named
     /// `display` in errors.
     pub fn new(http: Arc<Http>, protocol: Protocol, start: Url, auth: Option<HeaderValue>, display: String) -> Self {
-        Account { http, protocol, start, auth, display, home: tokio::sync::OnceCell::new() }
+        Account {
+            http,
+            protocol,
+            start,
+            auth,
+            display,
+            home: tokio::sync::OnceCell::new(),
+            query_books: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     /// The name errors use for it (no credentials).
@@ -265,16 +287,27 @@ impl Account {
         Err(last_error.unwrap_or_else(|| self.status_error(404, "discovery")))
     }
 
-    /// The collections of the account, listed now (one PROPFIND on the home set).
+    /// The collections of the account with their tokens, listed now (one PROPFIND on the home
+    /// set).
     pub async fn collections(&self) -> Result<Vec<Collection>, SourceError> {
+        self.list("<d:resourcetype/><d:displayname/><cs:getctag/><d:sync-token/><c:supported-calendar-component-set/>")
+            .await
+    }
+
+    /// The collections of the account without their tokens (`ctag` and `sync_token` are `None`):
+    /// one PROPFIND the server answers without computing a token (Radicale hashes every item
+    /// for one), to find what to read.
+    pub async fn collections_untokened(&self) -> Result<Vec<Collection>, SourceError> {
+        self.list("<d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>").await
+    }
+
+    async fn list(&self, props: &str) -> Result<Vec<Collection>, SourceError> {
         let p = self.protocol;
         let home = self.home().await?.clone();
         let (url, depth) = match &home {
             Home::Set(u) => (u.clone(), "1"),
             Home::Collection(u) => (u.clone(), "0"),
         };
-        let props =
-            "<d:resourcetype/><d:displayname/><cs:getctag/><d:sync-token/><c:supported-calendar-component-set/>";
         let (ms, answered) = self.propfind(url, depth, props, "listing").await?;
         let mut out = Vec::new();
         for r in &ms.responses {
@@ -397,12 +430,11 @@ impl Account {
     /// when a delta is not to be had — the server refuses the token (expired, or not its own),
     /// truncates the report (507), or reports more than [`MAX_DELTA`] changes — and the caller
     /// reads the collection whole instead.
+    ///
+    /// For address books the cards' data is asked for in the report itself (Radicale gives it;
+    /// members that come without it are multigot); for calendars the report lists etags only.
     pub async fn changes_since(&self, collection: &Collection, token: &str) -> Result<Option<Changes>, SourceError> {
-        let body = format!(
-            r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#,
-            xml::escape(token)
-        );
-        let req = self.request(b"REPORT", collection.url.clone(), Some("0"), body);
+        let req = self.sync_request(collection, Some(token));
         let (ms, answered) = match self.multistatus(req, "sync-collection").await {
             Ok(found) => found,
             // 403/409 valid-sync-token, 400/501 no support, 507 truncated: read it whole.
@@ -416,6 +448,7 @@ impl Account {
         if cut || ms.responses.len() > MAX_DELTA {
             return Ok(None);
         }
+        let token = ms.sync_token;
         let (removed, changed): (Vec<Response>, Vec<Response>) =
             ms.responses.into_iter().partition(|r| matches!(r.status, Some(404 | 410)));
         let removed = removed
@@ -424,23 +457,88 @@ impl Account {
             .filter(|u| !same_path(u, &collection.url))
             .map(|u| u.path().to_string())
             .collect();
-        // Changed members carry no data in the report: `complete` multigets them.
-        let changed = changed.into_iter().map(|r| Response { props: Vec::new(), ..r }).collect();
+        // Members the report gives without data are multigot by `complete`.
         let items = self.complete(collection, &answered, changed).await?;
-        Ok(Some(Changes { items, removed }))
+        Ok(Some(Changes { items, removed, token }))
     }
 
-    /// The items of an address book: a Depth 1 listing, then `addressbook-multiget` in batches.
-    pub async fn cards(&self, collection: &Collection) -> Result<Items, SourceError> {
-        let (ms, answered) =
-            self.propfind(collection.url.clone(), "1", "<d:getetag/><d:resourcetype/>", "listing").await?;
-        let members: Vec<Response> = ms
+    /// A `sync-collection` REPORT from `token` (`None`: from the start, every member).
+    fn sync_request(&self, collection: &Collection, token: Option<&str>) -> Request {
+        let data = match self.protocol {
+            Protocol::CardDav => "<card:address-data/>",
+            Protocol::CalDav => "",
+        };
+        let token = token.map_or_else(
+            || "<d:sync-token/>".to_string(),
+            |t| format!("<d:sync-token>{}</d:sync-token>", xml::escape(t)),
+        );
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:" xmlns:card="{CARDDAV}">{token}<d:sync-level>1</d:sync-level><d:prop><d:getetag/>{data}</d:prop></d:sync-collection>"#
+        );
+        // RFC 6578 §3.2: Depth 0; the sync-level says how deep.
+        self.request(b"REPORT", collection.url.clone(), Some("0"), body)
+    }
+
+    /// A whole address book in as few round trips as the server allows: one `sync-collection`
+    /// from no token asking for the cards' data (Radicale answers every card and the token at
+    /// once); when the server gives members without data (Xandikos), one `addressbook-query`
+    /// instead — then and from then on for this account, with the token of that first report,
+    /// which the server answered before the query was sent. A server without `sync-collection`
+    /// gets a token PROPFIND (Depth 0), then the query.
+    pub async fn book(&self, collection: &Collection) -> Result<Book, SourceError> {
+        use std::sync::atomic::Ordering;
+        if !self.query_books.load(Ordering::Relaxed) {
+            let req = self.sync_request(collection, None);
+            match self.multistatus(req, "sync-collection").await {
+                Ok((ms, answered)) => {
+                    let cut = ms.responses.iter().any(|r| {
+                        r.status == Some(507)
+                            && join(&answered, &r.href).is_some_and(|u| same_path(&u, &collection.url))
+                    });
+                    let members: Vec<Response> = ms
+                        .responses
+                        .into_iter()
+                        .filter(|r| join(&answered, &r.href).is_some_and(|u| !same_path(&u, &collection.url)))
+                        .filter(|r| !matches!(r.status, Some(404 | 410)))
+                        .collect();
+                    let without_data = members.iter().filter(|r| r.prop(CARDDAV, "address-data").is_none()).count();
+                    if !cut && (without_data == 0 || without_data < members.len()) {
+                        let mut items = self.complete(collection, &answered, members).await?;
+                        items.items.sort_by(|a, b| a.href.cmp(&b.href));
+                        return Ok(Book { items, token: ms.sync_token });
+                    }
+                    if !cut {
+                        // Every member came without its data: this server reads books by query.
+                        self.query_books.store(true, Ordering::Relaxed);
+                    }
+                    let items = self.addressbook_query(collection).await?;
+                    return Ok(Book { items, token: ms.sync_token.filter(|_| !cut) });
+                }
+                // No support (or refused): a token first, then the query.
+                Err(SourceError::Status { status: 400 | 403 | 409 | 415 | 501 | 507, .. }) => {
+                    self.query_books.store(true, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let (ms, _) = self.propfind(collection.url.clone(), "0", "<d:sync-token/>", "token").await?;
+        let token = ms.responses.first().and_then(|r| r.prop_text(DAV, "sync-token")).map(str::to_string);
+        let items = self.addressbook_query(collection).await?;
+        Ok(Book { items, token })
+    }
+
+    /// Every card of an address book with its data: one `addressbook-query` whose filter matches
+    /// any card with an `FN`, `N` or `UID` (RFC 6352 §10.5: `anyof`; every vCard has an `FN`).
+    async fn addressbook_query(&self, collection: &Collection) -> Result<Items, SourceError> {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-query xmlns:d="DAV:" xmlns:card="{CARDDAV}"><d:prop><d:getetag/><card:address-data/></d:prop><card:filter test="anyof"><card:prop-filter name="FN"/><card:prop-filter name="N"/><card:prop-filter name="UID"/></card:filter></card:addressbook-query>"#
+        );
+        let req = self.request(b"REPORT", collection.url.clone(), Some("1"), body);
+        let (ms, answered) = self.multistatus(req, "addressbook-query").await?;
+        let members = ms
             .responses
             .into_iter()
             .filter(|r| join(&answered, &r.href).is_some_and(|u| !same_path(&u, &collection.url)))
-            .filter(|r| !r.has_type(DAV, "collection"))
-            .map(|r| Response { props: Vec::new(), ..r })
-            .take(kenny_ports::sources::MAX_ITEMS_PER_COLLECTION)
             .collect();
         let mut items = self.complete(collection, &answered, members).await?;
         items.items.sort_by(|a, b| a.href.cmp(&b.href));
