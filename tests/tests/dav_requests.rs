@@ -175,3 +175,75 @@ fn a_resolve_within_the_ttl_answers_at_once_and_checks_beside() {
     assert_eq!(ann["cache"], "l1", "{ann}");
     rt.block_on(service.settle());
 }
+
+fn event(uid: &str, start: &str, summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kenny tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn read(caps: &Capabilities, rt: &tokio::runtime::Runtime, start: &str, end: &str) -> Value {
+    let params = json!({"start": start, "end": end, "timezone": "America/New_York"});
+    rt.block_on(caps.invoke(Capability::CalendarRead, params, None))
+        .map(|r| r.body)
+        .unwrap_or_else(|e| panic!("read {start}: {e:?}"))
+}
+
+fn summaries(read: &Value) -> Vec<String> {
+    read["events"].as_array().unwrap().iter().map(|e| e["summary"].as_str().unwrap().to_string()).collect()
+}
+
+/// An uncached window read in a process that listed the account before sends every calendar's
+/// `calendar-query` at once after a listing that asks for no token (both REPORTs are held at the
+/// proxy together, and no token PROPFIND came before them), and keeps each read under the token
+/// of that earlier listing, answered before the REPORTs were sent. A change made on the server
+/// while a REPORT is held — after the token, before the data — is in the answer, and the next
+/// read sees a newer token and reads that calendar again: the cache never holds data under a
+/// version newer than the data.
+#[test]
+fn uncached_reads_send_their_reports_at_once_and_stay_exact() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.make_calendar("home", "Home");
+    server.put_item("work", "standup.ics", &event("standup", "20261201T140000Z", "Standup"));
+    server.put_item("work", "review.ics", &event("review", "20261202T140000Z", "Review"));
+    server.put_item("home", "dinner.ics", &event("dinner", "20261202T230000Z", "Dinner"));
+    let proxy = proxy(&server.base_url());
+    let rt = runtime();
+    let caps = rt.block_on(Capabilities::load(&config(&env(&proxy, 0, 600_000)), &[Capability::CalendarRead])).unwrap();
+    let tiers = |r: &Value| kenny_tests::calendar_tiers(r);
+    let pair = |a: &str, b: &str| vec![("home".to_string(), a.to_string()), ("work".to_string(), b.to_string())];
+
+    // The first read of a process lists the tokens first (there is no earlier listing).
+    let first = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(tiers(&first), pair("miss", "miss"), "{first}");
+    assert!(proxy.seen().iter().any(asks_tokens));
+
+    proxy.clear();
+    proxy.hold(|s| kenny_tests::proxy::root_element(&s.body) == "calendar-query");
+    let second = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| read(&caps, &rt, "2026-12-02", "2026-12-03"));
+        // Both calendars' REPORTs are out together, and nothing asked for a token.
+        proxy.wait_held(2);
+        let seen = proxy.seen();
+        assert!(!seen.iter().any(asks_tokens), "no token on the data's path: {seen:#?}");
+        assert_eq!(seen.iter().filter(|s| s.method == "PROPFIND").count(), 1, "{seen:#?}");
+        // Changed after the token the read will be kept under, before the data is read.
+        server.put_item("work", "review.ics", &event("review", "20261202T140000Z", "Review (moved)"));
+        proxy.release();
+        reading.join().unwrap()
+    });
+    assert_eq!(tiers(&second), pair("miss", "miss"), "{second}");
+    assert_eq!(summaries(&second), vec!["Review (moved)", "Dinner"], "{second}");
+    assert!(proxy.max_in_flight() >= 2);
+
+    // The next read validates: home is unchanged, work's token is newer than the one its read
+    // was kept under, so it is read again (a delta from that token) — never served as cached.
+    proxy.clear();
+    let third = read(&caps, &rt, "2026-12-02", "2026-12-03");
+    assert_eq!(tiers(&third), pair("validated", "miss"), "{third}");
+    assert_eq!(summaries(&third), vec!["Review (moved)", "Dinner"]);
+    assert_eq!(third["calendars"][1]["delta"], json!({"changed": 1, "removed": 0}), "{third}");
+    let fourth = read(&caps, &rt, "2026-12-02", "2026-12-03");
+    assert_eq!(tiers(&fourth), pair("validated", "validated"), "{fourth}");
+}

@@ -6,8 +6,9 @@
 //! `calendar-home-set` / `addressbook-home-set`. A URL that is itself a calendar or address book
 //! is read as that one collection; a server without principals has the URL used as the home (as
 //! vdirsyncer does). The home's Depth 1 listing (display name, resource type, supported
-//! components, `getctag`, `sync-token`) is fetched on every read, so a calendar added on the
-//! server appears on the next read, and the tokens say what changed.
+//! components, and `getctag`, `sync-token` unless the caller needs no tokens) is fetched on every
+//! read, so a calendar added on the server appears on the next read, and the tokens say what
+//! changed. Address books are read whole in one report ([`Account::book`]) and then by deltas.
 
 mod freebusy;
 pub mod xml;

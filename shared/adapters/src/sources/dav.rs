@@ -85,6 +85,16 @@ impl CalendarSource for DavCalendars {
             .collect())
     }
 
+    async fn calendars_unversioned(&self) -> Result<Option<Vec<CalendarInfo>>, SourceError> {
+        let collections = self.account.collections_untokened().await?;
+        Ok(Some(
+            collections
+                .into_iter()
+                .map(|c| CalendarInfo { version: None, id: c.id, name: c.name, locator: c.url.to_string() })
+                .collect(),
+        ))
+    }
+
     async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError> {
         let collection = self.collection(calendar)?;
         let items = self.account.events(&collection, window.start, window.end).await?;
