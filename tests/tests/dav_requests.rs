@@ -247,3 +247,74 @@ fn uncached_reads_send_their_reports_at_once_and_stay_exact() {
     let fourth = read(&caps, &rt, "2026-12-02", "2026-12-03");
     assert_eq!(tiers(&fourth), pair("validated", "validated"), "{fourth}");
 }
+
+/// Whether a request is a discovery step (it asks for the principal).
+fn discovers(s: &Seen) -> bool {
+    s.method == "PROPFIND" && s.body.contains("current-user-principal")
+}
+
+/// The calendar and contact sources of one account (same start URL and credentials) share one
+/// discovery and, within the grace period, each home listing: the contact index's discovery
+/// serves the calendars too, and a listing one source made is not made again by the other.
+#[test]
+fn calendars_and_contacts_of_one_account_share_discovery_and_the_listing() {
+    use kenny::adapters::secrets::Credentials;
+    use kenny::adapters::sources::{Network, calendar_source, contact_directory};
+    use std::sync::Arc;
+
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.put_item("work", "standup.ics", &event("standup", "20261201T140000Z", "Standup"));
+    server.make_addressbook("people", "People");
+    server.put_item("people", "ann.vcf", &card("ann", "Ann Example", "ann@example.com"));
+    let proxy = proxy(&server.base_url());
+    let rt = runtime();
+
+    // The adapters, on one network whose grace period outlasts the test.
+    let http = kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
+        allow_private: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let credentials = Arc::new(Credentials::from_secret_string(DAV_PASSWORD).unwrap());
+    let net = Network::new(http, credentials, std::time::Duration::from_secs(600));
+    let port = proxy.port();
+    let calendars = calendar_source(&format!("caldav+http://{DAV_USER}@127.0.0.1:{port}/"), &net).unwrap();
+    let contacts = contact_directory(&format!("carddav+http://{DAV_USER}@127.0.0.1:{port}/"), &net).unwrap();
+
+    let loaded = rt.block_on(contacts.load()).unwrap();
+    assert_eq!(loaded.contacts.len(), 1);
+    let seen = proxy.seen();
+    assert!(seen.iter().any(discovers), "{seen:#?}");
+    let listings = |seen: &[Seen]| seen.iter().filter(|s| s.method == "PROPFIND" && !discovers(s)).count();
+    assert_eq!(listings(&seen), 1, "{seen:#?}");
+
+    // The calendars: no discovery of their own, and the listing without tokens is the one the
+    // contacts made.
+    proxy.clear();
+    let light = rt.block_on(calendars.calendars_unversioned()).unwrap().unwrap();
+    assert_eq!(light.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), vec!["work"]);
+    assert_eq!(proxy.seen(), Vec::new(), "discovery and the listing were shared");
+
+    // The token listing: asked once by the calendars, reused by the contacts' check.
+    let listed = rt.block_on(calendars.calendars()).unwrap();
+    assert!(listed[0].version.is_some());
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1, "{seen:#?}");
+    assert!(asks_tokens(&seen[0]), "{seen:#?}");
+    proxy.clear();
+    let unchanged = rt.block_on(contacts.reload_if_changed(loaded.version.as_deref().unwrap())).unwrap();
+    assert!(unchanged.is_none(), "the book's token is the one its report gave");
+    assert_eq!(proxy.seen(), Vec::new(), "one token listing for both sources within the grace period");
+
+    // Through the capabilities: the contact index loads at start (discovery), the first
+    // calendar read discovers nothing again.
+    proxy.clear();
+    let caps = rt.block_on(Capabilities::from_config(&config(&env(&proxy, 600_000, 0)))).unwrap();
+    assert!(proxy.seen().iter().any(discovers), "the contact index discovers the account");
+    proxy.clear();
+    let first = read(&caps, &rt, "2026-12-01", "2026-12-02");
+    assert_eq!(summaries(&first), vec!["Standup"]);
+    let seen = proxy.seen();
+    assert!(!seen.iter().any(discovers), "{seen:#?}");
+}

@@ -221,7 +221,7 @@ pub async fn network(config: &Config, which: &[Capability]) -> Result<Network, A
         timeout: config.source_timeout,
         ..HttpOptions::default()
     };
-    Ok(Network { http: Http::shared(opts)?, credentials: Arc::new(credentials) })
+    Ok(Network::new(Http::shared(opts)?, Arc::new(credentials), config.cache_policy.grace))
 }
 
 fn not_served(capability: Capability) -> ApiError {

@@ -15,6 +15,7 @@ pub mod xml;
 
 pub use freebusy::{MAX_FREE_BUSY_PERIODS, parse_free_busy};
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -76,6 +77,13 @@ impl Protocol {
         }
     }
 
+    fn other(self) -> Protocol {
+        match self {
+            Protocol::CalDav => Protocol::CardDav,
+            Protocol::CardDav => Protocol::CalDav,
+        }
+    }
+
     fn data(self) -> &'static str {
         match self {
             Protocol::CalDav => "calendar-data",
@@ -86,11 +94,83 @@ impl Protocol {
 
 /// Where discovery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Home {
+pub enum Home {
     /// A home set: its children are the collections.
     Set(Url),
     /// The URL is itself one collection.
     Collection(Url),
+}
+
+/// What the calendar and contact sources of one account (same start URL and credentials) share
+/// in a process: discovery — one pass finds both home sets when the principal names them — and
+/// the home listings, each reused for `grace` (one request when both ask at once).
+#[derive(Default)]
+pub struct Shared {
+    grace: std::time::Duration,
+    /// Held by the one discovery under way.
+    discovering: tokio::sync::Mutex<()>,
+    /// Homes found so far: calendars, address books.
+    homes: std::sync::Mutex<[Option<Home>; 2]>,
+    /// Listings by depth, URL and properties, with when they were answered.
+    listings: tokio::sync::Mutex<HashMap<String, (tokio::time::Instant, Listed)>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("grace", &self.grace).finish_non_exhaustive()
+    }
+}
+
+/// A listing's multistatus and the URL that answered it.
+type Listed = Arc<(Multistatus, Url)>;
+
+fn slot(p: Protocol) -> usize {
+    match p {
+        Protocol::CalDav => 0,
+        Protocol::CardDav => 1,
+    }
+}
+
+impl Shared {
+    fn found(&self, p: Protocol) -> Option<Home> {
+        self.homes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[slot(p)].clone()
+    }
+
+    fn record(&self, p: Protocol, home: Home) {
+        self.homes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[slot(p)] = Some(home);
+    }
+}
+
+/// The process's accounts, so that sources of one account share a [`Shared`]. Keys hold the
+/// credentials' header value in memory only; `Debug` shows only how many there are.
+#[derive(Default)]
+pub struct Accounts {
+    grace: std::time::Duration,
+    by_key: std::sync::Mutex<HashMap<String, Arc<Shared>>>,
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.by_key.lock().map(|m| m.len()).unwrap_or(0);
+        f.debug_struct("Accounts").field("grace", &self.grace).field("accounts", &n).finish()
+    }
+}
+
+impl Accounts {
+    /// No account yet; listings are reused for `grace` (the cache's grace period).
+    pub fn new(grace: std::time::Duration) -> Self {
+        Accounts { grace, by_key: std::sync::Mutex::new(HashMap::new()) }
+    }
+
+    /// What the account starting at `start` with `auth` shares (configured sources only: bounded).
+    pub fn shared(&self, start: &Url, auth: Option<&HeaderValue>) -> Arc<Shared> {
+        let key = format!(
+            "{start}\n{}",
+            auth.map(|a| String::from_utf8_lossy(a.as_bytes()).into_owned()).unwrap_or_default()
+        );
+        let mut map = self.by_key.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(key).or_insert_with(|| Arc::new(Shared { grace: self.grace, ..Shared::default() })).clone()
+    }
 }
 
 /// One calendar or address book on the server.
@@ -166,6 +246,7 @@ pub struct Account {
     auth: Option<HeaderValue>,
     display: String,
     home: tokio::sync::OnceCell<Home>,
+    shared: Arc<Shared>,
     /// The server gives no `address-data` in a `sync-collection` (Xandikos): whole address books
     /// are read with one `addressbook-query` instead.
     query_books: std::sync::atomic::AtomicBool,
@@ -173,8 +254,15 @@ pub struct Account {
 
 impl Account {
     /// An account starting at `start` (no credentials in it), authenticating with `auth`, named
-    /// `display` in errors.
-    pub fn new(http: Arc<Http>, protocol: Protocol, start: Url, auth: Option<HeaderValue>, display: String) -> Self {
+    /// `display` in errors, sharing discovery and listings through `shared`.
+    pub fn new(
+        http: Arc<Http>,
+        protocol: Protocol,
+        start: Url,
+        auth: Option<HeaderValue>,
+        display: String,
+        shared: Arc<Shared>,
+    ) -> Self {
         Account {
             http,
             protocol,
@@ -182,6 +270,7 @@ impl Account {
             auth,
             display,
             home: tokio::sync::OnceCell::new(),
+            shared,
             query_books: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -231,18 +320,31 @@ impl Account {
         self.multistatus(self.request(b"PROPFIND", url, Some(depth), body), what).await
     }
 
-    /// The home set or collection, discovered once per container (a failure is retried next time).
+    /// The home set or collection, discovered once per container (a failure is retried next
+    /// time); a home the account's other protocol found on the way is taken as it is.
     async fn home(&self) -> Result<&Home, SourceError> {
-        self.home.get_or_try_init(|| self.discover()).await
+        self.home
+            .get_or_try_init(|| async {
+                let _one = self.shared.discovering.lock().await;
+                if let Some(home) = self.shared.found(self.protocol) {
+                    return Ok(home);
+                }
+                let (mine, other) = self.discover().await?;
+                self.shared.record(self.protocol, mine.clone());
+                if let Some(other) = other {
+                    self.shared.record(self.protocol.other(), other);
+                }
+                Ok(mine)
+            })
+            .await
     }
 
-    async fn discover(&self) -> Result<Home, SourceError> {
+    /// This protocol's home, and the other protocol's home set when the same answers name it.
+    async fn discover(&self) -> Result<(Home, Option<Home>), SourceError> {
         let p = self.protocol;
-        let props = format!(
-            "<d:current-user-principal/><d:resourcetype/><{prefix}:{home}/>",
-            prefix = if p == Protocol::CalDav { "c" } else { "card" },
-            home = p.home_set()
-        );
+        let o = p.other();
+        let props = "<d:current-user-principal/><d:resourcetype/><c:calendar-home-set/><card:addressbook-home-set/>";
+        let other_home = |r: &Response, at: &Url| r.prop_href(o.namespace(), o.home_set()).and_then(|h| join(at, h));
         let mut candidates = Vec::new();
         if let (true, Ok(u)) = (self.start.path() == "/", self.start.join(p.well_known())) {
             candidates.push((u, true));
@@ -250,7 +352,7 @@ impl Account {
         candidates.push((self.start.clone(), false));
         let mut last_error = None;
         for (url, well_known) in candidates {
-            let (ms, answered) = match self.propfind(url, "0", &props, "discovery").await {
+            let (ms, answered) = match self.propfind(url, "0", props, "discovery").await {
                 Ok(found) => found,
                 // A server without the well-known URL: fall back to the URL as given.
                 Err(e @ SourceError::Status { status, .. }) if well_known && !matches!(status, 401 | 403) => {
@@ -268,22 +370,20 @@ impl Account {
             };
             let here = join(&answered, &resp.href).unwrap_or_else(|| answered.clone());
             if resp.has_type(p.namespace(), p.collection_type()) {
-                return Ok(Home::Collection(here));
+                return Ok((Home::Collection(here), None));
             }
             if let Some(home) = resp.prop_href(p.namespace(), p.home_set()).and_then(|h| join(&answered, h)) {
-                return Ok(Home::Set(home));
+                return Ok((Home::Set(home), other_home(resp, &answered).map(Home::Set)));
             }
             if let Some(principal) = resp.prop_href(DAV, "current-user-principal").and_then(|h| join(&answered, h)) {
-                let (pms, at) = self.propfind(principal.clone(), "0", &props, "principal").await?;
-                let home = pms
-                    .responses
-                    .first()
-                    .and_then(|r| r.prop_href(p.namespace(), p.home_set()))
-                    .and_then(|h| join(&at, h));
-                return Ok(Home::Set(home.unwrap_or(principal)));
+                let (pms, at) = self.propfind(principal.clone(), "0", props, "principal").await?;
+                let first = pms.responses.first();
+                let home = first.and_then(|r| r.prop_href(p.namespace(), p.home_set())).and_then(|h| join(&at, h));
+                let other = first.and_then(|r| other_home(r, &at)).map(Home::Set);
+                return Ok((Home::Set(home.unwrap_or(principal)), other));
             }
             // No principal support: the URL is the home.
-            return Ok(Home::Set(here));
+            return Ok((Home::Set(here), None));
         }
         Err(last_error.unwrap_or_else(|| self.status_error(404, "discovery")))
     }
@@ -309,13 +409,14 @@ impl Account {
             Home::Set(u) => (u.clone(), "1"),
             Home::Collection(u) => (u.clone(), "0"),
         };
-        let (ms, answered) = self.propfind(url, depth, props, "listing").await?;
+        let listed = self.listing(url, depth, props).await?;
+        let (ms, answered) = (&listed.0, &listed.1);
         let mut out = Vec::new();
         for r in &ms.responses {
             if !r.has_type(p.namespace(), p.collection_type()) || !holds_events(p, r) {
                 continue;
             }
-            let Some(url) = join(&answered, &r.href) else { continue };
+            let Some(url) = join(answered, &r.href) else { continue };
             let id = last_segment(&url);
             let name = r.prop_text(DAV, "displayname").map(str::to_string).unwrap_or_else(|| id.clone());
             out.push(Collection {
@@ -331,6 +432,22 @@ impl Account {
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
+    }
+
+    /// A home listing: the one this account's sources got within the grace period, else asked
+    /// now (when both sources ask at once, the second waits for the first's answer).
+    async fn listing(&self, url: Url, depth: &str, props: &str) -> Result<Listed, SourceError> {
+        let key = format!("{depth} {url} {props}");
+        let mut listings = self.shared.listings.lock().await;
+        if let Some((at, listed)) = listings.get(&key)
+            && at.elapsed() < self.shared.grace
+        {
+            return Ok(listed.clone());
+        }
+        let asked = tokio::time::Instant::now();
+        let listed = Arc::new(self.propfind(url, depth, props, "listing").await?);
+        listings.insert(key, (asked, listed.clone()));
+        Ok(listed)
     }
 
     /// The events of `collection` that may overlap `[start, end)`: one `calendar-query` with a

@@ -24,7 +24,10 @@ impl DavCalendars {
     /// The account `target` names.
     pub fn new(net: &Network, target: Target) -> Self {
         let auth = target.authorization(net);
-        DavCalendars { account: Account::new(net.http.clone(), Protocol::CalDav, target.url, auth, target.display) }
+        let shared = net.accounts.shared(&target.url, auth.as_ref());
+        DavCalendars {
+            account: Account::new(net.http.clone(), Protocol::CalDav, target.url, auth, target.display, shared),
+        }
     }
 }
 
@@ -267,8 +270,9 @@ impl DavContacts {
     /// The account `target` names.
     pub fn new(net: &Network, target: Target) -> Self {
         let auth = target.authorization(net);
+        let shared = net.accounts.shared(&target.url, auth.as_ref());
         DavContacts {
-            account: Account::new(net.http.clone(), Protocol::CardDav, target.url, auth, target.display),
+            account: Account::new(net.http.clone(), Protocol::CardDav, target.url, auth, target.display, shared),
             books: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
