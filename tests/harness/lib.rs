@@ -6,6 +6,7 @@
 //! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
 //! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
 //! - `proxy.rs`: a counting proxy in front of a DAV server that can hold requests back ([`proxy()`])
+//! - `reference.rs`: the reference data set of the DAV benchmarks
 //! - `xandikos.rs`: a second CalDAV/CardDAV server seeded over HTTP ([`xandikos()`], [`Xandikos`])
 //! - `differential.rs`: the same questions on two source configurations give the same answers
 
@@ -14,6 +15,7 @@ pub mod hostile;
 pub mod load;
 pub mod proxy;
 pub mod radicale;
+pub mod reference;
 pub mod xandikos;
 
 pub use hostile::{
