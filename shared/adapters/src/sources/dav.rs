@@ -300,7 +300,7 @@ impl ContactDirectory for DavContacts {
     /// The books are found by a listing without tokens (cheap on every server), then each is
     /// read in one report that also gives its token.
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
-        self.load_from(self.account.collections_untokened().await?).await
+        self.load_from(self.account.collections_untokened().await?, false).await
     }
 
     async fn reload_if_changed(&self, known: &str) -> Result<Option<LoadedContacts>, SourceError> {
@@ -308,21 +308,21 @@ impl ContactDirectory for DavContacts {
         if account_version(collections.iter().map(|c| (c, book_version(c)))) == known {
             return Ok(None);
         }
-        self.load_from(collections).await.map(Some)
+        self.load_from(collections, true).await.map(Some)
     }
 }
 
 impl DavContacts {
-    /// The contacts of `collections` (just listed): books not yet read, or whose listed token
-    /// moved, are read again — as a delta when the book has a sync-token —, the others come from
-    /// memory.
-    async fn load_from(&self, collections: Vec<Collection>) -> Result<LoadedContacts, SourceError> {
+    /// The contacts of `collections` (just listed, `tokened`: with their tokens): books not yet
+    /// read, or whose listed token moved, are read again — as a delta when the book has a
+    /// sync-token —, the others come from memory.
+    async fn load_from(&self, collections: Vec<Collection>, tokened: bool) -> Result<LoadedContacts, SourceError> {
         let mut books = self.books.lock().await;
         books.retain(|url, _| collections.iter().any(|c| c.url.as_str() == url));
-        // A listing without tokens (a cold load) says nothing about the books already read.
+        // A listing without tokens (a load) says nothing about the books already read.
         let stale: Vec<&Collection> = collections
             .iter()
-            .filter(|c| books.get(c.url.as_str()).is_none_or(|b| c.version().is_some() && b.version != book_version(c)))
+            .filter(|c| books.get(c.url.as_str()).is_none_or(|b| tokened && b.version != book_version(c)))
             .collect();
         let reads = futures::future::join_all(stale.iter().map(|c| {
             let token = books.get(c.url.as_str()).and_then(|b| b.token.clone());
