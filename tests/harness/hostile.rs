@@ -345,7 +345,7 @@ fn reason(status: u16) -> &'static str {
 
 /// The request head (without the blank line) and its body; None when the client hung up or the
 /// head is too long.
-fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+pub(crate) fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -372,7 +372,7 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     Some((head, body))
 }
 
-fn header_value(head: &str, name: &str) -> Option<String> {
+pub(crate) fn header_value(head: &str, name: &str) -> Option<String> {
     head.lines()
         .skip(1)
         .filter_map(|l| l.split_once(':'))

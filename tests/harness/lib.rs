@@ -5,19 +5,24 @@
 //! - this file: building and running `kenny`, [`Server`] (a process on a free port), moto, `cargo lambda watch`
 //! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
 //! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
+//! - `proxy.rs`: a counting proxy in front of a DAV server that can hold requests back ([`proxy()`])
+//! - `reference.rs`: the reference data set of the DAV benchmarks
 //! - `xandikos.rs`: a second CalDAV/CardDAV server seeded over HTTP ([`xandikos()`], [`Xandikos`])
 //! - `differential.rs`: the same questions on two source configurations give the same answers
 
 pub mod differential;
 pub mod hostile;
 pub mod load;
+pub mod proxy;
 pub mod radicale;
+pub mod reference;
 pub mod xandikos;
 
 pub use hostile::{
     Hostile, Mode, Reply, Responder, billion_laughs_multistatus, deeply_nested_xml, hostile, malformed_multistatus,
     xxe_multistatus,
 };
+pub use proxy::{Proxy, Seen, proxy};
 pub use radicale::{
     CollectionKind, DAV_PASSWORD, DAV_USER, DavResponse, Radicale, Seeded, SeededCollection, radicale, xml_escape,
     xml_text, xml_texts,

@@ -35,14 +35,15 @@ fn event(uid: &str, start: &str, summary: &str) -> String {
 /// One "container": a calendar service on the Radicale account with its own L1 over `shared`.
 fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -> Arc<Capabilities> {
     let secret = format!("{{\"hosts\": {{\"127.0.0.1\": {{\"password\": \"{DAV_PASSWORD}\"}}}}}}");
-    let net = Network {
-        http: kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
+    let net = Network::new(
+        kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
             allow_private: true,
             ..Default::default()
         })
         .unwrap(),
-        credentials: Arc::new(Credentials::from_secret_string(&secret).unwrap()),
-    };
+        Arc::new(Credentials::from_secret_string(&secret).unwrap()),
+        Duration::ZERO,
+    );
     let _ = DAV_USER;
     let source = calendar_source(&server.caldav_source(), &net).unwrap();
     let policy = CachePolicy { grace, ..CachePolicy::default() };
@@ -161,14 +162,15 @@ fn a_sync_collection_delta_equals_a_whole_read_and_a_refused_token_falls_back() 
     server.put_item("work", "a.ics", &event("a", "20261201T150000Z", "A"));
     server.put_item("work", "b.ics", &event("b", "20261202T150000Z", "B"));
     server.put_item("work", "far.ics", &event("far", "20270601T150000Z", "Far away"));
-    let net = Network {
-        http: kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
+    let net = Network::new(
+        kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
             allow_private: true,
             ..Default::default()
         })
         .unwrap(),
-        credentials: Arc::new(Credentials::from_secret_string(DAV_PASSWORD).unwrap()),
-    };
+        Arc::new(Credentials::from_secret_string(DAV_PASSWORD).unwrap()),
+        Duration::ZERO,
+    );
     let source = calendar_source(&server.caldav_source(), &net).unwrap();
     let window = kenny::domain::time::Window::parse("2026-11-30T00:00:00Z", "2026-12-07T00:00:00Z", NY).unwrap();
     let sorted = |f: &Fetched| {

@@ -31,14 +31,28 @@ struct Snapshot {
 /// rebuilt when a directory's version moves (a CardDAV book's `sync-token`/`getctag`) or a
 /// directory that failed comes back. Files and the sample are read once. When a version check
 /// fails, the last good index keeps answering (and the failure is logged).
+///
+/// How fresh an answer is: within `grace` of the last check nothing is asked; an index checked
+/// less than `fresh_for` ago answers at once while the check runs beside it (a changed directory
+/// is in effect for the requests that begin after that check ends); an older one is checked
+/// before it answers. So an answer reflects every directory as it was when a check began, at
+/// most `fresh_for` earlier.
 #[derive(Debug)]
 pub struct ContactService {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     directories: Vec<Arc<dyn ContactDirectory>>,
     timeout: Duration,
     grace: Duration,
+    fresh_for: Duration,
+    /// When the last successful check began (or the index was built).
     checked: std::sync::Mutex<Instant>,
     snapshot: tokio::sync::RwLock<Arc<Snapshot>>,
-    refresh: tokio::sync::Mutex<()>,
+    /// Held by the one check under way.
+    refresh: Arc<tokio::sync::Mutex<()>>,
 }
 
 async fn load_part(dir: &Arc<dyn ContactDirectory>, timeout: Duration) -> Part {
@@ -74,34 +88,91 @@ fn snapshot(parts: Vec<Part>) -> Snapshot {
 
 impl ContactService {
     /// Loads every directory concurrently and builds the index; `timeout` bounds each load and
-    /// check, and versions are not checked again within `grace` of the last check.
-    pub async fn load(directories: Vec<Arc<dyn ContactDirectory>>, timeout: Duration, grace: Duration) -> Self {
+    /// check, versions are not checked again within `grace` of the last check, and an index
+    /// checked less than `fresh_for` ago (the cache TTL) answers at once while the next check
+    /// runs beside the request (`fresh_for` at or under `grace`: every check before the answer).
+    pub async fn load(
+        directories: Vec<Arc<dyn ContactDirectory>>,
+        timeout: Duration,
+        grace: Duration,
+        fresh_for: Duration,
+    ) -> Self {
+        let began = Instant::now();
         let parts = futures::future::join_all(directories.iter().map(|d| load_part(d, timeout))).await;
         ContactService {
-            directories,
-            timeout,
-            grace,
-            checked: std::sync::Mutex::new(Instant::now()),
-            snapshot: tokio::sync::RwLock::new(Arc::new(snapshot(parts))),
-            refresh: tokio::sync::Mutex::new(()),
+            inner: Arc::new(Inner {
+                directories,
+                timeout,
+                grace,
+                fresh_for,
+                checked: std::sync::Mutex::new(began),
+                snapshot: tokio::sync::RwLock::new(Arc::new(snapshot(parts))),
+                refresh: Arc::new(tokio::sync::Mutex::new(())),
+            }),
         }
     }
 
+    /// Waits for a check under way beside a request (tests, and a caller about to stop).
+    pub async fn settle(&self) {
+        let _done = self.inner.refresh.lock().await;
+    }
+
+    /// Answers one request, with the cache tier that answered.
+    pub async fn resolve(&self, req: &ResolveRequest) -> Result<(Resolution, CacheTier), ApiError> {
+        let (snap, tier) = self.current().await;
+        if let Some(Part::Failed(e)) =
+            snap.parts.iter().find(|p| matches!(p, Part::Failed(_))).filter(|_| snap.index.is_empty())
+        {
+            return Err(e.clone());
+        }
+        snap.index.resolve(req).map(|r| (r, tier)).map_err(|e| ApiError::from_error(&e))
+    }
+
     /// The current index and the tier that answered: within the grace period after the last
-    /// check, or with no versioned directory, the index in memory (`l1`); else versioned
-    /// directories are checked (one cheap request each) — all unchanged is `validated`, and
-    /// changed or failed ones are reloaded (`miss`).
+    /// check, or with no versioned directory, the index in memory (`l1`); within `fresh_for`,
+    /// the same while a check runs beside the request (`l1`); else versioned directories are
+    /// checked first (one cheap request each) — all unchanged is `validated`, and changed or
+    /// failed ones are reloaded (`miss`).
     async fn current(&self) -> (Arc<Snapshot>, CacheTier) {
-        let snap = self.snapshot.read().await.clone();
+        let inner = &self.inner;
+        let snap = inner.snapshot.read().await.clone();
         let needs_check =
             snap.parts.iter().any(|p| matches!(p, Part::Failed(_) | Part::Loaded { version: Some(_), .. }));
-        let last = *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !needs_check || last.elapsed() < self.grace {
+        let age = inner.last_check().elapsed();
+        if !needs_check || age < inner.grace {
             return (snap, CacheTier::L1);
         }
-        let _one_refresh = self.refresh.lock().await;
+        if age < inner.fresh_for {
+            // One check at a time; when one is under way this request needs none of its own.
+            if let Ok(guard) = inner.refresh.clone().try_lock_owned() {
+                let beside = inner.clone();
+                tokio::spawn(async move {
+                    let _one_refresh = guard;
+                    beside.refresh_now().await;
+                });
+            }
+            return (snap, CacheTier::L1);
+        }
+        let _one_refresh = inner.refresh.lock().await;
+        if inner.last_check().elapsed() < age {
+            // Another request checked while this one waited.
+            return (inner.snapshot.read().await.clone(), CacheTier::Validated);
+        }
+        inner.refresh_now().await
+    }
+}
+
+impl Inner {
+    fn last_check(&self) -> Instant {
+        *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Checks every directory now (the caller holds `refresh`), installs a changed index, and
+    /// says which tier that makes.
+    async fn refresh_now(&self) -> (Arc<Snapshot>, CacheTier) {
+        let began = Instant::now();
         let snap = self.snapshot.read().await.clone();
-        let mark_checked = || *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+        let mark_checked = || *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = began;
         // Per directory: its new part when it changed or came back, `None` when it stays as is.
         let checks = futures::future::join_all(
             self.directories.iter().zip(&snap.parts).map(|(dir, part)| self.check(dir, part)),
@@ -139,16 +210,5 @@ impl ContactService {
                 }
             }
         }
-    }
-
-    /// Answers one request, with the cache tier that answered.
-    pub async fn resolve(&self, req: &ResolveRequest) -> Result<(Resolution, CacheTier), ApiError> {
-        let (snap, tier) = self.current().await;
-        if let Some(Part::Failed(e)) =
-            snap.parts.iter().find(|p| matches!(p, Part::Failed(_))).filter(|_| snap.index.is_empty())
-        {
-            return Err(e.clone());
-        }
-        snap.index.resolve(req).map(|r| (r, tier)).map_err(|e| ApiError::from_error(&e))
     }
 }

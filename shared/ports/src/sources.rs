@@ -128,6 +128,12 @@ pub trait CalendarSource: Send + Sync + std::fmt::Debug {
     fn describe(&self) -> String;
     /// The calendars it holds.
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError>;
+    /// The calendars it holds without their versions, when the source lists them much more
+    /// cheaply so (a CalDAV server may hash every item for a token); `Ok(None)`: it cannot, and
+    /// [`CalendarSource::calendars`] is the listing.
+    async fn calendars_unversioned(&self) -> Result<Option<Vec<CalendarInfo>>, SourceError> {
+        Ok(None)
+    }
     /// The items of one calendar that may overlap `window` (a source may return more).
     async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError>;
     /// Whether `fetch` depends on the window (a DAV time-range query) rather than returning the

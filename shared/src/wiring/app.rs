@@ -162,7 +162,8 @@ pub async fn contact_service(config: &Config, net: &Network) -> Result<ContactSe
         .iter()
         .map(|u| contact_directory(u, net).map(|d| config.faults.wrap_contacts(d)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ContactService::load(directories, config.source_timeout, config.cache_policy.grace).await)
+    let policy = config.cache_policy;
+    Ok(ContactService::load(directories, config.source_timeout, policy.grace, policy.l1_ttl).await)
 }
 
 /// `calendar.read` or `calendar.freebusy` (the calendar function's edge and
@@ -216,7 +217,7 @@ pub async fn network(config: &Config, which: &[Capability]) -> Result<Network, A
         timeout: config.source_timeout,
         ..HttpOptions::default()
     };
-    Ok(Network { http: Http::shared(opts)?, credentials: Arc::new(credentials) })
+    Ok(Network::new(Http::shared(opts)?, Arc::new(credentials), config.cache_policy.grace))
 }
 
 fn not_served(capability: Capability) -> ApiError {

@@ -6,14 +6,16 @@
 //! `calendar-home-set` / `addressbook-home-set`. A URL that is itself a calendar or address book
 //! is read as that one collection; a server without principals has the URL used as the home (as
 //! vdirsyncer does). The home's Depth 1 listing (display name, resource type, supported
-//! components, `getctag`, `sync-token`) is fetched on every read, so a calendar added on the
-//! server appears on the next read, and the tokens say what changed.
+//! components, and `getctag`, `sync-token` unless the caller needs no tokens) is fetched on every
+//! read, so a calendar added on the server appears on the next read, and the tokens say what
+//! changed. Address books are read whole in one report ([`Account::book`]) and then by deltas.
 
 mod freebusy;
 pub mod xml;
 
 pub use freebusy::{MAX_FREE_BUSY_PERIODS, parse_free_busy};
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -75,6 +77,13 @@ impl Protocol {
         }
     }
 
+    fn other(self) -> Protocol {
+        match self {
+            Protocol::CalDav => Protocol::CardDav,
+            Protocol::CardDav => Protocol::CalDav,
+        }
+    }
+
     fn data(self) -> &'static str {
         match self {
             Protocol::CalDav => "calendar-data",
@@ -85,11 +94,83 @@ impl Protocol {
 
 /// Where discovery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Home {
+pub enum Home {
     /// A home set: its children are the collections.
     Set(Url),
     /// The URL is itself one collection.
     Collection(Url),
+}
+
+/// What the calendar and contact sources of one account (same start URL and credentials) share
+/// in a process: discovery — one pass finds both home sets when the principal names them — and
+/// the home listings, each reused for `grace` (one request when both ask at once).
+#[derive(Default)]
+pub struct Shared {
+    grace: std::time::Duration,
+    /// Held by the one discovery under way.
+    discovering: tokio::sync::Mutex<()>,
+    /// Homes found so far: calendars, address books.
+    homes: std::sync::Mutex<[Option<Home>; 2]>,
+    /// Listings by depth, URL and properties, with when they were answered.
+    listings: tokio::sync::Mutex<HashMap<String, (tokio::time::Instant, Listed)>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("grace", &self.grace).finish_non_exhaustive()
+    }
+}
+
+/// A listing's multistatus and the URL that answered it.
+type Listed = Arc<(Multistatus, Url)>;
+
+fn slot(p: Protocol) -> usize {
+    match p {
+        Protocol::CalDav => 0,
+        Protocol::CardDav => 1,
+    }
+}
+
+impl Shared {
+    fn found(&self, p: Protocol) -> Option<Home> {
+        self.homes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[slot(p)].clone()
+    }
+
+    fn record(&self, p: Protocol, home: Home) {
+        self.homes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[slot(p)] = Some(home);
+    }
+}
+
+/// The process's accounts, so that sources of one account share a [`Shared`]. Keys hold the
+/// credentials' header value in memory only; `Debug` shows only how many there are.
+#[derive(Default)]
+pub struct Accounts {
+    grace: std::time::Duration,
+    by_key: std::sync::Mutex<HashMap<String, Arc<Shared>>>,
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.by_key.lock().map(|m| m.len()).unwrap_or(0);
+        f.debug_struct("Accounts").field("grace", &self.grace).field("accounts", &n).finish()
+    }
+}
+
+impl Accounts {
+    /// No account yet; listings are reused for `grace` (the cache's grace period).
+    pub fn new(grace: std::time::Duration) -> Self {
+        Accounts { grace, by_key: std::sync::Mutex::new(HashMap::new()) }
+    }
+
+    /// What the account starting at `start` with `auth` shares (configured sources only: bounded).
+    pub fn shared(&self, start: &Url, auth: Option<&HeaderValue>) -> Arc<Shared> {
+        let key = format!(
+            "{start}\n{}",
+            auth.map(|a| String::from_utf8_lossy(a.as_bytes()).into_owned()).unwrap_or_default()
+        );
+        let mut map = self.by_key.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(key).or_insert_with(|| Arc::new(Shared { grace: self.grace, ..Shared::default() })).clone()
+    }
 }
 
 /// One calendar or address book on the server.
@@ -143,6 +224,17 @@ pub struct Changes {
     pub items: Items,
     /// Hrefs (absolute paths) of removed items.
     pub removed: Vec<String>,
+    /// The token the report ended at: the next delta starts there.
+    pub token: Option<String>,
+}
+
+/// A whole address book, and the token its content is at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Book {
+    /// Every card.
+    pub items: Items,
+    /// A `sync-token` no newer than the cards (`None`: the server offers none), for deltas.
+    pub token: Option<String>,
 }
 
 /// A DAV account reached through the shared HTTP client.
@@ -154,13 +246,33 @@ pub struct Account {
     auth: Option<HeaderValue>,
     display: String,
     home: tokio::sync::OnceCell<Home>,
+    shared: Arc<Shared>,
+    /// The server gives no `address-data` in a `sync-collection` (Xandikos): whole address books
+    /// are read with one `addressbook-query` instead.
+    query_books: std::sync::atomic::AtomicBool,
 }
 
 impl Account {
     /// An account starting at `start` (no credentials in it), authenticating with `auth`, named
-    /// `display` in errors.
-    pub fn new(http: Arc<Http>, protocol: Protocol, start: Url, auth: Option<HeaderValue>, display: String) -> Self {
-        Account { http, protocol, start, auth, display, home: tokio::sync::OnceCell::new() }
+    /// `display` in errors, sharing discovery and listings through `shared`.
+    pub fn new(
+        http: Arc<Http>,
+        protocol: Protocol,
+        start: Url,
+        auth: Option<HeaderValue>,
+        display: String,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Account {
+            http,
+            protocol,
+            start,
+            auth,
+            display,
+            home: tokio::sync::OnceCell::new(),
+            shared,
+            query_books: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     /// The name errors use for it (no credentials).
@@ -208,18 +320,31 @@ impl Account {
         self.multistatus(self.request(b"PROPFIND", url, Some(depth), body), what).await
     }
 
-    /// The home set or collection, discovered once per container (a failure is retried next time).
+    /// The home set or collection, discovered once per container (a failure is retried next
+    /// time); a home the account's other protocol found on the way is taken as it is.
     async fn home(&self) -> Result<&Home, SourceError> {
-        self.home.get_or_try_init(|| self.discover()).await
+        self.home
+            .get_or_try_init(|| async {
+                let _one = self.shared.discovering.lock().await;
+                if let Some(home) = self.shared.found(self.protocol) {
+                    return Ok(home);
+                }
+                let (mine, other) = self.discover().await?;
+                self.shared.record(self.protocol, mine.clone());
+                if let Some(other) = other {
+                    self.shared.record(self.protocol.other(), other);
+                }
+                Ok(mine)
+            })
+            .await
     }
 
-    async fn discover(&self) -> Result<Home, SourceError> {
+    /// This protocol's home, and the other protocol's home set when the same answers name it.
+    async fn discover(&self) -> Result<(Home, Option<Home>), SourceError> {
         let p = self.protocol;
-        let props = format!(
-            "<d:current-user-principal/><d:resourcetype/><{prefix}:{home}/>",
-            prefix = if p == Protocol::CalDav { "c" } else { "card" },
-            home = p.home_set()
-        );
+        let o = p.other();
+        let props = "<d:current-user-principal/><d:resourcetype/><c:calendar-home-set/><card:addressbook-home-set/>";
+        let other_home = |r: &Response, at: &Url| r.prop_href(o.namespace(), o.home_set()).and_then(|h| join(at, h));
         let mut candidates = Vec::new();
         if let (true, Ok(u)) = (self.start.path() == "/", self.start.join(p.well_known())) {
             candidates.push((u, true));
@@ -227,7 +352,7 @@ impl Account {
         candidates.push((self.start.clone(), false));
         let mut last_error = None;
         for (url, well_known) in candidates {
-            let (ms, answered) = match self.propfind(url, "0", &props, "discovery").await {
+            let (ms, answered) = match self.propfind(url, "0", props, "discovery").await {
                 Ok(found) => found,
                 // A server without the well-known URL: fall back to the URL as given.
                 Err(e @ SourceError::Status { status, .. }) if well_known && !matches!(status, 401 | 403) => {
@@ -245,43 +370,53 @@ impl Account {
             };
             let here = join(&answered, &resp.href).unwrap_or_else(|| answered.clone());
             if resp.has_type(p.namespace(), p.collection_type()) {
-                return Ok(Home::Collection(here));
+                return Ok((Home::Collection(here), None));
             }
             if let Some(home) = resp.prop_href(p.namespace(), p.home_set()).and_then(|h| join(&answered, h)) {
-                return Ok(Home::Set(home));
+                return Ok((Home::Set(home), other_home(resp, &answered).map(Home::Set)));
             }
             if let Some(principal) = resp.prop_href(DAV, "current-user-principal").and_then(|h| join(&answered, h)) {
-                let (pms, at) = self.propfind(principal.clone(), "0", &props, "principal").await?;
-                let home = pms
-                    .responses
-                    .first()
-                    .and_then(|r| r.prop_href(p.namespace(), p.home_set()))
-                    .and_then(|h| join(&at, h));
-                return Ok(Home::Set(home.unwrap_or(principal)));
+                let (pms, at) = self.propfind(principal.clone(), "0", props, "principal").await?;
+                let first = pms.responses.first();
+                let home = first.and_then(|r| r.prop_href(p.namespace(), p.home_set())).and_then(|h| join(&at, h));
+                let other = first.and_then(|r| other_home(r, &at)).map(Home::Set);
+                return Ok((Home::Set(home.unwrap_or(principal)), other));
             }
             // No principal support: the URL is the home.
-            return Ok(Home::Set(here));
+            return Ok((Home::Set(here), None));
         }
         Err(last_error.unwrap_or_else(|| self.status_error(404, "discovery")))
     }
 
-    /// The collections of the account, listed now (one PROPFIND on the home set).
+    /// The collections of the account with their tokens, listed now (one PROPFIND on the home
+    /// set).
     pub async fn collections(&self) -> Result<Vec<Collection>, SourceError> {
+        self.list("<d:resourcetype/><d:displayname/><cs:getctag/><d:sync-token/><c:supported-calendar-component-set/>")
+            .await
+    }
+
+    /// The collections of the account without their tokens (`ctag` and `sync_token` are `None`):
+    /// one PROPFIND the server answers without computing a token (Radicale hashes every item
+    /// for one), to find what to read.
+    pub async fn collections_untokened(&self) -> Result<Vec<Collection>, SourceError> {
+        self.list("<d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>").await
+    }
+
+    async fn list(&self, props: &str) -> Result<Vec<Collection>, SourceError> {
         let p = self.protocol;
         let home = self.home().await?.clone();
         let (url, depth) = match &home {
             Home::Set(u) => (u.clone(), "1"),
             Home::Collection(u) => (u.clone(), "0"),
         };
-        let props =
-            "<d:resourcetype/><d:displayname/><cs:getctag/><d:sync-token/><c:supported-calendar-component-set/>";
-        let (ms, answered) = self.propfind(url, depth, props, "listing").await?;
+        let listed = self.listing(url, depth, props).await?;
+        let (ms, answered) = (&listed.0, &listed.1);
         let mut out = Vec::new();
         for r in &ms.responses {
             if !r.has_type(p.namespace(), p.collection_type()) || !holds_events(p, r) {
                 continue;
             }
-            let Some(url) = join(&answered, &r.href) else { continue };
+            let Some(url) = join(answered, &r.href) else { continue };
             let id = last_segment(&url);
             let name = r.prop_text(DAV, "displayname").map(str::to_string).unwrap_or_else(|| id.clone());
             out.push(Collection {
@@ -297,6 +432,22 @@ impl Account {
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
+    }
+
+    /// A home listing: the one this account's sources got within the grace period, else asked
+    /// now (when both sources ask at once, the second waits for the first's answer).
+    async fn listing(&self, url: Url, depth: &str, props: &str) -> Result<Listed, SourceError> {
+        let key = format!("{depth} {url} {props}");
+        let mut listings = self.shared.listings.lock().await;
+        if let Some((at, listed)) = listings.get(&key)
+            && at.elapsed() < self.shared.grace
+        {
+            return Ok(listed.clone());
+        }
+        let asked = tokio::time::Instant::now();
+        let listed = Arc::new(self.propfind(url, depth, props, "listing").await?);
+        listings.insert(key, (asked, listed.clone()));
+        Ok(listed)
     }
 
     /// The events of `collection` that may overlap `[start, end)`: one `calendar-query` with a
@@ -397,12 +548,11 @@ impl Account {
     /// when a delta is not to be had — the server refuses the token (expired, or not its own),
     /// truncates the report (507), or reports more than [`MAX_DELTA`] changes — and the caller
     /// reads the collection whole instead.
+    ///
+    /// For address books the cards' data is asked for in the report itself (Radicale gives it;
+    /// members that come without it are multigot); for calendars the report lists etags only.
     pub async fn changes_since(&self, collection: &Collection, token: &str) -> Result<Option<Changes>, SourceError> {
-        let body = format!(
-            r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#,
-            xml::escape(token)
-        );
-        let req = self.request(b"REPORT", collection.url.clone(), Some("0"), body);
+        let req = self.sync_request(collection, Some(token));
         let (ms, answered) = match self.multistatus(req, "sync-collection").await {
             Ok(found) => found,
             // 403/409 valid-sync-token, 400/501 no support, 507 truncated: read it whole.
@@ -416,6 +566,7 @@ impl Account {
         if cut || ms.responses.len() > MAX_DELTA {
             return Ok(None);
         }
+        let token = ms.sync_token;
         let (removed, changed): (Vec<Response>, Vec<Response>) =
             ms.responses.into_iter().partition(|r| matches!(r.status, Some(404 | 410)));
         let removed = removed
@@ -424,23 +575,88 @@ impl Account {
             .filter(|u| !same_path(u, &collection.url))
             .map(|u| u.path().to_string())
             .collect();
-        // Changed members carry no data in the report: `complete` multigets them.
-        let changed = changed.into_iter().map(|r| Response { props: Vec::new(), ..r }).collect();
+        // Members the report gives without data are multigot by `complete`.
         let items = self.complete(collection, &answered, changed).await?;
-        Ok(Some(Changes { items, removed }))
+        Ok(Some(Changes { items, removed, token }))
     }
 
-    /// The items of an address book: a Depth 1 listing, then `addressbook-multiget` in batches.
-    pub async fn cards(&self, collection: &Collection) -> Result<Items, SourceError> {
-        let (ms, answered) =
-            self.propfind(collection.url.clone(), "1", "<d:getetag/><d:resourcetype/>", "listing").await?;
-        let members: Vec<Response> = ms
+    /// A `sync-collection` REPORT from `token` (`None`: from the start, every member).
+    fn sync_request(&self, collection: &Collection, token: Option<&str>) -> Request {
+        let data = match self.protocol {
+            Protocol::CardDav => "<card:address-data/>",
+            Protocol::CalDav => "",
+        };
+        let token = token.map_or_else(
+            || "<d:sync-token/>".to_string(),
+            |t| format!("<d:sync-token>{}</d:sync-token>", xml::escape(t)),
+        );
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:" xmlns:card="{CARDDAV}">{token}<d:sync-level>1</d:sync-level><d:prop><d:getetag/>{data}</d:prop></d:sync-collection>"#
+        );
+        // RFC 6578 §3.2: Depth 0; the sync-level says how deep.
+        self.request(b"REPORT", collection.url.clone(), Some("0"), body)
+    }
+
+    /// A whole address book in as few round trips as the server allows: one `sync-collection`
+    /// from no token asking for the cards' data (Radicale answers every card and the token at
+    /// once); when the server gives members without data (Xandikos), one `addressbook-query`
+    /// instead — then and from then on for this account, with the token of that first report,
+    /// which the server answered before the query was sent. A server without `sync-collection`
+    /// gets a token PROPFIND (Depth 0), then the query.
+    pub async fn book(&self, collection: &Collection) -> Result<Book, SourceError> {
+        use std::sync::atomic::Ordering;
+        if !self.query_books.load(Ordering::Relaxed) {
+            let req = self.sync_request(collection, None);
+            match self.multistatus(req, "sync-collection").await {
+                Ok((ms, answered)) => {
+                    let cut = ms.responses.iter().any(|r| {
+                        r.status == Some(507)
+                            && join(&answered, &r.href).is_some_and(|u| same_path(&u, &collection.url))
+                    });
+                    let members: Vec<Response> = ms
+                        .responses
+                        .into_iter()
+                        .filter(|r| join(&answered, &r.href).is_some_and(|u| !same_path(&u, &collection.url)))
+                        .filter(|r| !matches!(r.status, Some(404 | 410)))
+                        .collect();
+                    let without_data = members.iter().filter(|r| r.prop(CARDDAV, "address-data").is_none()).count();
+                    if !cut && (without_data == 0 || without_data < members.len()) {
+                        let mut items = self.complete(collection, &answered, members).await?;
+                        items.items.sort_by(|a, b| a.href.cmp(&b.href));
+                        return Ok(Book { items, token: ms.sync_token });
+                    }
+                    if !cut {
+                        // Every member came without its data: this server reads books by query.
+                        self.query_books.store(true, Ordering::Relaxed);
+                    }
+                    let items = self.addressbook_query(collection).await?;
+                    return Ok(Book { items, token: ms.sync_token.filter(|_| !cut) });
+                }
+                // No support (or refused): a token first, then the query.
+                Err(SourceError::Status { status: 400 | 403 | 409 | 415 | 501 | 507, .. }) => {
+                    self.query_books.store(true, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let (ms, _) = self.propfind(collection.url.clone(), "0", "<d:sync-token/>", "token").await?;
+        let token = ms.responses.first().and_then(|r| r.prop_text(DAV, "sync-token")).map(str::to_string);
+        let items = self.addressbook_query(collection).await?;
+        Ok(Book { items, token })
+    }
+
+    /// Every card of an address book with its data: one `addressbook-query` whose filter matches
+    /// any card with an `FN`, `N` or `UID` (RFC 6352 §10.5: `anyof`; every vCard has an `FN`).
+    async fn addressbook_query(&self, collection: &Collection) -> Result<Items, SourceError> {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-query xmlns:d="DAV:" xmlns:card="{CARDDAV}"><d:prop><d:getetag/><card:address-data/></d:prop><card:filter test="anyof"><card:prop-filter name="FN"/><card:prop-filter name="N"/><card:prop-filter name="UID"/></card:filter></card:addressbook-query>"#
+        );
+        let req = self.request(b"REPORT", collection.url.clone(), Some("1"), body);
+        let (ms, answered) = self.multistatus(req, "addressbook-query").await?;
+        let members = ms
             .responses
             .into_iter()
             .filter(|r| join(&answered, &r.href).is_some_and(|u| !same_path(&u, &collection.url)))
-            .filter(|r| !r.has_type(DAV, "collection"))
-            .map(|r| Response { props: Vec::new(), ..r })
-            .take(kenny_ports::sources::MAX_ITEMS_PER_COLLECTION)
             .collect();
         let mut items = self.complete(collection, &answered, members).await?;
         items.items.sort_by(|a, b| a.href.cmp(&b.href));

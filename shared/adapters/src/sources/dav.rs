@@ -2,13 +2,12 @@
 //! Expansion is client-side, by the same code as the file source: servers' `<expand>` is
 //! unreliable (Radicale lacks it), and one expansion means one set of answers.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 
 use super::{Network, Target};
-use crate::dav::{Account, Collection, Item, Items, Protocol};
+use crate::dav::{Account, Changes, Collection, Item, Items, Protocol};
 use kenny_domain::contacts::Contact;
 use kenny_domain::time::Window;
 use kenny_ports::sources::{
@@ -25,7 +24,10 @@ impl DavCalendars {
     /// The account `target` names.
     pub fn new(net: &Network, target: Target) -> Self {
         let auth = target.authorization(net);
-        DavCalendars { account: Account::new(net.http.clone(), Protocol::CalDav, target.url, auth, target.display) }
+        let shared = net.accounts.shared(&target.url, auth.as_ref());
+        DavCalendars {
+            account: Account::new(net.http.clone(), Protocol::CalDav, target.url, auth, target.display, shared),
+        }
     }
 }
 
@@ -84,6 +86,16 @@ impl CalendarSource for DavCalendars {
                 locator: c.url.to_string(),
             })
             .collect())
+    }
+
+    async fn calendars_unversioned(&self) -> Result<Option<Vec<CalendarInfo>>, SourceError> {
+        let collections = self.account.collections_untokened().await?;
+        Ok(Some(
+            collections
+                .into_iter()
+                .map(|c| CalendarInfo { version: None, id: c.id, name: c.name, locator: c.url.to_string() })
+                .collect(),
+        ))
     }
 
     async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError> {
@@ -192,16 +204,62 @@ fn add_items(fetched: &mut Fetched, collection: &str, items: Vec<Item>) {
     }
 }
 
-/// One address book's contacts, kept with the token they were read at.
-#[derive(Debug)]
-struct Book {
-    version: String,
-    contacts: Arc<Vec<Contact>>,
+/// What one card gave: its contacts, and what of it could not be used.
+#[derive(Debug, Clone, Default)]
+struct Card {
+    contacts: Vec<Contact>,
     skipped: Vec<SkippedItem>,
 }
 
-/// Every address book of a CardDAV account. A book is read again only when its `sync-token`
-/// (or `getctag`) moved; books without either are re-read at most once a minute.
+/// One address book's cards, kept with the version they were read at.
+#[derive(Debug)]
+struct Book {
+    /// What the account's listing is compared with: a token no newer than the cards.
+    version: String,
+    /// The `sync-token` the next delta starts from (`None`: a change reads the book whole).
+    token: Option<String>,
+    /// Every card by href, so a delta replaces or drops single cards.
+    cards: BTreeMap<String, Card>,
+}
+
+impl Book {
+    /// A book read whole.
+    fn read(collection: &Collection, book: crate::dav::Book) -> Book {
+        let version = book.token.clone().unwrap_or_else(|| book_version(collection));
+        let mut cards = BTreeMap::new();
+        add_cards(&mut cards, &collection.id, &book.items);
+        Book { version, token: book.token, cards }
+    }
+
+    /// This book with `changes` applied, at the version `collection` (just listed) has.
+    fn apply(&mut self, collection: &Collection, changes: &Changes) {
+        for href in &changes.removed {
+            self.cards.remove(href);
+        }
+        add_cards(&mut self.cards, &collection.id, &changes.items);
+        self.token = changes.token.clone();
+        self.version = changes.token.clone().unwrap_or_else(|| book_version(collection));
+    }
+}
+
+/// Parses `items` into `cards` (replacing earlier cards of the same href); items the server
+/// would not give become cards with only a skipped entry.
+fn add_cards(cards: &mut BTreeMap<String, Card>, book: &str, items: &Items) {
+    for item in &items.items {
+        let mut loaded = LoadedContacts::default();
+        kenny_ports::sources::parse_card_item(book, &item_label(&item.href), &item.data, &mut loaded);
+        cards.insert(item.href.clone(), Card { contacts: loaded.contacts, skipped: loaded.skipped });
+    }
+    let unread = unread(book, &Items { missing: items.missing.clone(), ..Items::default() });
+    for ((href, _), skipped) in items.missing.iter().zip(unread) {
+        cards.insert(href.clone(), Card { contacts: Vec::new(), skipped: vec![skipped] });
+    }
+}
+
+/// Every address book of a CardDAV account. A cold book is read in one report
+/// ([`Account::book`]); a book whose `sync-token` (or `getctag`) moved is read again as a delta
+/// (`sync-collection` from the token it was read at) where the server offers one, else whole;
+/// books without either token are re-read at most once a minute.
 #[derive(Debug)]
 pub struct DavContacts {
     account: Account,
@@ -212,8 +270,9 @@ impl DavContacts {
     /// The account `target` names.
     pub fn new(net: &Network, target: Target) -> Self {
         let auth = target.authorization(net);
+        let shared = net.accounts.shared(&target.url, auth.as_ref());
         DavContacts {
-            account: Account::new(net.http.clone(), Protocol::CardDav, target.url, auth, target.display),
+            account: Account::new(net.http.clone(), Protocol::CardDav, target.url, auth, target.display, shared),
             books: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -228,8 +287,8 @@ fn book_version(c: &Collection) -> String {
 }
 
 /// The account's version: every book's URL and token (a book added or removed changes it too).
-fn account_version(collections: &[Collection]) -> String {
-    collections.iter().map(|c| format!("{}={}", c.url, book_version(c))).collect::<Vec<_>>().join("\n")
+fn account_version<'a>(books: impl Iterator<Item = (&'a Collection, String)>) -> String {
+    books.map(|(c, v)| format!("{}={v}", c.url)).collect::<Vec<_>>().join("\n")
 }
 
 #[async_trait]
@@ -238,49 +297,83 @@ impl ContactDirectory for DavContacts {
         self.account.display().to_string()
     }
 
+    /// The books are found by a listing without tokens (cheap on every server), then each is
+    /// read in one report that also gives its token.
     async fn load(&self) -> Result<LoadedContacts, SourceError> {
-        self.load_from(self.account.collections().await?).await
+        self.load_from(self.account.collections_untokened().await?, false).await
     }
 
     async fn reload_if_changed(&self, known: &str) -> Result<Option<LoadedContacts>, SourceError> {
         let collections = self.account.collections().await?;
-        if account_version(&collections) == known {
+        if account_version(collections.iter().map(|c| (c, book_version(c)))) == known {
             return Ok(None);
         }
-        self.load_from(collections).await.map(Some)
+        self.load_from(collections, true).await.map(Some)
     }
 }
 
 impl DavContacts {
-    /// The contacts of `collections` (just listed): books whose token moved are read again, the
-    /// others come from memory.
-    async fn load_from(&self, collections: Vec<Collection>) -> Result<LoadedContacts, SourceError> {
+    /// The contacts of `collections` (just listed, `tokened`: with their tokens): books not yet
+    /// read, or whose listed token moved, are read again — as a delta when the book has a
+    /// sync-token —, the others come from memory.
+    async fn load_from(&self, collections: Vec<Collection>, tokened: bool) -> Result<LoadedContacts, SourceError> {
         let mut books = self.books.lock().await;
         books.retain(|url, _| collections.iter().any(|c| c.url.as_str() == url));
+        // A listing without tokens (a load) says nothing about the books already read.
         let stale: Vec<&Collection> = collections
             .iter()
-            .filter(|c| books.get(c.url.as_str()).is_none_or(|b| b.version != book_version(c)))
+            .filter(|c| books.get(c.url.as_str()).is_none_or(|b| tokened && b.version != book_version(c)))
             .collect();
-        let fetched = futures::future::join_all(stale.iter().map(|c| self.account.cards(c))).await;
-        for (c, items) in stale.into_iter().zip(fetched) {
-            let items = items?;
-            let mut loaded = LoadedContacts { skipped: unread(&c.id, &items), ..LoadedContacts::default() };
-            for item in &items.items {
-                kenny_ports::sources::parse_card_item(&c.id, &item_label(&item.href), &item.data, &mut loaded);
+        let reads = futures::future::join_all(stale.iter().map(|c| {
+            let token = books.get(c.url.as_str()).and_then(|b| b.token.clone());
+            self.read_book(c, token)
+        }))
+        .await;
+        for (c, read) in stale.into_iter().zip(reads) {
+            match read? {
+                Read::Whole(book) => {
+                    books.insert(c.url.to_string(), Book::read(c, book));
+                }
+                Read::Delta(changes) => {
+                    if let Some(b) = books.get_mut(c.url.as_str()) {
+                        b.apply(c, &changes);
+                    }
+                }
             }
-            tracing::debug!(book = %c.id, contacts = loaded.contacts.len(), "address book read");
-            books.insert(
-                c.url.to_string(),
-                Book { version: book_version(c), contacts: Arc::new(loaded.contacts), skipped: loaded.skipped },
-            );
+            tracing::debug!(book = %c.id, "address book read");
         }
-        let mut out = LoadedContacts { version: Some(account_version(&collections)), ..LoadedContacts::default() };
+        let mut out = LoadedContacts::default();
+        let mut versions = Vec::new();
         for c in &collections {
             if let Some(b) = books.get(c.url.as_str()) {
-                out.contacts.extend(b.contacts.iter().cloned());
-                out.skipped.extend(b.skipped.iter().cloned());
+                for card in b.cards.values() {
+                    out.contacts.extend(card.contacts.iter().cloned());
+                    out.skipped.extend(card.skipped.iter().cloned());
+                }
+                versions.push((c, b.version.clone()));
             }
         }
+        out.version = Some(account_version(versions.into_iter()));
         Ok(out)
     }
+
+    /// One book: the changes since `token` when there is one and the server gives them, else
+    /// the whole book.
+    async fn read_book(&self, c: &Collection, token: Option<String>) -> Result<Read, SourceError> {
+        if let Some(token) = token {
+            if let Some(changes) = self.account.changes_since(c, &token).await? {
+                return Ok(Read::Delta(changes));
+            }
+            tracing::debug!(book = %c.id, "no sync-collection delta; reading the address book whole");
+        }
+        self.account.book(c).await.map(Read::Whole)
+    }
+}
+
+/// How a book was read again.
+enum Read {
+    /// Whole.
+    Whole(crate::dav::Book),
+    /// The changes since its token.
+    Delta(Changes),
 }

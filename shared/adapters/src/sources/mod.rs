@@ -20,13 +20,28 @@ pub use feed::FeedCalendar;
 pub use file::{FileCalendars, FileContacts};
 pub use sample::{SampleCalendars, SampleContacts};
 
-/// What network sources share: the process's HTTP client and credentials.
+/// What network sources share: the process's HTTP client and credentials, and per DAV account
+/// its discovery and home listings.
 #[derive(Debug, Clone)]
 pub struct Network {
     /// The shared client.
     pub http: Arc<crate::http::Http>,
     /// DAV and feed credentials.
     pub credentials: Arc<crate::secrets::Credentials>,
+    /// The DAV accounts' shared discovery and listings.
+    pub accounts: Arc<crate::dav::Accounts>,
+}
+
+impl Network {
+    /// Sources over `http` with `credentials`; a DAV account's home listing is reused by its
+    /// calendar and contact sources for `grace` (the cache's grace period).
+    pub fn new(
+        http: Arc<crate::http::Http>,
+        credentials: Arc<crate::secrets::Credentials>,
+        grace: std::time::Duration,
+    ) -> Self {
+        Network { http, credentials, accounts: Arc::new(crate::dav::Accounts::new(grace)) }
+    }
 }
 
 /// A network source's address: the URL to fetch (no user-info), the user name for Basic
@@ -156,10 +171,11 @@ mod tests {
     }
 
     fn net() -> Network {
-        Network {
-            http: Arc::new(crate::http::Http::new(crate::http::HttpOptions::default()).unwrap()),
-            credentials: Arc::new(crate::secrets::Credentials::none()),
-        }
+        Network::new(
+            Arc::new(crate::http::Http::new(crate::http::HttpOptions::default()).unwrap()),
+            Arc::new(crate::secrets::Credentials::none()),
+            std::time::Duration::ZERO,
+        )
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!   PROPFIND that returns every calendar's `sync-token`/`getctag`; for files the items'
 //!   modification times; a feed revalidates itself with a conditional GET — and an entry whose
 //!   version is unchanged is served (`validated`); a changed calendar, and only that one, is
-//!   fetched again (`miss`).
+//!   fetched again (`miss`). A read of a calendar not in L1 may be kept under an earlier
+//!   listing's version ([`CalendarCache::get_or_fetch_at`]): never newer than its data.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,12 +132,33 @@ impl CalendarCache {
     where
         F: std::future::Future<Output = Result<Fetched, kenny_ports::sources::SourceError>>,
     {
+        self.get_or_fetch_at(key, calendar, listed_from_memory, true, keep_texts, fetch).await
+    }
+
+    /// [`CalendarCache::get_or_fetch`], where `current: false` says the calendar's version is
+    /// an earlier listing's (no newer than what is fetched now, but maybe older than the source's
+    /// present version): L2 is then not read, since an entry at that version may be stale; what
+    /// is fetched is still kept under it in both tiers, which is exact (a later check against a
+    /// newer version fetches it again).
+    pub async fn get_or_fetch_at<F>(
+        &self,
+        key: &str,
+        calendar: &CalendarInfo,
+        listed_from_memory: bool,
+        current: bool,
+        keep_texts: bool,
+        fetch: impl FnOnce(Option<Earlier>) -> F,
+    ) -> Result<Fetched, kenny_ports::sources::SourceError>
+    where
+        F: std::future::Future<Output = Result<Fetched, kenny_ports::sources::SourceError>>,
+    {
         let earlier = match self.lookup(key, calendar, listed_from_memory).await {
             Lookup::Hit(f) => return Ok(f),
             Lookup::Changed(earlier) => Some(earlier),
             Lookup::Miss => None,
         };
-        if let Some((f, texts)) = self.shared_entry(key, calendar).await {
+        let shared = if current { self.shared_entry(key, calendar).await } else { None };
+        if let Some((f, texts)) = shared {
             self.store(key, calendar, &f, if keep_texts { texts } else { Vec::new() }).await;
             return Ok(f);
         }
@@ -219,6 +241,27 @@ impl CalendarCache {
         let calendars = Arc::new(list.await?);
         self.listings.insert(source.to_string(), Listing { calendars: calendars.clone(), at: Instant::now() }).await;
         Ok((calendars, false))
+    }
+
+    /// A source's kept listing whatever its age (the L1 TTL bounds it), and when it was listed.
+    pub async fn kept_listing(&self, source: &str) -> Option<(Arc<Vec<CalendarInfo>>, Instant)> {
+        self.listings.get(source).await.map(|l| (l.calendars, l.at))
+    }
+
+    /// Lists `source` again now and keeps the listing (a refresh, whatever the kept one's age).
+    pub async fn relist<E>(
+        &self,
+        source: &str,
+        list: impl std::future::Future<Output = Result<Vec<CalendarInfo>, E>>,
+    ) -> Result<(), E> {
+        let calendars = Arc::new(list.await?);
+        self.listings.insert(source.to_string(), Listing { calendars, at: Instant::now() }).await;
+        Ok(())
+    }
+
+    /// Whether L1 holds a read under `key` (of any age or version).
+    pub fn holds(&self, key: &str) -> bool {
+        !self.policy.l1_ttl.is_zero() && self.entries.contains_key(key)
     }
 
     /// The key of one calendar's read: source, calendar, and the window for windowed sources.

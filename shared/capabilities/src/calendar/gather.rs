@@ -11,6 +11,7 @@ use super::{CalendarOut, CalendarService, READ_CONCURRENCY, SkippedOut, consulte
 use crate::calendar::cache::CalendarCache;
 use kenny_domain::error::ApiError;
 use kenny_domain::ical::{ExpandOptions, Occurrence};
+use kenny_domain::time::Window;
 use kenny_ports::sources::{
     CacheTier, CalendarInfo, CalendarSource, Delta, Earlier, Fetched, SkippedItem, SourceError,
 };
@@ -64,7 +65,7 @@ impl CalendarService {
         deadline: Option<Instant>,
         pick: Pick<T>,
     ) -> Gathered<T> {
-        let listings = self.list_all(sources, deadline).await;
+        let listings = self.list_all(sources, &opts.window, deadline).await;
         let Listed { jobs, failed, first_error } = wanted_calendars(sources, listings, wanted);
         let reads: Vec<_> =
             jobs.into_iter().map(|job| self.read_calendar(job, opts.clone(), deadline, pick.clone())).collect();
@@ -81,12 +82,46 @@ impl CalendarService {
     }
 
     /// Every source's calendar listing, concurrently, each through the listing cache.
-    async fn list_all(&self, sources: &[Arc<dyn CalendarSource>], deadline: Option<Instant>) -> Vec<Listing> {
+    async fn list_all(
+        &self,
+        sources: &[Arc<dyn CalendarSource>],
+        window: &Window,
+        deadline: Option<Instant>,
+    ) -> Vec<Listing> {
         futures::future::join_all(sources.iter().map(|s| async move {
-            let identity = s.identity();
-            bounded(|| s.describe(), self.source_timeout, deadline, self.cache.listing(&identity, s.calendars())).await
+            bounded(|| s.describe(), self.source_timeout, deadline, self.list_one(s, window)).await
         }))
         .await
+    }
+
+    /// One source's listing: the kept one within the grace period; else, for a source that
+    /// lists cheaply without versions (CalDAV) when the process kept an earlier listing and none
+    /// of the source's calendars has a read in L1 for this window, the cheap listing with the
+    /// earlier listing's versions — answered before any read of this request is sent, so no
+    /// newer than what they fetch; the reads then start at once, with no token computed on their
+    /// path (a calendar the earlier listing lacked has no version: its read is kept unversioned
+    /// and read again after the grace period); else the listing with versions, which is kept.
+    async fn list_one(&self, s: &Arc<dyn CalendarSource>, window: &Window) -> Listing {
+        let identity = s.identity();
+        let kept = self.cache.kept_listing(&identity).await;
+        let young = kept.as_ref().is_some_and(|(_, at)| at.elapsed() < self.cache.policy().grace);
+        if let (Some((earlier, _)), false) = (kept, young)
+            && let Some(light) = s.calendars_unversioned().await?
+        {
+            let windowed = s.windowed().then_some(window);
+            if light.iter().all(|c| !self.cache.holds(&CalendarCache::key(&identity, c, windowed))) {
+                let calendars = light
+                    .into_iter()
+                    .map(|c| {
+                        let version = earlier.iter().find(|e| e.locator == c.locator).and_then(|e| e.version.clone());
+                        CalendarInfo { version, ..c }
+                    })
+                    .collect();
+                return Ok(SourceListing { calendars: Arc::new(calendars), from_memory: false, current: false });
+            }
+        }
+        let (calendars, from_memory) = self.cache.listing(&identity, s.calendars()).await?;
+        Ok(SourceListing { calendars, from_memory, current: true })
     }
 
     /// Reads one calendar through the cache tiers, then expands it on a blocking thread.
@@ -97,7 +132,7 @@ impl CalendarService {
         deadline: Option<Instant>,
         pick: Pick<T>,
     ) -> (CalendarInfo, Result<CalendarRead<T>, ApiError>) {
-        let Job { source, info, from_memory } = job;
+        let Job { source, info, from_memory, current } = job;
         let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
         let what = || format!("{} calendar {}", source.describe(), info.id);
         let (src, cal, window, per_source) = (&source, &info, &opts.window, self.source_timeout);
@@ -110,7 +145,7 @@ impl CalendarService {
             };
             bounded(what, per_source, deadline, read).await
         };
-        let fetched = self.cache.get_or_fetch(&key, &info, from_memory, source.incremental(), fetch).await;
+        let fetched = self.cache.get_or_fetch_at(&key, &info, from_memory, current, source.incremental(), fetch).await;
         let expanded = match fetched {
             Ok(f) => expand_calendar(f, opts, Arc::from(info.id.as_str()), pick).await,
             Err(e) => Err(ApiError::from_error(&e)),
@@ -119,8 +154,17 @@ impl CalendarService {
     }
 }
 
-/// One source's calendars, and whether the listing came from memory.
-type Listing = Result<(Arc<Vec<CalendarInfo>>, bool), SourceError>;
+/// One source's calendars.
+struct SourceListing {
+    calendars: Arc<Vec<CalendarInfo>>,
+    /// The listing came from memory (the cache may then answer without asking the server).
+    from_memory: bool,
+    /// The versions are the source's present ones (else an earlier listing's: see `list_one`).
+    current: bool,
+}
+
+/// One source's listing, or why it failed.
+type Listing = Result<SourceListing, SourceError>;
 
 /// One calendar to read.
 struct Job {
@@ -129,6 +173,8 @@ struct Job {
     info: CalendarInfo,
     /// The listing came from memory (the cache may then answer without asking the server).
     from_memory: bool,
+    /// Its version is the source's present one (else L2 is not read for it).
+    current: bool,
 }
 
 /// The calendars to read, and an entry for each source whose listing failed.
@@ -158,8 +204,8 @@ fn wanted_calendars(
     let mut seen_ids = std::collections::HashSet::new();
     for (source, result) in sources.iter().zip(listings) {
         match result {
-            Ok((cals, from_memory)) => {
-                for mut info in cals.iter().cloned() {
+            Ok(SourceListing { calendars, from_memory, current }) => {
+                for mut info in calendars.iter().cloned() {
                     let base = info.id.clone();
                     let mut k = 1;
                     while !seen_ids.insert(info.id.clone()) {
@@ -167,7 +213,7 @@ fn wanted_calendars(
                         info.id = format!("{base}-{k}");
                     }
                     if wanted(&info) {
-                        listed.jobs.push(Job { source: source.clone(), info, from_memory });
+                        listed.jobs.push(Job { source: source.clone(), info, from_memory, current });
                     }
                 }
             }
