@@ -134,21 +134,7 @@ pub fn hostile(mode: Mode) -> Hostile {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
     let addr = listener.local_addr().expect("the listener's address");
     let shared = Arc::new(Shared { mode, stop: AtomicBool::new(false), log: Mutex::new(Vec::new()) });
-    let accepting = Arc::clone(&shared);
-    let accept = std::thread::Builder::new()
-        .name("hostile-accept".into())
-        .spawn(move || {
-            for stream in listener.incoming() {
-                if accepting.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&accepting);
-                // A thread that cannot start only loses that connection.
-                let _ = std::thread::Builder::new().name("hostile-conn".into()).spawn(move || serve(stream, &shared));
-            }
-        })
-        .expect("the accept thread");
+    let accept = crate::accept_each(listener, "hostile", Arc::clone(&shared), |s| s.stop.load(Ordering::SeqCst), serve);
     Hostile { addr, shared, accept: Some(accept) }
 }
 

@@ -3,13 +3,15 @@
 //!
 //! # Layout
 //! - this file: building and running `kenny`, [`Server`] (a process on a free port), moto, `cargo lambda watch`
-//! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`])
+//! - `radicale.rs`: a CalDAV/CardDAV server seeded over HTTP ([`radicale()`], [`Radicale`]);
+//!   `bundle.rs` joins a vdir collection into one PUT body for it
 //! - `hostile.rs`: an HTTP server that misbehaves on purpose ([`hostile()`], [`Mode`])
 //! - `proxy.rs`: a counting proxy in front of a DAV server that can hold requests back ([`proxy()`])
 //! - `reference.rs`: the reference data set of the DAV benchmarks
 //! - `xandikos.rs`: a second CalDAV/CardDAV server seeded over HTTP ([`xandikos()`], [`Xandikos`])
 //! - `differential.rs`: the same questions on two source configurations give the same answers
 
+mod bundle;
 pub mod differential;
 pub mod hostile;
 pub mod load;
@@ -32,6 +34,31 @@ pub use xandikos::{Xandikos, xandikos};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+/// Accepts connections on `listener` until `stopped`, each served by `serve` on a thread of its
+/// own (a thread that cannot start only loses that connection); the accept thread's handle.
+pub(crate) fn accept_each<S: Send + Sync + 'static>(
+    listener: std::net::TcpListener,
+    name: &str,
+    shared: std::sync::Arc<S>,
+    stopped: fn(&S) -> bool,
+    serve: fn(std::net::TcpStream, &S),
+) -> std::thread::JoinHandle<()> {
+    let conn = format!("{name}-conn");
+    std::thread::Builder::new()
+        .name(format!("{name}-accept"))
+        .spawn(move || {
+            for stream in listener.incoming() {
+                if stopped(&shared) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = std::sync::Arc::clone(&shared);
+                let _ = std::thread::Builder::new().name(conn.clone()).spawn(move || serve(stream, &shared));
+            }
+        })
+        .expect("the accept thread")
+}
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -461,4 +488,37 @@ pub fn calendar_tiers(read: &serde_json::Value) -> Vec<(String, String)> {
         .iter()
         .map(|c| (c["id"].as_str().expect("id").to_string(), c["cache"].as_str().expect("cache").to_string()))
         .collect()
+}
+
+/// The calendars of a `calendar.read` response whose read was a delta, with it.
+pub fn deltas(read: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    read["calendars"]
+        .as_array()
+        .expect("calendars")
+        .iter()
+        .filter(|c| c.get("delta").is_some())
+        .map(|c| (c["id"].as_str().expect("id").to_string(), c["delta"].clone()))
+        .collect()
+}
+
+/// Item file names with extension `ext` in a vdir collection folder.
+pub fn vdir_items(folder: &Path, ext: &str) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(folder)
+        .expect("the collection folder")
+        .map(|e| e.expect("a folder entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(ext))
+        .collect()
+}
+
+/// The bundled sample data written to disk by `kenny sample` once per test process.
+pub fn sample_dir() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let run = kenny(dir.path(), &["sample", "data"], &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let root = dir.path().join("data");
+        (dir, root)
+    })
+    .1
 }

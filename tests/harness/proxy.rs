@@ -104,20 +104,7 @@ pub fn proxy(upstream: &str) -> Proxy {
         in_flight: AtomicUsize::new(0),
         max_in_flight: AtomicUsize::new(0),
     });
-    let accepting = Arc::clone(&shared);
-    let accept = std::thread::Builder::new()
-        .name("proxy-accept".into())
-        .spawn(move || {
-            for stream in listener.incoming() {
-                if accepting.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&accepting);
-                let _ = std::thread::Builder::new().name("proxy-conn".into()).spawn(move || serve(stream, &shared));
-            }
-        })
-        .expect("the accept thread");
+    let accept = crate::accept_each(listener, "proxy", Arc::clone(&shared), |s| s.stop.load(Ordering::SeqCst), serve);
     Proxy { addr, shared, accept: Some(accept) }
 }
 

@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 
+use crate::bundle::{calendar_bundle, vcard_bundle};
 use crate::{Server, free_port, require};
 
 /// The user the harness's Radicale knows (its collections live under `/kenny/`).
@@ -43,10 +44,11 @@ pub const DAV_USER: &str = "kenny";
 /// [`DAV_USER`]'s password (htpasswd, plain).
 pub const DAV_PASSWORD: &str = "kenny-secret-pw";
 
-/// Longest one request to Radicale may take: a hang guard, not an expectation (a whole-collection
-/// PUT of 2,000 events takes about a minute on a busy two-core machine).
+/// Longest one request to a test server may take: a hang guard, not an expectation (a
+/// whole-collection PUT of 2,000 events takes Radicale about a minute on a busy two-core machine).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
-/// Parallel PUTs when items cannot be bundled (Radicale's write lock serialises most of the work).
+/// Parallel PUTs when items cannot be bundled (Radicale's write lock serialises most of the
+/// work; Xandikos commits each item to a git repository under a lock).
 const PUT_THREADS: usize = 4;
 
 /// A running Radicale with one user, [`DAV_USER`], and an empty storage folder of its own.
@@ -88,13 +90,7 @@ pub fn radicale() -> Radicale {
         .arg("--storage-filesystem-folder")
         .arg(&storage);
     let server = Server::start(cmd, port, "radicale", Duration::from_secs(30));
-    let client = off_runtime(|| {
-        reqwest::blocking::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client")
-    });
+    let client = http_client();
     Radicale { server, client, dir }
 }
 
@@ -229,12 +225,12 @@ impl Radicale {
 
     /// PROPFIND with `Depth: depth` and the given `<propfind>` body.
     pub fn propfind(&self, target: &str, depth: &str, body: &str) -> DavResponse {
-        self.request("PROPFIND", target, &[("Depth", depth), ("Content-Type", "application/xml; charset=utf-8")], body)
+        self.request("PROPFIND", target, &xml_headers(depth), body)
     }
 
     /// REPORT with `Depth: depth` and the given body (calendar-query, addressbook-query, sync-collection …).
     pub fn report(&self, target: &str, depth: &str, body: &str) -> DavResponse {
-        self.request("REPORT", target, &[("Depth", depth), ("Content-Type", "application/xml; charset=utf-8")], body)
+        self.request("REPORT", target, &xml_headers(depth), body)
     }
 
     /// Creates the calendar `/kenny/<id>/` (MKCALENDAR) holding events only.
@@ -296,16 +292,13 @@ impl Radicale {
     pub fn seed_vdir(&self, root: &Path) -> Seeded {
         let start = Instant::now();
         let mut collections = Vec::new();
-        for (kind, sub) in [(CollectionKind::Calendar, "calendars"), (CollectionKind::AddressBook, "contacts")] {
-            for folder in sub_folders(&root.join(sub)) {
-                let id = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                assert!(
-                    !collections.iter().any(|c: &SeededCollection| c.id == id),
-                    "{}: a calendar and an address book cannot share the id {id:?} on one server",
-                    folder.display()
-                );
-                collections.push(off_runtime(|| self.seed_collection(&folder, &id, kind)));
-            }
+        for (kind, folder, id) in vdir_tree(root) {
+            assert!(
+                !collections.iter().any(|c: &SeededCollection| c.id == id),
+                "{}: a calendar and an address book cannot share the id {id:?} on one server",
+                folder.display()
+            );
+            collections.push(off_runtime(|| self.seed_collection(&folder, &id, kind)));
         }
         Seeded { collections, elapsed: start.elapsed() }
     }
@@ -334,15 +327,8 @@ impl Radicale {
                     CollectionKind::Calendar => self.mkcalendar(id, displayname.as_deref()),
                     CollectionKind::AddressBook => self.mkaddressbook(id, displayname.as_deref()),
                 }
-                let next = AtomicUsize::new(0);
-                std::thread::scope(|s| {
-                    for _ in 0..PUT_THREADS.min(files.len()) {
-                        s.spawn(|| {
-                            while let Some((name, text)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                                self.put(id, name, text);
-                            }
-                        });
-                    }
+                put_each(&files, |name, text| {
+                    self.put(id, name, text);
                 });
             }
         }
@@ -357,24 +343,7 @@ impl Radicale {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> DavResponse {
-        let url = if target.starts_with("http://") || target.starts_with("https://") {
-            target.to_string()
-        } else {
-            format!("{}{target}", self.base_url())
-        };
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("method {method}: {e}"));
-        let mut req = self.client.request(method.clone(), &url).body(body);
-        if let Some((user, password)) = credentials {
-            req = req.basic_auth(user, Some(password));
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let resp = req.send().unwrap_or_else(|e| panic!("{method} {url}: {e}\n{}", self.server.output()));
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp.text().unwrap_or_else(|e| panic!("{method} {url}: reading the body: {e}"));
-        DavResponse { status, headers, body }
+        http_send(&self.client, &self.server, &self.base_url(), credentials, method, target, headers, body)
     }
 
     fn auth_send(&self, method: &str, target: &str, headers: &[(&str, &str)], body: String) -> DavResponse {
@@ -499,6 +468,83 @@ pub(crate) fn segment(s: &str) -> String {
     out
 }
 
+/// The blocking HTTP client both test servers are driven with: no redirects, a hang guard.
+pub(crate) fn http_client() -> reqwest::blocking::Client {
+    off_runtime(|| {
+        reqwest::blocking::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client")
+    })
+}
+
+/// Sends one request to `server` at `base` (a `target` path is relative to it, a full URL is
+/// taken as is), with Basic `credentials` if any; panics with the server's log when the exchange
+/// itself fails.
+#[allow(clippy::too_many_arguments)] // one request's parts, as callers spell them
+pub(crate) fn http_send(
+    client: &reqwest::blocking::Client,
+    server: &Server,
+    base: &str,
+    credentials: Option<(&str, &str)>,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> DavResponse {
+    let url = if target.starts_with("http://") || target.starts_with("https://") {
+        target.to_string()
+    } else {
+        format!("{base}{target}")
+    };
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("method {method}: {e}"));
+    let mut req = client.request(method.clone(), &url).body(body);
+    if let Some((user, password)) = credentials {
+        req = req.basic_auth(user, Some(password));
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().unwrap_or_else(|e| panic!("{method} {url}: {e}\n{}", server.output()));
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.text().unwrap_or_else(|e| panic!("{method} {url}: reading the body: {e}"));
+    DavResponse { status, headers, body }
+}
+
+/// Every collection of a vdir tree as `kenny sample DIR` writes it: `(kind, folder, id)` of each
+/// `calendars/<id>/` and `contacts/<id>/`.
+pub(crate) fn vdir_tree(root: &Path) -> Vec<(CollectionKind, PathBuf, String)> {
+    let mut out = Vec::new();
+    for (kind, sub) in [(CollectionKind::Calendar, "calendars"), (CollectionKind::AddressBook, "contacts")] {
+        for folder in sub_folders(&root.join(sub)) {
+            let id = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.push((kind, folder, id));
+        }
+    }
+    out
+}
+
+/// Calls `put(name, text)` for every file, [`PUT_THREADS`] at a time.
+pub(crate) fn put_each(files: &[(String, String)], put: impl Fn(&str, &str) + Sync) {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..PUT_THREADS.min(files.len()) {
+            s.spawn(|| {
+                while let Some((name, text)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    put(name, text);
+                }
+            });
+        }
+    });
+}
+
+/// The headers of a PROPFIND or REPORT: its `Depth` and an XML body.
+pub(crate) fn xml_headers(depth: &str) -> [(&str, &str); 2] {
+    [("Depth", depth), ("Content-Type", "application/xml; charset=utf-8")]
+}
+
 /// Text escaped for XML content and attribute values.
 pub fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
@@ -537,136 +583,6 @@ pub fn xml_text(xml: &str, local_name: &str) -> Option<String> {
     xml_texts(xml, local_name).into_iter().next()
 }
 
-/// Lines of `text` without their line ends.
-fn lines(text: &str) -> Vec<&str> {
-    text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()).collect()
-}
-
-/// The value of property `name` among raw `lines` of one component (folded lines joined; only
-/// the component's own properties, not those of nested components).
-fn property(lines: &[&str], name: &str) -> Option<String> {
-    let mut depth = 0usize;
-    let mut found: Option<String> = None;
-    for line in lines.iter().skip(1) {
-        if let Some(cont) = line.strip_prefix([' ', '\t']) {
-            if let Some(v) = found.as_mut() {
-                v.push_str(cont);
-            }
-            continue;
-        }
-        if found.is_some() {
-            break;
-        }
-        let upper = line.to_ascii_uppercase();
-        if upper.starts_with("BEGIN:") {
-            depth += 1;
-        } else if upper.starts_with("END:") {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0
-            && upper.starts_with(name)
-            && matches!(upper.as_bytes().get(name.len()), Some(b':') | Some(b';'))
-        {
-            found = line.split_once(':').map(|(_, v)| v.to_string());
-        }
-    }
-    found
-}
-
-/// One VCALENDAR file taken apart for a bundle.
-struct CalendarParts {
-    /// `(TZID, VTIMEZONE text)` pairs.
-    timezones: Vec<(String, String)>,
-    /// Every other top-level component, as text.
-    components: Vec<String>,
-    /// Their one UID.
-    uid: String,
-}
-
-/// A VCALENDAR file taken apart; None when it is not one calendar of one UID with nothing a
-/// bundle would lose (then it is PUT as it is).
-fn split_calendar(text: &str) -> Option<CalendarParts> {
-    let lines = lines(text);
-    if !lines.first()?.eq_ignore_ascii_case("BEGIN:VCALENDAR") || !lines.last()?.eq_ignore_ascii_case("END:VCALENDAR") {
-        return None;
-    }
-    let (mut tzs, mut comps, mut uid) = (Vec::new(), Vec::new(), None::<String>);
-    let mut i = 1;
-    while i < lines.len() - 1 {
-        let line = lines[i];
-        let upper = line.to_ascii_uppercase();
-        if let Some(kind) = upper.strip_prefix("BEGIN:") {
-            let end = format!("END:{kind}");
-            let len = lines[i..].iter().position(|l| l.eq_ignore_ascii_case(&end))? + 1;
-            let comp = &lines[i..i + len];
-            let text = comp.join("\r\n") + "\r\n";
-            if kind == "VTIMEZONE" {
-                tzs.push((property(comp, "TZID")?, text));
-            } else {
-                let this = property(comp, "UID")?;
-                if uid.get_or_insert_with(|| this.clone()) != &this {
-                    return None;
-                }
-                comps.push(text);
-            }
-            i += len;
-        } else if line.starts_with([' ', '\t'])
-            || ["VERSION", "PRODID", "CALSCALE"].iter().any(|p| upper.starts_with(p))
-        {
-            i += 1;
-        } else {
-            // METHOD, X-WR-*, a second VCALENDAR …: a bundle would lose it.
-            return None;
-        }
-    }
-    Some(CalendarParts { timezones: tzs, components: comps, uid: uid? })
-}
-
-/// The whole-collection PUT body for these `.ics` files, when they can go up as one (see
-/// [`Radicale::seed_vdir`]).
-fn calendar_bundle(files: &[(String, String)]) -> Option<String> {
-    let mut tzs: Vec<(String, String)> = Vec::new();
-    let mut body = String::new();
-    let mut uids = std::collections::HashSet::new();
-    for (name, text) in files {
-        let CalendarParts { timezones: file_tzs, components: comps, uid } = split_calendar(text)?;
-        if *name != format!("{uid}.ics") || !uids.insert(uid) {
-            return None;
-        }
-        for (tzid, tz) in file_tzs {
-            match tzs.iter().find(|(id, _)| *id == tzid) {
-                Some((_, known)) if *known != tz => return None,
-                Some(_) => {}
-                None => tzs.push((tzid, tz)),
-            }
-        }
-        comps.iter().for_each(|c| body.push_str(c));
-    }
-    let head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kenny//test harness//EN\r\n";
-    Some(format!("{head}{}{body}END:VCALENDAR\r\n", tzs.into_iter().map(|(_, t)| t).collect::<String>()))
-}
-
-/// The whole-collection PUT body for these `.vcf` files, when they can go up as one.
-fn vcard_bundle(files: &[(String, String)]) -> Option<String> {
-    let mut body = String::new();
-    let mut uids = std::collections::HashSet::new();
-    for (name, text) in files {
-        let lines = lines(text);
-        let cards = lines.iter().filter(|l| l.eq_ignore_ascii_case("BEGIN:VCARD")).count();
-        if cards != 1
-            || !lines.first()?.eq_ignore_ascii_case("BEGIN:VCARD")
-            || !lines.last()?.eq_ignore_ascii_case("END:VCARD")
-        {
-            return None;
-        }
-        let uid = property(&lines, "UID")?;
-        if *name != format!("{uid}.vcf") || !uids.insert(uid) {
-            return None;
-        }
-        body.push_str(&(lines.join("\r\n") + "\r\n"));
-    }
-    Some(body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -677,23 +593,5 @@ mod tests {
         assert_eq!(xml_text(xml, "sync-token").as_deref(), Some("http://x/1"));
         assert_eq!(xml_text(xml, "getctag").as_deref(), Some("\"a&b\""));
         assert_eq!(xml_text(xml, "comp"), None);
-    }
-
-    #[test]
-    fn bundles_only_files_named_after_their_uid() {
-        let cal = |uid: &str| {
-            format!(
-                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-            )
-        };
-        let ok = [("a.ics".to_string(), cal("a")), ("b.ics".to_string(), cal("b"))];
-        let bundle = calendar_bundle(&ok).expect("bundle");
-        assert_eq!(bundle.matches("BEGIN:VEVENT").count(), 2);
-        assert!(calendar_bundle(&[("x.ics".to_string(), cal("a"))]).is_none());
-        let method = cal("a").replace("VERSION:2.0", "VERSION:2.0\r\nMETHOD:PUBLISH");
-        assert!(calendar_bundle(&[("a.ics".to_string(), method)]).is_none());
-        let card = "BEGIN:VCARD\nVERSION:4.0\nUID:c\n FOLDED\nFN:C\nEND:VCARD\n";
-        assert!(vcard_bundle(&[("cFOLDED.vcf".to_string(), card.to_string())]).is_some());
-        assert!(vcard_bundle(&[("c.vcf".to_string(), card.to_string())]).is_none());
     }
 }

@@ -23,19 +23,13 @@
 //!   quoted `ETag`.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::radicale::{
-    DavResponse, off_runtime, segment, stopped_with_this_process, sub_folders, vdir_collection, xml_escape, xml_text,
+    DavResponse, http_client, http_send, off_runtime, put_each, segment, stopped_with_this_process, vdir_collection,
+    vdir_tree, xml_escape, xml_headers, xml_text,
 };
 use crate::{CollectionKind, DAV_USER, Seeded, SeededCollection, Server, free_port, require};
-
-/// Longest one request to Xandikos may take: a hang guard, not an expectation.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
-/// Parallel item PUTs while seeding (Xandikos commits each one to the collection's git
-/// repository, under a lock: 4 in flight keep it busy without queueing long).
-const PUT_THREADS: usize = 4;
 
 /// A running Xandikos serving a fresh temporary folder, its principal `/kenny/`.
 #[derive(Debug)]
@@ -63,13 +57,7 @@ pub fn xandikos() -> Xandikos {
         .args(["--current-user-principal", &format!("/{DAV_USER}/"), "--autocreate", "--no-detect-systemd"])
         .args(["--listen-address", "127.0.0.1", "--port", &port.to_string()]);
     let server = Server::start(cmd, port, "xandikos", Duration::from_secs(60));
-    let client = off_runtime(|| {
-        reqwest::blocking::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client")
-    });
+    let client = http_client();
     Xandikos { server, client, dir }
 }
 
@@ -121,12 +109,12 @@ impl Xandikos {
 
     /// PROPFIND with `Depth: depth` and the given `<propfind>` body.
     pub fn propfind(&self, target: &str, depth: &str, body: &str) -> DavResponse {
-        self.request("PROPFIND", target, &[("Depth", depth), ("Content-Type", "application/xml; charset=utf-8")], body)
+        self.request("PROPFIND", target, &xml_headers(depth), body)
     }
 
     /// REPORT with `Depth: depth` and the given body.
     pub fn report(&self, target: &str, depth: &str, body: &str) -> DavResponse {
-        self.request("REPORT", target, &[("Depth", depth), ("Content-Type", "application/xml; charset=utf-8")], body)
+        self.request("REPORT", target, &xml_headers(depth), body)
     }
 
     /// Creates the calendar `/kenny/calendars/<id>/` (MKCALENDAR) holding events only.
@@ -163,53 +151,29 @@ impl Xandikos {
     /// Creates every calendar and address book of a vdir tree as `kenny sample DIR` writes it
     /// (`calendars/<id>/*.ics`, `contacts/<id>/*.vcf`, optional `displayname` files) with the same
     /// ids and display names — calendars under the calendar home, address books under the
-    /// address-book home — and PUTs every item, [`PUT_THREADS`] at a time, over HTTP. Xandikos
+    /// address-book home — and PUTs every item, four at a time (Xandikos commits each one to the collection's git
+    /// repository, under a lock: 4 in flight keep it busy without queueing long), over HTTP. Xandikos
     /// has no whole-collection PUT, so every collection is seeded item by item
     /// ([`SeededCollection::bundled`] is always false).
     pub fn seed_vdir(&self, root: &Path) -> Seeded {
         let start = Instant::now();
-        let mut collections = Vec::new();
-        for (kind, sub) in [(CollectionKind::Calendar, "calendars"), (CollectionKind::AddressBook, "contacts")] {
-            for folder in sub_folders(&root.join(sub)) {
-                let id = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                collections.push(off_runtime(|| self.seed_collection(&folder, &id, kind)));
-            }
-        }
-        Seeded { collections, elapsed: start.elapsed() }
+        let collections = vdir_tree(root)
+            .into_iter()
+            .map(|(kind, folder, id)| off_runtime(|| self.seed_collection(&folder, &id, kind)));
+        Seeded { collections: collections.collect(), elapsed: start.elapsed() }
     }
 
     fn seed_collection(&self, folder: &Path, id: &str, kind: CollectionKind) -> SeededCollection {
         let (displayname, files) = vdir_collection(folder, kind);
         self.make(kind, id, displayname.as_deref());
-        let next = AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            for _ in 0..PUT_THREADS.min(files.len()) {
-                s.spawn(|| {
-                    while let Some((name, text)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        self.put(kind, id, name, text);
-                    }
-                });
-            }
+        put_each(&files, |name, text| {
+            self.put(kind, id, name, text);
         });
         SeededCollection { id: id.to_string(), kind, displayname, items: files.len(), bundled: false }
     }
 
     fn send(&self, method: &str, target: &str, headers: &[(&str, &str)], body: Vec<u8>) -> DavResponse {
-        let url = if target.starts_with("http://") || target.starts_with("https://") {
-            target.to_string()
-        } else {
-            format!("{}{target}", self.base_url())
-        };
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("method {method}: {e}"));
-        let mut req = self.client.request(method.clone(), &url).body(body);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let resp = req.send().unwrap_or_else(|e| panic!("{method} {url}: {e}\n{}", self.server.output()));
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp.text().unwrap_or_else(|e| panic!("{method} {url}: reading the body: {e}"));
-        DavResponse { status, headers, body }
+        http_send(&self.client, &self.server, &self.base_url(), None, method, target, headers, body)
     }
 
     fn make(&self, kind: CollectionKind, id: &str, displayname: Option<&str>) {

@@ -6,30 +6,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use kenny::domain::plan::Capability;
 use kenny::wiring::app::Capabilities;
 use kenny::wiring::config::Config;
-use kenny_tests::{DAV_PASSWORD, DAV_USER, LOCAL_AWS, Radicale, calendar_tiers, invoke, kenny, moto, radicale, watch};
+use kenny_tests::{
+    DAV_PASSWORD, DAV_USER, LOCAL_AWS, Radicale, calendar_tiers, invoke, kenny, moto, radicale, sample_dir, watch,
+};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-27T10:00:00-05:00";
 const NY: &str = "America/New_York";
-
-/// The sample data written to disk once per test process.
-fn sample_dir() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let run = kenny(dir.path(), &["sample", "data"], &[]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let root = dir.path().join("data");
-        (dir, root)
-    })
-    .1
-}
 
 fn file_env() -> Vec<(String, String)> {
     let root = sample_dir();

@@ -4,10 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use kenny::domain::sample::{SampleSpec, generate, write_vdir};
-use kenny_tests::{CollectionKind, DAV_PASSWORD, DAV_USER, Radicale, radicale, xml_text, xml_texts};
+use kenny_tests::{CollectionKind, DAV_PASSWORD, DAV_USER, Radicale, radicale, vdir_items, xml_text, xml_texts};
 
 const PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -19,15 +18,6 @@ fn sample_vdir(spec: &SampleSpec) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_vdir(&generate(spec, &mut |_| {}), dir.path()).unwrap();
     dir
-}
-
-/// Item file names in a vdir collection folder.
-fn vdir_items(folder: &Path, ext: &str) -> BTreeSet<String> {
-    std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(ext))
-        .collect()
 }
 
 /// Item names under a collection, from a PROPFIND Depth 1.

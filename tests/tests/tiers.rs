@@ -21,7 +21,7 @@ use kenny::ports::sources::{Delta, Earlier, Fetched};
 use kenny::ports::timing::TimingStore as _;
 use kenny::ports::timing::{MemoryStore, RecordKind, TimingRecord};
 use kenny::wiring::app::Capabilities;
-use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, calendar_tiers, moto, radicale};
+use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, calendar_tiers, deltas, moto, radicale};
 use serde_json::{Value, json};
 
 const NY: chrono_tz::Tz = chrono_tz::America::New_York;
@@ -54,17 +54,6 @@ fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -
 async fn read(caps: &Capabilities, start: &str, end: &str) -> Value {
     let params = json!({"start": start, "end": end, "timezone": "America/New_York"});
     caps.invoke_json(Capability::CalendarRead, params, None).await.unwrap()
-}
-
-/// The calendars whose read was a delta, with it.
-fn deltas(read: &Value) -> Vec<(String, Value)> {
-    read["calendars"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c.get("delta").is_some())
-        .map(|c| (c["id"].as_str().unwrap().to_string(), c["delta"].clone()))
-        .collect()
 }
 
 fn pair(home: &str, work: &str) -> Vec<(String, String)> {

@@ -6,30 +6,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use kenny::domain::plan::Capability;
 use kenny::wiring::app::Capabilities;
 use kenny::wiring::config::Config;
 use kenny_tests::CollectionKind::{AddressBook, Calendar};
-use kenny_tests::{DAV_PASSWORD, DAV_USER, Xandikos, calendar_tiers, kenny, radicale, xandikos, xml_text, xml_texts};
+use kenny_tests::{
+    DAV_PASSWORD, DAV_USER, Xandikos, calendar_tiers, deltas, radicale, sample_dir, vdir_items, xandikos, xml_text,
+    xml_texts,
+};
 use serde_json::{Value, json};
 
 const NY: &str = "America/New_York";
-
-/// The sample data written to disk once per test process.
-fn sample_dir() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let run = kenny(dir.path(), &["sample", "data"], &[]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let root = dir.path().join("data");
-        (dir, root)
-    })
-    .1
-}
 
 fn dav_env(caldav: String, carddav: String) -> Vec<(String, String)> {
     vec![
@@ -65,16 +53,6 @@ fn summaries(read: &Value) -> Vec<String> {
     read["events"].as_array().unwrap().iter().map(|e| e["summary"].as_str().unwrap().to_string()).collect()
 }
 
-fn deltas(read: &Value) -> Vec<(String, Value)> {
-    read["calendars"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c.get("delta").is_some())
-        .map(|c| (c["id"].as_str().unwrap().to_string(), c["delta"].clone()))
-        .collect()
-}
-
 fn event(uid: &str, start: &str, summary: &str) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kenny tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
@@ -89,15 +67,6 @@ fn card(uid: &str, name: &str, email: &str) -> String {
 }
 
 const PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/"><D:prop><D:resourcetype/><D:displayname/><CS:getctag/><D:sync-token/><C:supported-calendar-component-set/></D:prop></D:propfind>"#;
-
-/// Item names of a vdir collection folder with extension `ext`.
-fn vdir_items(folder: &Path, ext: &str) -> BTreeSet<String> {
-    std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(ext))
-        .collect()
-}
 
 /// The harness: every sample collection is created under the right home with its display name,
 /// every item is listed back, discovery answers as the module documentation says, and the
