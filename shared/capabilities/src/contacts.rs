@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared};
 use tokio::time::Instant;
 use tracing::warn;
 
@@ -37,9 +39,16 @@ struct Snapshot {
 /// is in effect for the requests that begin after that check ends); an older one is checked
 /// before it answers. So an answer reflects every directory as it was when a check began, at
 /// most `fresh_for` earlier.
-#[derive(Debug)]
 pub struct ContactService {
     inner: Arc<Inner>,
+    /// Done once the first index is built (at once for [`ContactService::load`]).
+    built: Shared<BoxFuture<'static, ()>>,
+}
+
+impl std::fmt::Debug for ContactService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContactService").field("inner", &self.inner).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -97,18 +106,55 @@ impl ContactService {
         grace: Duration,
         fresh_for: Duration,
     ) -> Self {
-        let began = Instant::now();
-        let parts = futures::future::join_all(directories.iter().map(|d| load_part(d, timeout))).await;
+        let service = Self::new(directories, timeout, grace, fresh_for);
+        service.inner.build().await;
+        service
+    }
+
+    /// [`load`](Self::load) on a task of its own: returns at once, and the first request waits
+    /// for the index — so a fresh process can start a question's calendar reads while its
+    /// contacts are still being read (the CLI). Must be called inside a tokio runtime.
+    pub fn start(
+        directories: Vec<Arc<dyn ContactDirectory>>,
+        timeout: Duration,
+        grace: Duration,
+        fresh_for: Duration,
+    ) -> Self {
+        let mut service = Self::new(directories, timeout, grace, fresh_for);
+        let inner = service.inner.clone();
+        let task = tokio::spawn(async move { inner.build().await });
+        let inner = service.inner.clone();
+        service.built = async move {
+            if let Err(e) = task.await {
+                // The index could not be built: every directory answers that, never "no match".
+                let failed = ApiError::internal(format!("the contact index could not be built: {e}"));
+                let parts = inner.directories.iter().map(|_| Part::Failed(failed.clone())).collect();
+                *inner.snapshot.write().await = Arc::new(snapshot(parts));
+            }
+        }
+        .boxed()
+        .shared();
+        service
+    }
+
+    /// The service before its first index: nothing read yet.
+    fn new(
+        directories: Vec<Arc<dyn ContactDirectory>>,
+        timeout: Duration,
+        grace: Duration,
+        fresh_for: Duration,
+    ) -> Self {
         ContactService {
             inner: Arc::new(Inner {
                 directories,
                 timeout,
                 grace,
                 fresh_for,
-                checked: std::sync::Mutex::new(began),
-                snapshot: tokio::sync::RwLock::new(Arc::new(snapshot(parts))),
+                checked: std::sync::Mutex::new(Instant::now()),
+                snapshot: tokio::sync::RwLock::new(Arc::new(snapshot(Vec::new()))),
                 refresh: Arc::new(tokio::sync::Mutex::new(())),
             }),
+            built: futures::future::ready(()).boxed().shared(),
         }
     }
 
@@ -134,6 +180,7 @@ impl ContactService {
     /// checked first (one cheap request each) — all unchanged is `validated`, and changed or
     /// failed ones are reloaded (`miss`).
     async fn current(&self) -> (Arc<Snapshot>, CacheTier) {
+        self.built.clone().await;
         let inner = &self.inner;
         let snap = inner.snapshot.read().await.clone();
         let needs_check =
@@ -163,6 +210,14 @@ impl ContactService {
 }
 
 impl Inner {
+    /// Loads every directory concurrently and installs the first index.
+    async fn build(&self) {
+        let began = Instant::now();
+        let parts = futures::future::join_all(self.directories.iter().map(|d| load_part(d, self.timeout))).await;
+        *self.snapshot.write().await = Arc::new(snapshot(parts));
+        *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = began;
+    }
+
     fn last_check(&self) -> Instant {
         *self.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -210,5 +265,52 @@ impl Inner {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A directory whose load waits until the test opens its gate, counting loads under way.
+    #[derive(Debug, Default)]
+    struct Gated {
+        gate: tokio::sync::Notify,
+        loading: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl ContactDirectory for Gated {
+        fn describe(&self) -> String {
+            "gated".into()
+        }
+        async fn load(&self) -> Result<kenny_ports::sources::LoadedContacts, SourceError> {
+            self.loading.fetch_add(1, Ordering::SeqCst);
+            self.gate.notified().await;
+            let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:s\r\nFN:Sarah Chen\r\nEMAIL:sarah@x.org\r\nEND:VCARD\r\n";
+            let (contacts, _) = kenny_domain::contacts::parse_vcards(card);
+            Ok(kenny_ports::sources::LoadedContacts { contacts, skipped: Vec::new(), version: None })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_started_index_builds_beside_the_caller_and_the_first_resolve_waits_for_it() {
+        let dir = Arc::new(Gated::default());
+        let second = Duration::from_secs(1);
+        let service = ContactService::start(vec![dir.clone()], Duration::from_secs(30), second, second);
+        // `start` returned while the directory's load is still under way.
+        while dir.loading.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let req = ResolveRequest { query: "Sarah".into(), limit: None };
+        let resolving = tokio::spawn(async move { service.resolve(&req).await });
+        tokio::task::yield_now().await;
+        assert!(!resolving.is_finished(), "the resolve waits for the index");
+        dir.gate.notify_one();
+        let (found, tier) = resolving.await.unwrap().unwrap();
+        assert_eq!(found.resolved.map(|c| c.name).as_deref(), Some("Sarah Chen"));
+        assert_eq!(tier, CacheTier::L1);
+        assert_eq!(dir.loading.load(Ordering::SeqCst), 1, "one load, not one per request");
     }
 }

@@ -82,13 +82,18 @@ impl Capabilities {
     }
 
     /// Builds the listed capabilities from configuration, on one HTTP client and one load of
-    /// the credentials.
+    /// the credentials; the contact index is built before it returns.
     pub async fn load(config: &Config, which: &[Capability]) -> Result<Self, AppError> {
+        Self::load_with(config, which, IndexBuild::Now).await
+    }
+
+    /// [`load`](Self::load), building the contact index now or beside what comes next.
+    pub async fn load_with(config: &Config, which: &[Capability], index: IndexBuild) -> Result<Self, AppError> {
         let net = network(config, which).await?;
         let calendar =
             if which.contains(&Capability::CalendarRead) { Some(calendar_service(config, &net).await?) } else { None };
         let contacts = if which.contains(&Capability::ContactsResolve) {
-            Some(contact_service(config, &net).await?)
+            Some(contact_service_with(config, &net, index).await?)
         } else {
             None
         };
@@ -155,15 +160,37 @@ pub async fn calendar_service(config: &Config, net: &Network) -> Result<Calendar
         .with_people(people, config.self_emails.clone()))
 }
 
-/// `contacts.resolve` from configuration: the directories, indexed once.
+/// When a process builds its contact index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexBuild {
+    /// Before the service is returned (a Lambda function's init).
+    Now,
+    /// On a task of its own; the first resolve waits for it (a one-shot CLI run, whose
+    /// question's calendar reads need not wait for the contacts).
+    Beside,
+}
+
+/// `contacts.resolve` from configuration: the directories, indexed once, before it returns.
 pub async fn contact_service(config: &Config, net: &Network) -> Result<ContactService, AppError> {
+    contact_service_with(config, net, IndexBuild::Now).await
+}
+
+/// [`contact_service`], building the index as `index` says.
+pub async fn contact_service_with(
+    config: &Config,
+    net: &Network,
+    index: IndexBuild,
+) -> Result<ContactService, AppError> {
     let directories = config
         .contacts
         .iter()
         .map(|u| contact_directory(u, net).map(|d| config.faults.wrap_contacts(d)))
         .collect::<Result<Vec<_>, _>>()?;
-    let policy = config.cache_policy;
-    Ok(ContactService::load(directories, config.source_timeout, policy.grace, policy.l1_ttl).await)
+    let (timeout, policy) = (config.source_timeout, config.cache_policy);
+    Ok(match index {
+        IndexBuild::Now => ContactService::load(directories, timeout, policy.grace, policy.l1_ttl).await,
+        IndexBuild::Beside => ContactService::start(directories, timeout, policy.grace, policy.l1_ttl),
+    })
 }
 
 /// `calendar.read` or `calendar.freebusy` (the calendar function's edge and
@@ -239,7 +266,8 @@ pub struct App {
 impl App {
     /// Builds the whole embedded application (metrics are discarded: the CLI's stdout is the answer).
     pub async fn from_config(config: Config) -> Result<Self, AppError> {
-        let caps = Arc::new(Capabilities::from_config(&config).await?);
+        // A one-shot run: the question's calendar reads start while the contacts are indexed.
+        let caps = Arc::new(Capabilities::load_with(&config, &Capability::ALL, IndexBuild::Beside).await?);
         let timings = crate::adapters::timing::open_store(&config.timings).await?;
         let coordinator = Coordinator::new(
             config.faults.wrap_sibling(Arc::new(InProcess::new(caps.clone()))),
