@@ -52,6 +52,36 @@ pub const DEADLINE_RESERVE: Duration = Duration::from_millis(750);
 pub const RETRYABLE: [&str; 5] =
     ["source_unreachable", "timeout", "throttled", "sibling_unreachable", "sibling_failed"];
 
+/// Sets up the function's log subscriber from Lambda's logging settings, as the runtime's
+/// `tracing::init_default_subscriber` does (whose regex-based `EnvFilter` Kenny does not link):
+/// the level is `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG` when it is a bare level, else INFO;
+/// `RUST_LOG`'s `target=level` directives apply on top (span and field directives are not
+/// supported); `AWS_LAMBDA_LOG_FORMAT=JSON` writes JSON lines, else text. No time (CloudWatch
+/// has it) and no target; each line carries the runtime's span with the request id.
+pub fn init_tracing() {
+    use std::str::FromStr;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_else(|_| rust_log.clone());
+    let mut filter = Targets::new().with_default(LevelFilter::from_str(&level).unwrap_or(LevelFilter::INFO));
+    for (target, level) in rust_log.split(',').filter_map(|d| d.split_once('=')) {
+        let plain = !target.is_empty() && !target.contains(['[', '{']);
+        if let (true, Ok(level)) = (plain, LevelFilter::from_str(level.trim())) {
+            filter = filter.with_target(target.trim(), level);
+        }
+    }
+    let format = tracing_subscriber::fmt::layer().with_target(false).without_time().with_writer(std::io::stdout);
+    let registry = tracing_subscriber::registry().with(filter);
+    if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        registry.with(format.json()).init();
+    } else {
+        registry.with(format).init();
+    }
+}
+
 /// Which of the three functions this container is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FunctionKind {
