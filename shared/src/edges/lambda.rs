@@ -57,29 +57,42 @@ pub const RETRYABLE: [&str; 5] =
 /// the level is `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG` when it is a bare level, else INFO;
 /// `RUST_LOG`'s `target=level` directives apply on top (span and field directives are not
 /// supported); `AWS_LAMBDA_LOG_FORMAT=JSON` writes JSON lines, else text. No time (CloudWatch
-/// has it) and no target; each line carries the runtime's span with the request id.
+/// has it), no target and no colours; each line carries the runtime's span with the request id.
 pub fn init_tracing() {
-    use std::str::FromStr;
-    use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
-    let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_else(|_| rust_log.clone());
-    let mut filter = Targets::new().with_default(LevelFilter::from_str(&level).unwrap_or(LevelFilter::INFO));
-    for (target, level) in rust_log.split(',').filter_map(|d| d.split_once('=')) {
-        let plain = !target.is_empty() && !target.contains(['[', '{']);
-        if let (true, Ok(level)) = (plain, LevelFilter::from_str(level.trim())) {
-            filter = filter.with_target(target.trim(), level);
-        }
-    }
-    let format = tracing_subscriber::fmt::layer().with_target(false).without_time().with_writer(std::io::stdout);
+    let filter = log_filter(
+        std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
+        &std::env::var("RUST_LOG").unwrap_or_default(),
+    );
+    let format = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_target(false)
+        .without_time()
+        .with_writer(std::io::stdout);
     let registry = tracing_subscriber::registry().with(filter);
     if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         registry.with(format.json()).init();
     } else {
         registry.with(format).init();
     }
+}
+
+/// [`init_tracing`]'s filter from `AWS_LAMBDA_LOG_LEVEL` and `RUST_LOG`.
+fn log_filter(lambda_level: Option<&str>, rust_log: &str) -> tracing_subscriber::filter::Targets {
+    use std::str::FromStr;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+
+    let level = LevelFilter::from_str(lambda_level.unwrap_or(rust_log)).unwrap_or(LevelFilter::INFO);
+    let mut filter = Targets::new().with_default(level);
+    for (target, level) in rust_log.split(',').filter_map(|d| d.split_once('=')) {
+        let plain = !target.trim().is_empty() && !target.contains(['[', '{']);
+        if let (true, Ok(level)) = (plain, LevelFilter::from_str(level.trim())) {
+            filter = filter.with_target(target.trim(), level);
+        }
+    }
+    filter
 }
 
 /// Which of the three functions this container is.
@@ -638,6 +651,25 @@ async fn mcp(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_filter_reads_lambda_level_then_rust_log() {
+        use tracing::Level;
+        let on = |f: &tracing_subscriber::filter::Targets, target: &str, level: Level| f.would_enable(target, &level);
+
+        let f = log_filter(None, "");
+        assert!(on(&f, "kenny", Level::INFO) && !on(&f, "kenny", Level::DEBUG));
+        let f = log_filter(Some("WARN"), "debug");
+        assert!(on(&f, "kenny", Level::WARN) && !on(&f, "kenny", Level::INFO));
+        let f = log_filter(None, "debug");
+        assert!(on(&f, "hyper", Level::DEBUG) && !on(&f, "hyper", Level::TRACE));
+        let f = log_filter(Some("ERROR"), "kenny::adapters=trace, aws_smithy_runtime=debug,h2[conn]=trace,x=nonsense");
+        assert!(on(&f, "kenny::adapters::http", Level::TRACE));
+        assert!(on(&f, "aws_smithy_runtime", Level::DEBUG) && !on(&f, "kenny::edges", Level::WARN));
+        assert!(!on(&f, "h2", Level::WARN) && !on(&f, "x", Level::WARN));
+        let f = log_filter(Some("not-a-level"), "");
+        assert!(on(&f, "kenny", Level::INFO) && !on(&f, "kenny", Level::DEBUG));
+    }
 
     #[test]
     fn json_len_counts_without_writing_and_stops_past_the_limit() {
