@@ -19,10 +19,11 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::capabilities::calendar::CalendarService;
 use crate::domain::error::ApiError;
 use crate::domain::plan::Capability;
 use crate::ports::timing::{RecordKind, TimingRecord, TimingStore};
-use crate::wiring::app::{AppError, Capabilities};
+use crate::wiring::app::{AppError, calendar_service, call_calendar, network};
 use crate::wiring::config::Config;
 
 /// How far back request records are read.
@@ -104,9 +105,11 @@ pub struct WarmReport {
 }
 
 /// The warm function's state: the calendar capability (with the shared cache) and the timings.
+/// Only the calendar's: nothing here reaches the contacts capability, so the function does not
+/// link it.
 #[derive(Debug)]
 pub struct Warmer {
-    caps: Arc<Capabilities>,
+    calendar: CalendarService,
     timings: Arc<dyn TimingStore>,
     tz: Tz,
 }
@@ -114,14 +117,15 @@ pub struct Warmer {
 impl Warmer {
     /// From configuration (`KENNY_CALENDARS`, `KENNY_CACHE`, `KENNY_TIMINGS`, `KENNY_TIMEZONE`).
     pub async fn init(config: &Config) -> Result<Self, AppError> {
-        let caps = Arc::new(Capabilities::load(config, &[Capability::CalendarRead]).await?);
+        let net = network(config, &[Capability::CalendarRead]).await?;
+        let calendar = calendar_service(config, &net).await?;
         let timings = crate::adapters::timing::open_store(&config.timings).await?;
-        Ok(Self::new(caps, timings, config.timezone))
+        Ok(Self::new(calendar, timings, config.timezone))
     }
 
     /// From parts (tests).
-    pub fn new(caps: Arc<Capabilities>, timings: Arc<dyn TimingStore>, tz: Tz) -> Self {
-        Warmer { caps, timings, tz }
+    pub fn new(calendar: CalendarService, timings: Arc<dyn TimingStore>, tz: Tz) -> Self {
+        Warmer { calendar, timings, tz }
     }
 
     /// Picks and reads the windows to warm as of `now`.
@@ -137,7 +141,7 @@ impl Warmer {
         for p in &picked {
             let Some(params) = read_params(&p.kind, local, self.tz) else { continue };
             let window = serde_json::json!({"start": params["start"], "end": params["end"]});
-            let read = match self.caps.invoke(Capability::CalendarRead, params, None).await {
+            let read = match call_calendar(&self.calendar, Capability::CalendarRead, params, None).await {
                 Ok(reply) => {
                     let tiers: Vec<Value> = reply.body["calendars"]
                         .as_array()
