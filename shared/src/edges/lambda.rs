@@ -62,10 +62,8 @@ pub fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
-    let filter = log_filter(
-        std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
-        &std::env::var("RUST_LOG").unwrap_or_default(),
-    );
+    let filter =
+        log_filter(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(), std::env::var("RUST_LOG").ok().as_deref());
     let format = tracing_subscriber::fmt::layer()
         .with_ansi(false)
         .with_target(false)
@@ -80,13 +78,14 @@ pub fn init_tracing() {
 }
 
 /// [`init_tracing`]'s filter from `AWS_LAMBDA_LOG_LEVEL` and `RUST_LOG`.
-fn log_filter(lambda_level: Option<&str>, rust_log: &str) -> tracing_subscriber::filter::Targets {
+fn log_filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> tracing_subscriber::filter::Targets {
     use std::str::FromStr;
     use tracing_subscriber::filter::{LevelFilter, Targets};
 
-    let level = LevelFilter::from_str(lambda_level.unwrap_or(rust_log)).unwrap_or(LevelFilter::INFO);
+    // As the runtime's: unset is INFO, anything that is not a level is INFO (an empty one is ERROR).
+    let level = LevelFilter::from_str(lambda_level.or(rust_log).unwrap_or("INFO")).unwrap_or(LevelFilter::INFO);
     let mut filter = Targets::new().with_default(level);
-    for (target, level) in rust_log.split(',').filter_map(|d| d.split_once('=')) {
+    for (target, level) in rust_log.unwrap_or_default().split(',').filter_map(|d| d.split_once('=')) {
         let plain = !target.trim().is_empty() && !target.contains(['[', '{']);
         if let (true, Ok(level)) = (plain, LevelFilter::from_str(level.trim())) {
             filter = filter.with_target(target.trim(), level);
@@ -657,17 +656,20 @@ mod tests {
         use tracing::Level;
         let on = |f: &tracing_subscriber::filter::Targets, target: &str, level: Level| f.would_enable(target, &level);
 
-        let f = log_filter(None, "");
+        let f = log_filter(None, None);
         assert!(on(&f, "kenny", Level::INFO) && !on(&f, "kenny", Level::DEBUG));
-        let f = log_filter(Some("WARN"), "debug");
+        let f = log_filter(Some("WARN"), Some("debug"));
         assert!(on(&f, "kenny", Level::WARN) && !on(&f, "kenny", Level::INFO));
-        let f = log_filter(None, "debug");
+        let f = log_filter(None, Some("debug"));
         assert!(on(&f, "hyper", Level::DEBUG) && !on(&f, "hyper", Level::TRACE));
-        let f = log_filter(Some("ERROR"), "kenny::adapters=trace, aws_smithy_runtime=debug,h2[conn]=trace,x=nonsense");
+        let f = log_filter(
+            Some("ERROR"),
+            Some("kenny::adapters=trace, aws_smithy_runtime=debug,h2[conn]=trace,x=nonsense"),
+        );
         assert!(on(&f, "kenny::adapters::http", Level::TRACE));
         assert!(on(&f, "aws_smithy_runtime", Level::DEBUG) && !on(&f, "kenny::edges", Level::WARN));
         assert!(!on(&f, "h2", Level::WARN) && !on(&f, "x", Level::WARN));
-        let f = log_filter(Some("not-a-level"), "");
+        let f = log_filter(Some("not-a-level"), None);
         assert!(on(&f, "kenny", Level::INFO) && !on(&f, "kenny", Level::DEBUG));
     }
 
