@@ -20,10 +20,13 @@ use serde_json::{Value, json};
 
 const NY: chrono_tz::Tz = chrono_tz::America::New_York;
 
-fn container(root: &std::path::Path, shared: Arc<dyn SharedCache>) -> Arc<Capabilities> {
+fn service(root: &std::path::Path, shared: Arc<dyn SharedCache>) -> CalendarService {
     let sources: Vec<Arc<dyn CalendarSource>> = vec![Arc::new(FileCalendars::new(root.to_path_buf()))];
-    let service = CalendarService::new(sources, NY, Duration::from_secs(5), CachePolicy::default(), Some(shared));
-    Arc::new(Capabilities { calendar: Some(service), contacts: None })
+    CalendarService::new(sources, NY, Duration::from_secs(5), CachePolicy::default(), Some(shared))
+}
+
+fn container(root: &std::path::Path, shared: Arc<dyn SharedCache>) -> Arc<Capabilities> {
+    Arc::new(Capabilities { calendar: Some(service(root, shared)), contacts: None })
 }
 
 fn request(at: &str, kind: &str) -> TimingRecord {
@@ -55,7 +58,7 @@ async fn the_warmer_reads_the_recorded_windows_into_the_shared_cache() {
         timings.write(&[request(&format!("2026-11-{day}T09:10:00-05:00"), "next_week")]).await.unwrap();
         timings.write(&[request(&format!("2026-11-{day}T19:30:00-05:00"), "tomorrow")]).await.unwrap();
     }
-    let warmer = Warmer::new(container(&root, shared.clone()), timings, NY);
+    let warmer = Warmer::new(service(&root, shared.clone()), timings, NY);
     let now = DateTime::parse_from_rfc3339("2026-11-27T08:50:00-05:00").unwrap().with_timezone(&Utc);
     let report = serde_json::to_value(warmer.run(now).await.unwrap()).unwrap();
     let picked: Vec<&str> = report["picked"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();

@@ -34,6 +34,10 @@ fn event(uid: &str, start: &str, summary: &str) -> String {
 
 /// One "container": a calendar service on the Radicale account with its own L1 over `shared`.
 fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -> Arc<Capabilities> {
+    Arc::new(Capabilities { calendar: Some(service(server, shared, grace)), contacts: None })
+}
+
+fn service(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -> CalendarService {
     let secret = format!("{{\"hosts\": {{\"127.0.0.1\": {{\"password\": \"{DAV_PASSWORD}\"}}}}}}");
     let net = Network::new(
         kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
@@ -47,8 +51,7 @@ fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -
     let _ = DAV_USER;
     let source = calendar_source(&server.caldav_source(), &net).unwrap();
     let policy = CachePolicy { grace, ..CachePolicy::default() };
-    let service = CalendarService::new(vec![source], NY, Duration::from_secs(20), policy, Some(shared));
-    Arc::new(Capabilities { calendar: Some(service), contacts: None })
+    CalendarService::new(vec![source], NY, Duration::from_secs(20), policy, Some(shared))
 }
 
 async fn read(caps: &Capabilities, start: &str, end: &str) -> Value {
@@ -122,7 +125,7 @@ fn each_tier_validation_and_warming_against_radicale_and_dynamodb() {
             };
             timings.write(&[r]).await.unwrap();
         }
-        let warmer = Warmer::new(container(&server, shared.clone(), Duration::ZERO), timings, NY);
+        let warmer = Warmer::new(service(&server, shared.clone(), Duration::ZERO), timings, NY);
         let now = DateTime::parse_from_rfc3339("2026-11-30T19:55:00-05:00").unwrap().with_timezone(&Utc);
         let report = serde_json::to_value(warmer.run(now).await.unwrap()).unwrap();
         assert_eq!(report["picked"][0]["kind"], "tomorrow", "{report}");

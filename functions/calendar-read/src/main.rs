@@ -6,7 +6,7 @@ use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    kenny::edges::lambda::init_tracing();
     let state = FunctionState::calendar_read_from_env().await?;
     run(service_fn(|event| handle(&state, event))).await
 }

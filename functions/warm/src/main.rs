@@ -7,7 +7,7 @@ use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    kenny::edges::lambda::init_tracing();
     let warmer = Warmer::init(&Config::load()?).await?;
     run(service_fn(|event| handle(&warmer, event))).await
 }

@@ -206,6 +206,11 @@ impl Http {
                 Err(reason) => attempt.error(Refusal(format!("redirect refused: {reason}"))),
             }
         });
+        // reqwest is built without a crypto provider of its own (`rustls-no-provider`) and takes
+        // the process's default: ring, which the AWS SDK's client uses too (one TLS crypto
+        // library per binary). Installing fails only when a provider is already installed; that
+        // one is then used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .user_agent(concat!("kenny/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(opts.connect_timeout)

@@ -19,13 +19,12 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::capabilities::calendar::ReadRequest;
+use crate::capabilities::calendar::{CalendarService, ReadRequest};
 use crate::capabilities::coordinate::READ_STEP;
 use crate::domain::error::ApiError;
 use crate::domain::plan::Capability;
-use crate::ports::sibling::{Call, Output};
 use crate::ports::timing::{RecordKind, TimingRecord, TimingStore};
-use crate::wiring::app::{AppError, Capabilities};
+use crate::wiring::app::{AppError, calendar_service, network};
 use crate::wiring::config::Config;
 
 /// How far back request records are read.
@@ -106,9 +105,11 @@ pub struct WarmReport {
 }
 
 /// The warm function's state: the calendar capability (with the shared cache) and the timings.
+/// Only the calendar's: nothing here reaches the contacts capability, so the function does not
+/// link it.
 #[derive(Debug)]
 pub struct Warmer {
-    caps: Arc<Capabilities>,
+    calendar: CalendarService,
     timings: Arc<dyn TimingStore>,
     tz: Tz,
 }
@@ -116,14 +117,15 @@ pub struct Warmer {
 impl Warmer {
     /// From configuration (`KENNY_CALENDARS`, `KENNY_CACHE`, `KENNY_TIMINGS`, `KENNY_TIMEZONE`).
     pub async fn init(config: &Config) -> Result<Self, AppError> {
-        let caps = Arc::new(Capabilities::load(config, &[Capability::CalendarRead]).await?);
+        let net = network(config, &[Capability::CalendarRead]).await?;
+        let calendar = calendar_service(config, &net).await?;
         let timings = crate::adapters::timing::open_store(&config.timings).await?;
-        Ok(Self::new(caps, timings, config.timezone))
+        Ok(Self::new(calendar, timings, config.timezone))
     }
 
     /// From parts (tests).
-    pub fn new(caps: Arc<Capabilities>, timings: Arc<dyn TimingStore>, tz: Tz) -> Self {
-        Warmer { caps, timings, tz }
+    pub fn new(calendar: CalendarService, timings: Arc<dyn TimingStore>, tz: Tz) -> Self {
+        Warmer { calendar, timings, tz }
     }
 
     /// Picks and reads the windows to warm as of `now`.
@@ -139,8 +141,8 @@ impl Warmer {
         for p in &picked {
             let Some(req) = read_params(&p.kind, local, self.tz) else { continue };
             let window = serde_json::json!({"start": req.start, "end": req.end});
-            let read = match self.caps.invoke(Call::Read(req), None).await {
-                Ok(Output::Read(resp)) => {
+            let read = match self.calendar.read(&req, None).await {
+                Ok(resp) => {
                     let tiers: Vec<Value> = resp
                         .calendars
                         .iter()
@@ -148,11 +150,7 @@ impl Warmer {
                         .collect();
                     serde_json::json!({"kind": p.kind, "window": window, "calendars": tiers})
                 }
-                Ok(other) => {
-                    let e = ApiError::internal(format!("calendar.read answered as {}", other.capability()));
-                    serde_json::json!({"kind": p.kind, "window": window, "error": e})
-                }
-                Err(e) => serde_json::json!({"kind": p.kind, "window": window, "error": e}),
+                Err(e) => serde_json::json!({"kind": p.kind, "window": window, "error": ApiError::from_error(&e)}),
             };
             reads.push(read);
         }

@@ -20,7 +20,25 @@ pub use table::*;
 /// clients from it are cheap"). It honours `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`,
 /// `AWS_ENDPOINT_URL_LAMBDA`, so one binary talks to AWS, `cargo lambda watch` or a local
 /// DynamoDB-compatible server.
+///
+/// Its HTTP client is the SDK's default one (hyper 1, rustls with the system's roots, per-client
+/// timeouts, proxies from the environment) on ring instead of aws-lc: the crypto provider reqwest
+/// uses too (see [`crate::http`]), so a binary links one TLS crypto library.
 pub async fn sdk_config() -> &'static aws_config::SdkConfig {
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig, tls};
     static SDK: tokio::sync::OnceCell<aws_config::SdkConfig> = tokio::sync::OnceCell::const_new();
-    SDK.get_or_init(aws_config::load_from_env).await
+    SDK.get_or_init(|| {
+        let https = Builder::new().build_with_connector_fn(|settings, components| {
+            let mut connector =
+                ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring));
+            connector.set_connector_settings(settings.cloned());
+            if let Some(components) = components {
+                connector.set_sleep_impl(components.sleep_impl());
+            }
+            connector.set_proxy_config(Some(ProxyConfig::from_env()));
+            connector.build()
+        });
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https).load()
+    })
+    .await
 }

@@ -54,6 +54,48 @@ pub const DEADLINE_RESERVE: Duration = Duration::from_millis(750);
 pub const RETRYABLE: [&str; 5] =
     ["source_unreachable", "timeout", "throttled", "sibling_unreachable", "sibling_failed"];
 
+/// Sets up the function's log subscriber from Lambda's logging settings, as the runtime's
+/// `tracing::init_default_subscriber` does (whose regex-based `EnvFilter` Kenny does not link):
+/// the level is `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG` when it is a bare level, else INFO;
+/// `RUST_LOG`'s `target=level` directives apply on top (span and field directives are not
+/// supported); `AWS_LAMBDA_LOG_FORMAT=JSON` writes JSON lines, else text. No time (CloudWatch
+/// has it), no target and no colours; each line carries the runtime's span with the request id.
+pub fn init_tracing() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let filter =
+        log_filter(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(), std::env::var("RUST_LOG").ok().as_deref());
+    let format = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_target(false)
+        .without_time()
+        .with_writer(std::io::stdout);
+    let registry = tracing_subscriber::registry().with(filter);
+    if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        registry.with(format.json()).init();
+    } else {
+        registry.with(format).init();
+    }
+}
+
+/// [`init_tracing`]'s filter from `AWS_LAMBDA_LOG_LEVEL` and `RUST_LOG`.
+fn log_filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> tracing_subscriber::filter::Targets {
+    use std::str::FromStr;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+
+    // As the runtime's: unset is INFO, anything that is not a level is INFO (an empty one is ERROR).
+    let level = LevelFilter::from_str(lambda_level.or(rust_log).unwrap_or("INFO")).unwrap_or(LevelFilter::INFO);
+    let mut filter = Targets::new().with_default(level);
+    for (target, level) in rust_log.unwrap_or_default().split(',').filter_map(|d| d.split_once('=')) {
+        let plain = !target.trim().is_empty() && !target.contains(['[', '{']);
+        if let (true, Ok(level)) = (plain, LevelFilter::from_str(level.trim())) {
+            filter = filter.with_target(target.trim(), level);
+        }
+    }
+    filter
+}
+
 /// Which of the three functions this container is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FunctionKind {
@@ -410,6 +452,28 @@ async fn mcp(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_filter_reads_lambda_level_then_rust_log() {
+        use tracing::Level;
+        let on = |f: &tracing_subscriber::filter::Targets, target: &str, level: Level| f.would_enable(target, &level);
+
+        let f = log_filter(None, None);
+        assert!(on(&f, "kenny", Level::INFO) && !on(&f, "kenny", Level::DEBUG));
+        let f = log_filter(Some("WARN"), Some("debug"));
+        assert!(on(&f, "kenny", Level::WARN) && !on(&f, "kenny", Level::INFO));
+        let f = log_filter(None, Some("debug"));
+        assert!(on(&f, "hyper", Level::DEBUG) && !on(&f, "hyper", Level::TRACE));
+        let f = log_filter(
+            Some("ERROR"),
+            Some("kenny::adapters=trace, aws_smithy_runtime=debug,h2[conn]=trace,x=nonsense"),
+        );
+        assert!(on(&f, "kenny::adapters::http", Level::TRACE));
+        assert!(on(&f, "aws_smithy_runtime", Level::DEBUG) && !on(&f, "kenny::edges", Level::WARN));
+        assert!(!on(&f, "h2", Level::WARN) && !on(&f, "x", Level::WARN));
+        let f = log_filter(Some("not-a-level"), None);
+        assert!(on(&f, "kenny", Level::INFO) && !on(&f, "kenny", Level::DEBUG));
+    }
 
     #[test]
     fn json_len_counts_without_writing_and_stops_past_the_limit() {
