@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use kenny::adapters::in_process::InProcess;
@@ -20,11 +20,13 @@ use serde_json::{Value, json};
 const NOW: &str = "2026-11-27T10:00:00-05:00";
 const TZ: &str = "America/New_York";
 
-/// The in-process sibling, counting `calendar.read` calls.
+/// The in-process sibling, counting `calendar.read` calls; with `fail_fetch`, a question's window
+/// fetch (a read without attendees, answering one event) fails.
 #[derive(Debug)]
 struct Counting {
     inner: InProcess,
     reads: AtomicUsize,
+    fail_fetch: AtomicBool,
 }
 
 #[async_trait]
@@ -32,6 +34,18 @@ impl Sibling for Counting {
     async fn call(&self, call: Call) -> Result<Output, ApiError> {
         if call.capability() == Capability::CalendarRead {
             self.reads.fetch_add(1, Ordering::SeqCst);
+        }
+        if let Call::Read(r) = &call
+            && self.fail_fetch.load(Ordering::SeqCst)
+            && r.attendees.is_empty()
+            && r.limit == Some(1)
+        {
+            return Err(ApiError {
+                code: "boom".into(),
+                message: "failed on purpose".into(),
+                field: None,
+                status: 502,
+            });
         }
         self.inner.call(call).await
     }
@@ -50,7 +64,11 @@ struct Setup {
 async fn setup() -> Setup {
     let config = kenny::wiring::config::Config::from_parts(|_| None, None).unwrap();
     let caps = Arc::new(kenny::wiring::app::Capabilities::from_config(&config).await.unwrap());
-    let sibling = Arc::new(Counting { inner: InProcess::new(caps), reads: AtomicUsize::new(0) });
+    let sibling = Arc::new(Counting {
+        inner: InProcess::new(caps),
+        reads: AtomicUsize::new(0),
+        fail_fetch: AtomicBool::new(false),
+    });
     let store = Arc::new(MemoryStore::default());
     let metrics = Arc::new(kenny::ports::metrics::Memory::default());
     let coordinator =
@@ -265,4 +283,24 @@ async fn topics_without_a_cue_filter_and_say_what_was_searched() {
         assert_eq!(r.answer.events, truth, "{q}");
         assert!(r.answer.understood.as_deref().unwrap().contains(&format!("\"{text}\"")), "{q}");
     }
+}
+
+/// A question's `fetch` is only a head start: when it fails, the filtered read still runs (its
+/// window `$ref`s to the fetch fall back to the same window), and the answer is whole.
+#[tokio::test]
+async fn a_failed_fetch_only_loses_the_head_start() {
+    let s = setup().await;
+    let question = "what meetings do I have with Sarah and Tom next week?";
+    let whole = s.ask(question).await;
+    assert!(!whole.answer.events.is_empty());
+    s.sibling.fail_fetch.store(true, Ordering::SeqCst);
+    let r = s.ask(question).await;
+    assert!(r.errors.is_empty() && !r.degraded, "{:?}", r.errors);
+    let status: Vec<_> = r.timings.steps.iter().map(|s| s.status.as_str()).collect();
+    assert_eq!(status, ["ok", "ok", "error", "ok"]);
+    assert_eq!(r.answer.events, whole.answer.events);
+    assert_eq!(r.answer.window, whole.answer.window);
+    let id = &r.timings.request_id;
+    let fetch = s.store.records().into_iter().find(|x| &x.request_id == id && x.step == Some(2)).unwrap();
+    assert_eq!(fetch.error_code.as_deref(), Some("boom"), "the record still says the fetch failed");
 }

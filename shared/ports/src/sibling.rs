@@ -81,16 +81,6 @@ pub enum Output {
 }
 
 impl Output {
-    /// The capability that answered.
-    pub fn capability(&self) -> Capability {
-        match self {
-            Output::Read(_) => Capability::CalendarRead,
-            Output::FreeBusy(_) => Capability::CalendarFreeBusy,
-            Output::Resolve(_) => Capability::ContactsResolve,
-            Output::Slots(_) => Capability::SlotsFind,
-        }
-    }
-
     /// The cache tier the answer reports: for `calendar.read` and `calendar.freebusy`, the
     /// slowest tier any calendar needed (none when no calendar was read); for
     /// `contacts.resolve`, the tier it names; nothing for `slots.find`.

@@ -40,11 +40,6 @@ impl CacheTier {
         }
     }
 
-    /// The tier a wire name names.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [CacheTier::Miss, CacheTier::L1, CacheTier::L2, CacheTier::Validated].into_iter().find(|t| t.name() == name)
-    }
-
     /// Which of two tiers cost more: a read's tier is the slowest any part of it needed
     /// (`miss`, then `validated`, `l2`, `l1`).
     pub fn slower(self, other: Self) -> Self {

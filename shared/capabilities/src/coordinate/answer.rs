@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::plans::{FETCH_STEP, Search, free_at_interval};
+use super::plans::{Search, free_at_interval};
 use super::{DEFAULT_LOOKAHEAD_DAYS, DEFAULT_MEETING_MINUTES, Execution, WindowOut};
 use kenny_domain::plan::{Capability, ValidPlan};
 use kenny_domain::question::{Intent, Question};
@@ -142,7 +142,7 @@ pub(super) fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Questi
                 answer.window = Some(out.window.clone());
             }
             // The window fetched beside the resolves: its reading is the filtered read's.
-            (Capability::CalendarRead, Some(_)) if step.id == FETCH_STEP => {}
+            (Capability::CalendarRead, Some(_)) if exec.head_start == Some(i) => {}
             (Capability::CalendarRead, Some(Output::Read(out))) => {
                 if answer.window.is_none() {
                     answer.window = Some(out.window.clone());
@@ -152,7 +152,8 @@ pub(super) fn build_answer(plan: &ValidPlan, exec: &Execution, q: Option<&Questi
             _ => {}
         }
     }
-    if plan.steps.iter().filter(|s| s.capability == Capability::CalendarRead && s.id != FETCH_STEP).count() > 1 {
+    let reads = plan.steps.iter().enumerate().filter(|(_, s)| s.capability == Capability::CalendarRead);
+    if reads.filter(|(i, _)| exec.head_start != Some(*i)).count() > 1 {
         let key = |e: &EventOut| (e.start.clone(), e.uid.clone(), e.calendar.clone(), e.recurrence_id.clone());
         answer.events.sort_by_key(key);
         answer.events.dedup_by(|a, b| key(a) == key(b));

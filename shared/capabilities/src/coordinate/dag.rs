@@ -23,6 +23,9 @@ pub(super) struct Run {
     pub(super) sequential: bool,
     pub(super) started: Instant,
     pub(super) deadline: Option<Instant>,
+    /// The plan is a question's (built by `plans`), whose [`FETCH_STEP`] is a head start; in an
+    /// explicit plan a step of that id is a step like any other.
+    pub(super) question: bool,
 }
 
 /// What running a plan produced, before it is shaped into a response.
@@ -37,6 +40,9 @@ pub(super) struct Execution {
     pub(super) errors: Vec<StepErrorOut>,
     pub(super) error_codes: Vec<Option<String>>,
     pub(super) max_in_flight: usize,
+    /// The index of a question plan's window fetch, if it has one: only a head start, so its
+    /// events are not the answer's and its failures are reported by the filtered read.
+    pub(super) head_start: Option<usize>,
 }
 
 impl Coordinator {
@@ -46,6 +52,9 @@ impl Coordinator {
     pub(super) async fn execute(&self, plan: &ValidPlan, run: Run, seed: HashMap<String, Value>) -> Execution {
         let limit = if run.sequential { 1 } else { self.limits.max_concurrency.max(1) };
         let mut exec = Execution::new(plan, self.sibling.transport(), seed);
+        if run.question {
+            exec.head_start = plan.steps.iter().position(|s| s.id == FETCH_STEP);
+        }
         let mut schedule = Schedule::new(plan);
         let mut running = FuturesUnordered::new();
         loop {
@@ -191,6 +200,7 @@ impl Execution {
             errors: Vec::new(),
             error_codes: vec![None; n],
             max_in_flight: 0,
+            head_start: None,
         }
     }
 
@@ -203,7 +213,7 @@ impl Execution {
                 self.steps[i].status = StepStatus::Ok;
                 // A calendar the fetch could not read is read again, and reported, by the
                 // filtered read that follows it.
-                let parts = if plan.steps[i].id == FETCH_STEP { Vec::new() } else { failed_parts(&output) };
+                let parts = if self.head_start == Some(i) { Vec::new() } else { failed_parts(&output) };
                 for (code, message) in parts {
                     self.error_codes[i].get_or_insert_with(|| code.clone());
                     self.errors.push(StepErrorOut { step: plan.steps[i].id.clone(), code, message });
@@ -218,7 +228,7 @@ impl Execution {
                 self.outputs[i] = Some(output);
                 true
             }
-            Err(e) if plan.steps[i].id == FETCH_STEP => {
+            Err(e) if self.head_start == Some(i) => {
                 // Only a head start failed: the filtered read runs on its own (its `$ref`s to the
                 // fetch have defaults) and answers, or reports, for itself.
                 self.steps[i].status = StepStatus::Error;

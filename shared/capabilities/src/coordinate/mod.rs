@@ -331,7 +331,7 @@ impl Coordinator {
         } else {
             plan.validate()?
         };
-        let run = Run { sequential: request.sequential, started, deadline };
+        let run = Run { sequential: request.sequential, started, deadline, question: understood.is_some() };
         let mut exec = self.execute(&valid, run, HashMap::new()).await;
         if let Some(search) = &search {
             valid = self.search(search, &mut plan, valid, &mut exec, run).await?;
