@@ -66,7 +66,8 @@ impl ErrorCode for AppError {
 pub use crate::capabilities::contacts::ContactService;
 
 /// The data capabilities this process serves, called with their typed requests (or by name
-/// with JSON, at an edge). A Lambda function loads only its own (the calendar function never builds the contact index).
+/// with JSON, at an edge). A Lambda function loads only its own (the calendar function never
+/// builds the contact index).
 #[derive(Debug)]
 pub struct Capabilities {
     /// `calendar.read`, when served here.

@@ -214,7 +214,7 @@ impl FunctionState {
             }
             self.metrics.emit(metrics::line(ts, &values, &cap, &id));
         }
-        if let Some(tier) = cache.filter(|_| !coordinate) {
+        if let Some(tier) = cache {
             let dims = [("Capability", kind.name()), ("Tier", tier.name())];
             self.metrics.emit(metrics::line(ts, &[(metrics::CACHE_RESULTS, 1.0)], &dims, &id));
         }
