@@ -256,9 +256,12 @@ fn report(err: ApiError, json_out: bool) -> ExitCode {
     code
 }
 
-async fn app() -> Result<App, ApiError> {
+/// The application for one answer (`ask`, `plan` and the capability commands), or for serving
+/// many (`mcp`).
+async fn app(one_shot: bool) -> Result<App, ApiError> {
     let config = Config::load().map_err(|e| ApiError::from_error(&e))?;
-    App::from_config(config).await.map_err(|e| ApiError::from_error(&e))
+    let app = if one_shot { App::one_shot(config).await } else { App::from_config(config).await };
+    app.map_err(|e| ApiError::from_error(&e))
 }
 
 async fn run(cli: Cli) -> ExitCode {
@@ -346,7 +349,7 @@ async fn run(cli: Cli) -> ExitCode {
 
 /// `kenny mcp`: stdout carries only MCP messages; a start-up error goes to stderr.
 async fn mcp() -> ExitCode {
-    let app = match app().await {
+    let app = match app(false).await {
         Ok(a) => a,
         Err(e) => return report(e, false),
     };
@@ -360,7 +363,7 @@ async fn mcp() -> ExitCode {
 }
 
 async fn capability(cap: Capability, req: Value, out: Output) -> ExitCode {
-    let app = match app().await {
+    let app = match app(true).await {
         Ok(a) => a,
         Err(e) => return report(e, out.json),
     };
@@ -387,7 +390,7 @@ async fn coordinate(req: Value, out: Output) -> ExitCode {
         Ok(r) => r,
         Err(e) => return report(e, out.json),
     };
-    let app = match app().await {
+    let app = match app(true).await {
         Ok(a) => a,
         Err(e) => return report(e, out.json),
     };

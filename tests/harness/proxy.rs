@@ -42,6 +42,12 @@ impl Seen {
     pub fn kind(&self) -> String {
         format!("{} {} {}", self.method, self.path, root_element(&self.body))
     }
+
+    /// Whether it asked the server for a collection token (what Radicale computes by hashing
+    /// every item): a PROPFIND for `sync-token` or `getctag`.
+    pub fn asks_tokens(&self) -> bool {
+        self.method == "PROPFIND" && (self.body.contains("sync-token") || self.body.contains("getctag"))
+    }
 }
 
 /// The local name of an XML body's root element (`calendar-query`), or "" for none.

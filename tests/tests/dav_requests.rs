@@ -54,10 +54,8 @@ fn reports(seen: &[Seen]) -> Vec<String> {
     seen.iter().filter(|s| s.method == "REPORT").map(Seen::kind).collect()
 }
 
-/// Whether a request asked the server for a collection token (what Radicale computes by
-/// hashing every item).
 fn asks_tokens(s: &Seen) -> bool {
-    s.method == "PROPFIND" && (s.body.contains("sync-token") || s.body.contains("getctag"))
+    s.asks_tokens()
 }
 
 /// Radicale: a cold contact index is one `sync-collection` report for the address book (cards
@@ -315,4 +313,59 @@ fn calendars_and_contacts_of_one_account_share_discovery_and_the_listing() {
     assert_eq!(summaries(&first), vec!["Standup"]);
     let seen = proxy.seen();
     assert!(!seen.iter().any(discovers), "{seen:#?}");
+}
+
+/// A one-shot process (the CLI's `kenny ask`, no shared cache) never asks for a token — its
+/// reads could never be validated or shared, so the versions would be computed for nothing — and
+/// a question's I/O starts at once: both calendars' window REPORTs and the address book's report
+/// are held at the proxy together, after listings that ask for no token. A serving process's
+/// first read, by contrast, lists the tokens first (`uncached_reads_send_their_reports_at_once_and_stay_exact`).
+#[test]
+fn a_one_shot_question_asks_for_no_token_and_sends_its_reads_at_once() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.make_calendar("home", "Home");
+    let meeting = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kenny tests//EN\r\nBEGIN:VEVENT\r\nUID:sync\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261201T150000Z\r\nDURATION:PT1H\r\nSUMMARY:Roadmap sync\r\nORGANIZER:mailto:me@example.com\r\nATTENDEE;CN=Ann Example:mailto:ann@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    server.put_item("work", "sync.ics", meeting);
+    server.put_item("work", "standup.ics", &event("standup", "20261201T140000Z", "Standup"));
+    server.put_item("home", "dinner.ics", &event("dinner", "20261202T230000Z", "Dinner"));
+    server.make_addressbook("people", "People");
+    server.put_item("people", "ann.vcf", &card("ann", "Ann Example", "ann@example.com"));
+    server.put_item("people", "bob.vcf", &card("bob", "Bob Example", "bob@example.com"));
+    let proxy = proxy(&server.base_url());
+    let rt = runtime();
+    proxy.hold(|s| s.method == "REPORT");
+    let app = rt.block_on(kenny::wiring::app::App::one_shot(config(&env(&proxy, 2_000, 30_000)))).unwrap();
+    let request: kenny::capabilities::coordinate::CoordinateRequest = serde_json::from_value(json!({
+        "question": "what meetings do I have with Ann Example next week?",
+        "now": "2026-11-27T10:00:00-05:00",
+        "timezone": "America/New_York",
+    }))
+    .unwrap();
+    let answer = std::thread::scope(|scope| {
+        let asking = scope.spawn(|| rt.block_on(app.coordinator.handle(request, "one-shot", None)).unwrap());
+        // Two window REPORTs and the address book's report, out together.
+        proxy.wait_held(3);
+        let seen = proxy.seen();
+        assert!(!seen.iter().any(asks_tokens), "no token asked: {seen:#?}");
+        let mut out = reports(&seen);
+        out.sort();
+        assert_eq!(
+            out,
+            vec![
+                "REPORT /kenny/home/ calendar-query",
+                "REPORT /kenny/people/ sync-collection",
+                "REPORT /kenny/work/ calendar-query",
+            ],
+            "{seen:#?}"
+        );
+        proxy.release();
+        asking.join().unwrap()
+    });
+    let answer = serde_json::to_value(&answer).unwrap();
+    let events: Vec<&str> =
+        answer["answer"]["events"].as_array().unwrap().iter().map(|e| e["summary"].as_str().unwrap()).collect();
+    assert_eq!(events, vec!["Roadmap sync"], "{answer}");
+    assert!(!proxy.seen().iter().any(asks_tokens), "{:#?}", proxy.seen());
+    assert!(proxy.max_in_flight() >= 3);
 }

@@ -14,6 +14,7 @@ use kenny::adapters::secrets::Credentials;
 use kenny::adapters::sources::{Network, calendar_source};
 use kenny::capabilities::calendar::CalendarService;
 use kenny::capabilities::calendar::cache::CachePolicy;
+use kenny::capabilities::calendar::cache::CalendarCache;
 use kenny::domain::plan::Capability;
 use kenny::edges::warm::Warmer;
 use kenny::ports::cache::SharedCache;
@@ -21,7 +22,7 @@ use kenny::ports::sources::{Delta, Earlier, Fetched};
 use kenny::ports::timing::TimingStore as _;
 use kenny::ports::timing::{MemoryStore, RecordKind, TimingRecord};
 use kenny::wiring::app::Capabilities;
-use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, calendar_tiers, deltas, moto, radicale};
+use kenny_tests::{DAV_PASSWORD, DAV_USER, Radicale, Seen, calendar_tiers, deltas, moto, radicale};
 use serde_json::{Value, json};
 
 const NY: chrono_tz::Tz = chrono_tz::America::New_York;
@@ -38,8 +39,19 @@ fn container(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -
 }
 
 fn service(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -> CalendarService {
+    service_at(&server.caldav_source(), shared, grace)
+}
+
+/// A calendar service on the CalDAV account at `url`.
+fn service_at(url: &str, shared: Arc<dyn SharedCache>, grace: Duration) -> CalendarService {
+    let source = calendar_source(url, &network()).unwrap();
+    let policy = CachePolicy { grace, ..CachePolicy::default() };
+    CalendarService::new(vec![source], NY, Duration::from_secs(20), policy, Some(shared))
+}
+
+fn network() -> Network {
     let secret = format!("{{\"hosts\": {{\"127.0.0.1\": {{\"password\": \"{DAV_PASSWORD}\"}}}}}}");
-    let net = Network::new(
+    Network::new(
         kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
             allow_private: true,
             ..Default::default()
@@ -47,11 +59,7 @@ fn service(server: &Radicale, shared: Arc<dyn SharedCache>, grace: Duration) -> 
         .unwrap(),
         Arc::new(Credentials::from_secret_string(&secret).unwrap()),
         Duration::ZERO,
-    );
-    let _ = DAV_USER;
-    let source = calendar_source(&server.caldav_source(), &net).unwrap();
-    let policy = CachePolicy { grace, ..CachePolicy::default() };
-    CalendarService::new(vec![source], NY, Duration::from_secs(20), policy, Some(shared))
+    )
 }
 
 async fn read(caps: &Capabilities, start: &str, end: &str) -> Value {
@@ -154,16 +162,7 @@ fn a_sync_collection_delta_equals_a_whole_read_and_a_refused_token_falls_back() 
     server.put_item("work", "a.ics", &event("a", "20261201T150000Z", "A"));
     server.put_item("work", "b.ics", &event("b", "20261202T150000Z", "B"));
     server.put_item("work", "far.ics", &event("far", "20270601T150000Z", "Far away"));
-    let net = Network::new(
-        kenny::adapters::http::Http::shared(kenny::adapters::http::HttpOptions {
-            allow_private: true,
-            ..Default::default()
-        })
-        .unwrap(),
-        Arc::new(Credentials::from_secret_string(DAV_PASSWORD).unwrap()),
-        Duration::ZERO,
-    );
-    let source = calendar_source(&server.caldav_source(), &net).unwrap();
+    let source = calendar_source(&server.caldav_source(), &network()).unwrap();
     let window = kenny::domain::time::Window::parse("2026-11-30T00:00:00Z", "2026-12-07T00:00:00Z", NY).unwrap();
     let sorted = |f: &Fetched| {
         let mut t = f.texts.clone();
@@ -208,4 +207,80 @@ fn a_sync_collection_delta_equals_a_whole_read_and_a_refused_token_falls_back() 
         let ctag = earlier(&first, Some("ctag \"1\"".into()));
         assert_eq!(source.refetch(&now, &window, &ctag).await.unwrap().delta, None);
     });
+}
+
+/// A fresh container that finds the account's listing another one stored in L2 sends a new
+/// window's REPORTs at once — no token asked on their path — and keeps its reads under that
+/// listing's versions, answered before the REPORTs were sent: a change made while a REPORT is
+/// held is in the answer, and the next check reads that calendar again. A window L2 holds is
+/// still served from L2, at the version listed now.
+#[test]
+fn a_fresh_container_reads_a_new_window_at_once_under_the_listing_l2_holds() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.make_calendar("home", "Home");
+    server.put_item("work", "review.ics", &event("review", "20261201T150000Z", "Budget review"));
+    server.put_item("home", "dentist.ics", &event("dentist", "20261202T180000Z", "Dentist"));
+    server.put_item("work", "planning.ics", &event("planning", "20261208T150000Z", "Planning"));
+    server.put_item("home", "gym.ics", &event("gym", "20261209T120000Z", "Gym"));
+    let proxy = kenny_tests::proxy(&server.base_url());
+    let url = format!("caldav+http://{DAV_USER}@127.0.0.1:{}/", proxy.port());
+    let moto = moto();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let shared: Arc<dyn SharedCache> = rt.block_on(async {
+        let sdk = kenny_tests::aws_at(&moto.url()).await;
+        kenny::adapters::aws::cache::create_table(&sdk, "kenny-cache-listing").await.unwrap();
+        Arc::new(DynamoCache::new(&sdk, "kenny-cache-listing"))
+    });
+    let container =
+        |grace| Arc::new(Capabilities { calendar: Some(service_at(&url, shared.clone(), grace)), contacts: None });
+    let this_week = ("2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00");
+    let next_week = ("2026-12-07T00:00:00-05:00", "2026-12-14T00:00:00-05:00");
+
+    // Container A's first read lists the tokens, and the listing goes to L2 (on a task of its own).
+    let a = container(Duration::ZERO);
+    assert_eq!(calendar_tiers(&rt.block_on(read(&a, this_week.0, this_week.1))), pair("miss", "miss"));
+    assert!(proxy.seen().iter().any(Seen::asks_tokens));
+    let probe = CalendarCache::with_shared(CachePolicy::default(), Some(shared.clone()));
+    let identity = calendar_source(&url, &network()).unwrap().identity();
+    let stored = (0..200).any(|_| {
+        let found = rt.block_on(probe.shared_versions(&identity)).is_some_and(|v| v.len() == 2);
+        if !found {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        found
+    });
+    assert!(stored, "the listing is in L2");
+
+    // Container B, fresh, a window no cache holds: both REPORTs out at once, no token asked.
+    proxy.clear();
+    proxy.hold(|s| kenny_tests::proxy::root_element(&s.body) == "calendar-query");
+    let b = container(Duration::ZERO);
+    let first = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| rt.block_on(read(&b, next_week.0, next_week.1)));
+        proxy.wait_held(2);
+        let seen = proxy.seen();
+        assert!(!seen.iter().any(Seen::asks_tokens), "no token on the data's path: {seen:#?}");
+        // Changed after the listing B's reads are kept under, before the data is read.
+        server.put_item("work", "planning.ics", &event("planning", "20261208T160000Z", "Planning (moved)"));
+        proxy.release();
+        reading.join().unwrap()
+    });
+    assert_eq!(calendar_tiers(&first), pair("miss", "miss"), "{first}");
+    assert_eq!(summaries(&first), vec!["Planning (moved)", "Gym"]);
+
+    // B's next check: home is unchanged; work's token is newer than the one its read was kept
+    // under, so it is read again — never served as cached.
+    let again = rt.block_on(read(&b, next_week.0, next_week.1));
+    assert_eq!(calendar_tiers(&again), pair("validated", "miss"), "{again}");
+    assert_eq!(summaries(&again), vec!["Planning (moved)", "Gym"]);
+
+    // Container C, fresh, a window L2 holds: the tokens are listed and L2 answers at the version
+    // listed now — home's; work changed since A stored this week, so it is read again.
+    proxy.clear();
+    let c = container(Duration::ZERO);
+    let from_l2 = rt.block_on(read(&c, this_week.0, this_week.1));
+    assert_eq!(calendar_tiers(&from_l2), pair("l2", "miss"), "{from_l2}");
+    assert_eq!(summaries(&from_l2), vec!["Budget review", "Dentist"]);
+    assert!(proxy.seen().iter().any(Seen::asks_tokens));
 }

@@ -123,9 +123,10 @@ impl Warmer {
         Ok(Self::new(calendar, timings, config.timezone))
     }
 
-    /// From parts (tests).
+    /// From parts (tests). The warmer reads at the versions the source lists now
+    /// ([`CalendarService::current_versions`]): what it stores is of use only at those.
     pub fn new(calendar: CalendarService, timings: Arc<dyn TimingStore>, tz: Tz) -> Self {
-        Warmer { calendar, timings, tz }
+        Warmer { calendar: calendar.current_versions(), timings, tz }
     }
 
     /// Picks and reads the windows to warm as of `now`.

@@ -266,9 +266,24 @@ pub struct App {
 
 impl App {
     /// Builds the whole embedded application (metrics are discarded: the CLI's stdout is the answer).
+    /// The contact index is built beside what comes first, so a question's calendar reads start
+    /// while the contacts are indexed (`kenny mcp`, and [`App::one_shot`]).
     pub async fn from_config(config: Config) -> Result<Self, AppError> {
-        // A one-shot run: the question's calendar reads start while the contacts are indexed.
-        let caps = Arc::new(Capabilities::load_with(&config, &Capability::ALL, IndexBuild::Beside).await?);
+        Self::build(config, false).await
+    }
+
+    /// [`App::from_config`] for a process that answers once and exits (the CLI's `ask`, `plan`
+    /// and capability commands): see [`CalendarService::one_shot`].
+    pub async fn one_shot(config: Config) -> Result<Self, AppError> {
+        Self::build(config, true).await
+    }
+
+    async fn build(config: Config, one_shot: bool) -> Result<Self, AppError> {
+        let mut caps = Capabilities::load_with(&config, &Capability::ALL, IndexBuild::Beside).await?;
+        if one_shot {
+            caps.calendar = caps.calendar.map(CalendarService::one_shot);
+        }
+        let caps = Arc::new(caps);
         let timings = crate::adapters::timing::open_store(&config.timings).await?;
         let coordinator = Coordinator::new(
             config.faults.wrap_sibling(Arc::new(InProcess::new(caps.clone()))),

@@ -169,20 +169,24 @@ impl CalendarCache {
         Ok(fetched)
     }
 
-    async fn shared_entry(&self, key: &str, calendar: &CalendarInfo) -> Option<(Fetched, Vec<(String, String)>)> {
+    /// The L2 entry under `key`, if present; a failing or slow L2 is logged and counts as absent.
+    async fn shared_get(&self, key: &str) -> Option<SharedEntry> {
         let shared = self.shared.as_ref()?;
-        let entry = match tokio::time::timeout(SHARED_TIMEOUT, shared.get(key)).await {
-            Ok(Ok(Some(e))) => e,
-            Ok(Ok(None)) => return None,
+        match tokio::time::timeout(SHARED_TIMEOUT, shared.get(key)).await {
+            Ok(Ok(entry)) => entry,
             Ok(Err(e)) => {
                 tracing::warn!(code = e.code(), error = %e, "shared cache read failed; reading the source");
-                return None;
+                None
             }
             Err(_) => {
                 tracing::warn!("shared cache read timed out; reading the source");
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    async fn shared_entry(&self, key: &str, calendar: &CalendarInfo) -> Option<(Fetched, Vec<(String, String)>)> {
+        let entry = self.shared_get(key).await?;
         let age_ms = chrono::Utc::now().timestamp_millis().saturating_sub(entry.stored_at_ms);
         let young = u128::try_from(age_ms).unwrap_or(u128::MAX) < self.policy.grace.as_millis();
         let usable = match &calendar.version {
@@ -216,11 +220,49 @@ impl CalendarCache {
             items: texts.to_vec(),
             skipped: fetched.skipped.clone(),
         };
-        match tokio::time::timeout(SHARED_TIMEOUT, shared.put(key, &entry, self.policy.l2_ttl)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(code = e.code(), error = %e, "shared cache write failed"),
-            Err(_) => tracing::warn!("shared cache write timed out"),
+        put_bounded(shared.as_ref(), key, &entry, self.policy.l2_ttl).await;
+    }
+
+    /// The L2 key of a source's listing: a data key has a locator after its first line, never
+    /// an empty line.
+    fn listing_key(source: &str) -> String {
+        format!("{source}\n\nlisting")
+    }
+
+    /// The versions of `source`'s calendars, by locator, as a process last listed them with
+    /// their tokens and stored them in L2 (`None`: no L2, nothing stored, or L2 failed). Each was
+    /// answered by the source before it was stored, so before anything is fetched after this.
+    pub async fn shared_versions(&self, source: &str) -> Option<std::collections::HashMap<String, String>> {
+        Some(self.shared_get(&Self::listing_key(source)).await?.items.into_iter().collect())
+    }
+
+    /// Stores a listing `source` has just answered with versions in L2, for other processes'
+    /// [`CalendarCache::shared_versions`]; on a task of its own, so it never delays a read.
+    fn share_listing(&self, source: &str, calendars: &[CalendarInfo]) {
+        let Some(shared) = self.shared.clone() else { return };
+        let items: Vec<(String, String)> =
+            calendars.iter().filter_map(|c| c.version.clone().map(|v| (c.locator.clone(), v))).collect();
+        if items.is_empty() {
+            return;
         }
+        let entry = SharedEntry {
+            version: None,
+            stored_at_ms: chrono::Utc::now().timestamp_millis(),
+            items,
+            skipped: Vec::new(),
+        };
+        let (key, ttl) = (Self::listing_key(source), self.policy.l2_ttl);
+        tokio::spawn(async move { put_bounded(shared.as_ref(), &key, &entry, ttl).await });
+    }
+
+    /// Whether L2 holds a read under `key`, at any version.
+    pub async fn shared_holds(&self, key: &str) -> bool {
+        self.shared_get(key).await.is_some()
+    }
+
+    /// Whether a shared cache (L2) is configured.
+    pub fn has_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// The policy.
@@ -229,7 +271,7 @@ impl CalendarCache {
     }
 
     /// A source's listing: the kept one within the grace period (`true`: it came from memory),
-    /// else `list()`'s, which is kept.
+    /// else `list()`'s, which is kept (and stored in L2 when it has versions).
     pub async fn listing<E>(
         &self,
         source: &str,
@@ -239,6 +281,7 @@ impl CalendarCache {
             return Ok((l.calendars, true));
         }
         let calendars = Arc::new(list.await?);
+        self.share_listing(source, &calendars);
         self.listings.insert(source.to_string(), Listing { calendars: calendars.clone(), at: Instant::now() }).await;
         Ok((calendars, false))
     }
@@ -315,6 +358,15 @@ impl CalendarCache {
         let entry =
             Entry { version: calendar.version.clone(), fetched, texts: Arc::new(texts), checked: Instant::now() };
         self.entries.insert(key.to_string(), Arc::new(entry)).await;
+    }
+}
+
+/// Writes `entry` to `shared` under `key`, bounded by [`SHARED_TIMEOUT`]; a failure is logged.
+async fn put_bounded(shared: &dyn SharedCache, key: &str, entry: &SharedEntry, ttl: Duration) {
+    match tokio::time::timeout(SHARED_TIMEOUT, shared.put(key, entry, ttl)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(code = e.code(), error = %e, "shared cache write failed"),
+        Err(_) => tracing::warn!("shared cache write timed out"),
     }
 }
 

@@ -1,13 +1,14 @@
 //! Reading a set of calendars: every source's listing, then every wanted calendar through the
 //! cache tiers, expanded in the window on a blocking thread, each bounded by the source timeout.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::time::Instant;
 
-use super::{CalendarOut, CalendarService, READ_CONCURRENCY, SkippedOut, consulted};
+use super::{CalendarOut, CalendarService, READ_CONCURRENCY, SkippedOut, Versions, consulted};
 use crate::calendar::cache::CalendarCache;
 use kenny_domain::error::ApiError;
 use kenny_domain::ical::{ExpandOptions, Occurrence};
@@ -94,34 +95,67 @@ impl CalendarService {
         .await
     }
 
-    /// One source's listing: the kept one within the grace period; else, for a source that
-    /// lists cheaply without versions (CalDAV) when the process kept an earlier listing and none
-    /// of the source's calendars has a read in L1 for this window, the cheap listing with the
-    /// earlier listing's versions — answered before any read of this request is sent, so no
-    /// newer than what they fetch; the reads then start at once, with no token computed on their
-    /// path (a calendar the earlier listing lacked has no version: its read is kept unversioned
-    /// and read again after the grace period); else the listing with versions, which is kept.
+    /// One source's listing. In a one-shot process without a shared cache, the listing without
+    /// versions where the source has one (see [`CalendarService::one_shot`]). Otherwise the kept
+    /// one within the grace period; else, except for the warmer ([`Versions::Current`]), the
+    /// listing for reads sent at once where it applies ([`CalendarService::at_once`]); else the
+    /// listing with versions, which is kept (and stored in L2).
     async fn list_one(&self, s: &Arc<dyn CalendarSource>, window: &Window) -> Listing {
+        if self.versions == Versions::OneShot
+            && !self.cache.has_shared()
+            && let Some(light) = s.calendars_unversioned().await?
+        {
+            return Ok(SourceListing { calendars: Arc::new(light), from_memory: false, current: false });
+        }
         let identity = s.identity();
         let kept = self.cache.kept_listing(&identity).await;
         let young = kept.as_ref().is_some_and(|(_, at)| at.elapsed() < self.cache.policy().grace);
-        if let (Some((earlier, _)), false) = (kept, young)
-            && let Some(light) = s.calendars_unversioned().await?
+        if !young
+            && self.versions != Versions::Current
+            && let Some(listing) = self.at_once(s, &identity, window, kept.map(|(k, _)| k)).await?
         {
-            let windowed = s.windowed().then_some(window);
-            if light.iter().all(|c| !self.cache.holds(&CalendarCache::key(&identity, c, windowed))) {
-                let calendars = light
-                    .into_iter()
-                    .map(|c| {
-                        let version = earlier.iter().find(|e| e.locator == c.locator).and_then(|e| e.version.clone());
-                        CalendarInfo { version, ..c }
-                    })
-                    .collect();
-                return Ok(SourceListing { calendars: Arc::new(calendars), from_memory: false, current: false });
-            }
+            return Ok(listing);
         }
         let (calendars, from_memory) = self.cache.listing(&identity, s.calendars()).await?;
         Ok(SourceListing { calendars, from_memory, current: true })
+    }
+
+    /// The listing for reads sent at once, with no token computed on their path: for a source
+    /// that lists cheaply without versions (CalDAV), when an earlier listing with versions is
+    /// known — this process's (`kept`), else one another process stored in L2 — the cheap
+    /// listing with the earlier listing's versions. Those were answered before any read of this
+    /// request is sent, so they are no newer than what the reads fetch: exact (a change made
+    /// since shows as a newer version at the next check, which reads the calendar again). Not
+    /// when some calendar of the source has a read of this window in L1 (it must be validated),
+    /// nor, for versions from L2, in L2 (it is served at the version the source lists now). A
+    /// calendar the earlier listing lacks has no version: its read is kept unversioned and read
+    /// again after the grace period.
+    async fn at_once(
+        &self,
+        s: &Arc<dyn CalendarSource>,
+        identity: &str,
+        window: &Window,
+        kept: Option<Arc<Vec<CalendarInfo>>>,
+    ) -> Result<Option<SourceListing>, SourceError> {
+        let (earlier, from_l2): (HashMap<String, String>, bool) = match kept {
+            Some(k) => (k.iter().filter_map(|c| c.version.clone().map(|v| (c.locator.clone(), v))).collect(), false),
+            None => match self.cache.shared_versions(identity).await {
+                Some(v) => (v, true),
+                None => return Ok(None),
+            },
+        };
+        let Some(light) = s.calendars_unversioned().await? else { return Ok(None) };
+        let windowed = s.windowed().then_some(window);
+        let keys: Vec<String> = light.iter().map(|c| CalendarCache::key(identity, c, windowed)).collect();
+        if keys.iter().any(|k| self.cache.holds(k)) {
+            return Ok(None);
+        }
+        if from_l2 && futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k))).await.contains(&true) {
+            return Ok(None);
+        }
+        let calendars =
+            light.into_iter().map(|c| CalendarInfo { version: earlier.get(&c.locator).cloned(), ..c }).collect();
+        Ok(Some(SourceListing { calendars: Arc::new(calendars), from_memory: false, current: false }))
     }
 
     /// Reads one calendar through the cache tiers, then expands it on a blocking thread.

@@ -216,6 +216,24 @@ pub struct CalendarService {
     pub(crate) people: Vec<PeopleSource>,
     /// The user's own addresses (lowercase), for declines.
     pub(crate) self_emails: Vec<String>,
+    /// What the versions of its reads are for: how a source is listed before a read.
+    pub(crate) versions: Versions,
+}
+
+/// What a calendar service's versions are for, which decides how a source is listed before its
+/// calendars are read (docs/caching.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versions {
+    /// A serving process (a Lambda function, `kenny mcp`): its reads are validated later and
+    /// shared through L2. The first read of an account lists the tokens first; later ones, and a
+    /// process that finds another's listing in L2, send their reads at once under the earlier
+    /// listing's versions.
+    Serving,
+    /// A process that answers once and exits ([`CalendarService::one_shot`]).
+    OneShot,
+    /// The warmer: what it stores in L2 is of use only at the version other processes will
+    /// list, so it always reads at the version the source lists now.
+    Current,
 }
 
 impl CalendarService {
@@ -235,7 +253,25 @@ impl CalendarService {
             cache: CalendarCache::with_shared(cache, shared),
             people: Vec::new(),
             self_emails: Vec::new(),
+            versions: Versions::Serving,
         }
+    }
+
+    /// The same service in a process that answers once and exits (a one-shot CLI run). With no
+    /// shared cache configured, no read of such a process can ever be validated or stored for
+    /// another, so its versions would be computed for nothing: sources that list cheaply without
+    /// them (CalDAV) are listed that way and every read is sent at once, kept unversioned (served
+    /// from memory within the grace period, read again after it). With a shared cache the versions
+    /// are needed (an L2 entry is used, and stored, only at the version the source lists now).
+    pub fn one_shot(mut self) -> Self {
+        self.versions = Versions::OneShot;
+        self
+    }
+
+    /// The same service reading at the versions the source lists now ([`Versions::Current`]).
+    pub fn current_versions(mut self) -> Self {
+        self.versions = Versions::Current;
+        self
     }
 
     /// The same service that also knows other people's calendars and the user's own addresses
