@@ -1,5 +1,5 @@
 //! The reference data set of the DAV benchmarks (`dav-server`, `bench-floor`): the sample
-//! generator's 5 calendars × 1,000 events (10 % weekly recurring; the hand-written sample series
+//! generator's 5 calendars × 1,000 events (`bench-floor` also uses other sizes) (10 % weekly recurring; the hand-written sample series
 //! in the first four) and 2,000 contacts, plus three people — Quentin Blackwood, Yasmin Oyelaran,
 //! Ottilie Brandt — with meetings in the week of 30 November 2026 ("next week" for 27 November):
 //! 2,003 cards.
@@ -37,7 +37,14 @@ fn event(uid: &str, start: &str, minutes: u32, summary: &str, who: &[usize], rru
 
 /// The reference data set.
 pub fn reference_set() -> SampleSet {
-    let mut set = generate(&SampleSpec { events: 5_000, contacts: 2_000, calendars: 5, seed: 2026 }, &mut |_| {});
+    reference_set_of(1_000)
+}
+
+/// The reference data set with `per_calendar` generated events in each of its 5 calendars (the
+/// reference people, their cards and meetings are the same at every size).
+pub fn reference_set_of(per_calendar: usize) -> SampleSet {
+    let spec = SampleSpec { events: 5 * per_calendar, contacts: 2_000, calendars: 5, seed: 2026 };
+    let mut set = generate(&spec, &mut |_| {});
     set.contacts.extend(PEOPLE.iter().enumerate().map(|(i, p)| card(i, *p)));
     // Tuesday 1 December 15:00–16:00 New York with all three; Thursday with two; a weekly series
     // (from October) with Ottilie on Mondays; the week after, one more with all three.
