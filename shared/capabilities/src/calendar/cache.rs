@@ -309,9 +309,14 @@ impl CalendarCache {
 
     /// The key of one calendar's read: source, calendar, and the window for windowed sources.
     pub fn key(source: &str, calendar: &CalendarInfo, window: Option<&Window>) -> String {
+        Self::key_at(source, &calendar.locator, window)
+    }
+
+    /// [`CalendarCache::key`] of the calendar at `locator`.
+    pub fn key_at(source: &str, locator: &str, window: Option<&Window>) -> String {
         match window {
-            Some(w) => format!("{source}\n{}\n{}/{}", calendar.locator, w.start.to_rfc3339(), w.end.to_rfc3339()),
-            None => format!("{source}\n{}", calendar.locator),
+            Some(w) => format!("{source}\n{locator}\n{}/{}", w.start.to_rfc3339(), w.end.to_rfc3339()),
+            None => format!("{source}\n{locator}"),
         }
     }
 

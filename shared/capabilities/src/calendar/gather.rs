@@ -127,7 +127,8 @@ impl CalendarService {
     /// request is sent, so they are no newer than what the reads fetch: exact (a change made
     /// since shows as a newer version at the next check, which reads the calendar again). Not
     /// when some calendar of the source has a read of this window in L1 (it must be validated),
-    /// nor, for versions from L2, in L2 (it is served at the version the source lists now). A
+    /// nor, for versions from L2, when L2 holds this window for a calendar that listing names (it
+    /// is served at the version the source lists now; asked beside the cheap listing). A
     /// calendar the earlier listing lacks has no version: its read is kept unversioned and read
     /// again after the grace period.
     async fn at_once(
@@ -144,13 +145,17 @@ impl CalendarService {
                 None => return Ok(None),
             },
         };
-        let Some(light) = s.calendars_unversioned().await? else { return Ok(None) };
         let windowed = s.windowed().then_some(window);
-        let keys: Vec<String> = light.iter().map(|c| CalendarCache::key(identity, c, windowed)).collect();
-        if keys.iter().any(|k| self.cache.holds(k)) {
-            return Ok(None);
-        }
-        if from_l2 && futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k))).await.contains(&true) {
+        // Whether L2 holds this window for a calendar the stored listing names: asked beside the
+        // cheap listing.
+        let in_l2 = async {
+            let keys: Vec<String> =
+                earlier.keys().map(|locator| CalendarCache::key_at(identity, locator, windowed)).collect();
+            from_l2 && futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k))).await.contains(&true)
+        };
+        let (light, in_l2) = tokio::join!(s.calendars_unversioned(), in_l2);
+        let Some(light) = light? else { return Ok(None) };
+        if in_l2 || light.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed))) {
             return Ok(None);
         }
         let calendars =
@@ -313,4 +318,98 @@ fn tally<T>(results: Vec<(CalendarInfo, Result<CalendarRead<T>, ApiError>)>, mut
 /// STATUS:CANCELLED (on the series or the instance).
 fn is_cancelled(o: &Occurrence) -> bool {
     o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::calendar::ReadRequest;
+    use crate::calendar::cache::CachePolicy;
+    use kenny_ports::cache::{MemoryShared, SharedCache};
+
+    /// A windowed source that lists cheaply without versions (as CalDAV does), counting its
+    /// listings with versions (the token listings).
+    #[derive(Debug, Default)]
+    struct Tokens {
+        listed: AtomicUsize,
+    }
+
+    fn calendar(version: Option<&str>) -> CalendarInfo {
+        CalendarInfo {
+            id: "work".into(),
+            name: "Work".into(),
+            locator: "dav:/work/".into(),
+            version: version.map(Into::into),
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl CalendarSource for Tokens {
+        fn describe(&self) -> String {
+            "dav:".into()
+        }
+        async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
+            self.listed.fetch_add(1, Ordering::SeqCst);
+            Ok(vec![calendar(Some("sync 1"))])
+        }
+        async fn calendars_unversioned(&self) -> Result<Option<Vec<CalendarInfo>>, SourceError> {
+            Ok(Some(vec![calendar(None)]))
+        }
+        async fn fetch(&self, _: &CalendarInfo, _: &Window) -> Result<Fetched, SourceError> {
+            Ok(Fetched::default())
+        }
+        fn windowed(&self) -> bool {
+            true
+        }
+    }
+
+    fn service(source: &Arc<Tokens>, shared: Option<Arc<dyn SharedCache>>) -> CalendarService {
+        let policy = CachePolicy { grace: Duration::ZERO, ..CachePolicy::default() };
+        let sources: Vec<Arc<dyn CalendarSource>> = vec![source.clone()];
+        CalendarService::new(sources, chrono_tz::UTC, Duration::from_secs(5), policy, shared)
+    }
+
+    async fn read(service: &CalendarService, day: u32) {
+        let req: ReadRequest = serde_json::from_value(serde_json::json!({
+            "start": format!("2026-12-{day:02}"), "end": format!("2026-12-{:02}", day + 1)
+        }))
+        .unwrap();
+        service.read(&req, None).await.unwrap();
+    }
+
+    /// Who lists the tokens before a first read: a serving process with nothing known (then its
+    /// listing goes to L2), not one that finds the listing in L2, never a one-shot process without
+    /// L2, always the warmer.
+    #[tokio::test]
+    async fn who_lists_the_tokens_before_a_first_read() {
+        let source = Arc::new(Tokens::default());
+        let shared: Arc<dyn SharedCache> = Arc::new(MemoryShared::default());
+        let listed = || source.listed.load(Ordering::SeqCst);
+
+        read(&service(&source, None).one_shot(), 1).await;
+        assert_eq!(listed(), 0, "a one-shot process without L2");
+        read(&service(&source, Some(shared.clone())), 1).await;
+        assert_eq!(listed(), 1, "a serving process with nothing known");
+        // The listing reaches L2 on a task of its own.
+        let probe = CalendarCache::with_shared(CachePolicy::default(), Some(shared.clone()));
+        for _ in 0..100 {
+            if probe.shared_versions("dav:").await.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let stored = probe.shared_versions("dav:").await.unwrap();
+        assert_eq!(stored.get("dav:/work/").map(String::as_str), Some("sync 1"));
+
+        read(&service(&source, Some(shared.clone())), 2).await;
+        assert_eq!(listed(), 1, "a fresh serving process, the listing in L2, a window L2 lacks");
+        read(&service(&source, Some(shared.clone())).one_shot(), 3).await;
+        assert_eq!(listed(), 1, "a one-shot process with L2 reads as a serving one");
+        read(&service(&source, Some(shared.clone())), 1).await;
+        assert_eq!(listed(), 2, "a window L2 holds: the tokens first, so L2 can answer");
+        read(&service(&source, Some(shared.clone())).current_versions(), 4).await;
+        assert_eq!(listed(), 3, "the warmer");
+    }
 }
