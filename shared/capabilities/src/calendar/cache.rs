@@ -3,7 +3,8 @@
 //! - **L1**, per process (moka): what each calendar read fetched (parsed items), keyed by source,
 //!   calendar and — for sources that fetch by window (CalDAV) — the window; bounded by the number
 //!   of items held ([`CachePolicy::l1_max_items`]) and a TTL ([`CachePolicy::l1_ttl`], 30 s).
-//!   Sources' listings are kept for the grace period too.
+//!   Sources' listings are served for the grace period too, and kept a day ([`LISTING_TTL`]) as
+//!   the earlier listing of reads sent at once.
 //! - **L2**, shared across containers ([`SharedCache`](kenny_ports::cache::SharedCache), DynamoDB when `KENNY_CACHE` is set): the
 //!   fetched item texts, compressed, with the version they were fetched at; a hit is re-parsed.
 //! - **Freshness**: within the grace period ([`CachePolicy::grace`]) an L1 entry is served without
@@ -30,6 +31,12 @@ pub const DEFAULT_L1_TTL: Duration = Duration::from_secs(30);
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 /// Default L2 time to live.
 pub const DEFAULT_L2_TTL: Duration = Duration::from_secs(300);
+/// How long a listing with versions is kept, in this process (after its grace period) and in L2,
+/// as the earlier listing reads of a new window are sent at once under
+/// ([`CalendarCache::kept_listing`], [`CalendarCache::shared_versions`]). Any age is exact — such
+/// a version is always older than the data kept under it — an older one only makes the next
+/// validation a longer delta.
+pub const LISTING_TTL: Duration = Duration::from_secs(24 * 3600);
 /// Default bound of L1, in parsed items (events or series).
 pub const DEFAULT_L1_MAX_ITEMS: u64 = 500_000;
 
@@ -113,7 +120,8 @@ impl CalendarCache {
             .max_capacity(policy.l1_max_items)
             .weigher(|_k: &String, e: &Arc<Entry>| u32::try_from(e.fetched.items.len() + 1).unwrap_or(u32::MAX))
             .build();
-        let listings = moka::future::Cache::builder().time_to_live(policy.l1_ttl).max_capacity(1_000).build();
+        let kept = if policy.l1_ttl.is_zero() { Duration::ZERO } else { LISTING_TTL };
+        let listings = moka::future::Cache::builder().time_to_live(kept).max_capacity(1_000).build();
         CalendarCache { policy, entries, listings, shared }
     }
 
@@ -251,7 +259,7 @@ impl CalendarCache {
             items,
             skipped: Vec::new(),
         };
-        let (key, ttl) = (Self::listing_key(source), self.policy.l2_ttl);
+        let (key, ttl) = (Self::listing_key(source), LISTING_TTL);
         tokio::spawn(async move { put_bounded(shared.as_ref(), &key, &entry, ttl).await });
     }
 
@@ -286,7 +294,8 @@ impl CalendarCache {
         Ok((calendars, false))
     }
 
-    /// A source's kept listing whatever its age (the L1 TTL bounds it), and when it was listed.
+    /// A source's kept listing whatever its age ([`LISTING_TTL`] bounds it), and when it was
+    /// listed.
     pub async fn kept_listing(&self, source: &str) -> Option<(Arc<Vec<CalendarInfo>>, Instant)> {
         self.listings.get(source).await.map(|l| (l.calendars, l.at))
     }

@@ -412,4 +412,19 @@ mod tests {
         read(&service(&source, Some(shared.clone())).current_versions(), 4).await;
         assert_eq!(listed(), 3, "the warmer");
     }
+
+    /// The listing a first read made outlives the reads in L1: a serving process idle for longer
+    /// than the L1 TTL still reads a new window at once under it.
+    #[tokio::test]
+    async fn an_idle_serving_process_still_reads_a_new_window_at_once() {
+        let source = Arc::new(Tokens::default());
+        let policy = CachePolicy { grace: Duration::ZERO, l1_ttl: Duration::from_millis(50), ..CachePolicy::default() };
+        let sources: Vec<Arc<dyn CalendarSource>> = vec![source.clone()];
+        let service = CalendarService::new(sources, chrono_tz::UTC, Duration::from_secs(5), policy, None);
+        read(&service, 1).await;
+        assert_eq!(source.listed.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        read(&service, 2).await;
+        assert_eq!(source.listed.load(Ordering::SeqCst), 1, "no token listing before the new window's read");
+    }
 }
