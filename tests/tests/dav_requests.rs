@@ -369,3 +369,43 @@ fn a_one_shot_question_asks_for_no_token_and_sends_its_reads_at_once() {
     assert!(!proxy.seen().iter().any(asks_tokens), "{:#?}", proxy.seen());
     assert!(proxy.max_in_flight() >= 3);
 }
+
+/// A serving process (`kenny mcp`: `App::from_config`) lists the calendars' tokens at start,
+/// before any question; a first read that comes while that listing is in flight waits for it
+/// instead of asking again, and is kept under its tokens (the repeat is `validated`); a read of
+/// a new window afterwards asks for no token.
+#[test]
+fn a_serving_process_lists_the_tokens_at_start_and_its_first_read_uses_that_listing() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.make_calendar("home", "Home");
+    server.put_item("work", "standup.ics", &event("standup", "20261201T140000Z", "Standup"));
+    server.put_item("home", "dinner.ics", &event("dinner", "20261202T230000Z", "Dinner"));
+    let proxy = proxy(&server.base_url());
+    let rt = runtime();
+    proxy.hold(asks_tokens);
+    let app = rt.block_on(kenny::wiring::app::App::from_config(config(&env(&proxy, 0, 30_000)))).unwrap();
+    // The listing asked at start, before any question.
+    proxy.wait_held(1);
+    let tiers = |r: &Value| kenny_tests::calendar_tiers(r);
+    let pair = |a: &str, b: &str| vec![("home".to_string(), a.to_string()), ("work".to_string(), b.to_string())];
+    let first = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| read(&app.caps, &rt, "2026-12-01", "2026-12-03"));
+        // The read waits for that listing: it asks for no token of its own, nor any data yet.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(proxy.held(), 1, "{:#?}", proxy.seen());
+        assert!(!proxy.seen().iter().any(|s| kenny_tests::proxy::root_element(&s.body) == "calendar-query"));
+        proxy.release();
+        reading.join().unwrap()
+    });
+    assert_eq!(tiers(&first), pair("miss", "miss"), "{first}");
+    assert_eq!(summaries(&first), vec!["Standup", "Dinner"], "{first}");
+    assert_eq!(proxy.seen().iter().filter(|s| asks_tokens(s)).count(), 1, "{:#?}", proxy.seen());
+    let again = read(&app.caps, &rt, "2026-12-01", "2026-12-03");
+    assert_eq!(tiers(&again), pair("validated", "validated"), "kept under the start listing's tokens: {again}");
+
+    proxy.clear();
+    let next = read(&app.caps, &rt, "2026-12-08", "2026-12-09");
+    assert_eq!(tiers(&next), pair("miss", "miss"), "{next}");
+    assert!(!proxy.seen().iter().any(asks_tokens), "a new window at once: {:#?}", proxy.seen());
+}

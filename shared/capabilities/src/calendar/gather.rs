@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::time::Instant;
 
 use super::{CalendarOut, CalendarService, READ_CONCURRENCY, SkippedOut, Versions, consulted};
@@ -53,7 +54,68 @@ pub(crate) struct Gathered<T> {
     pub any_ok: bool,
 }
 
+/// The listings a serving process asked at start, by source identity: each a shared future, so
+/// a first read can wait for the one in flight instead of asking again.
+#[derive(Default)]
+pub(crate) struct Priming(std::sync::Mutex<HashMap<String, Shared<BoxFuture<'static, ()>>>>);
+
+impl std::fmt::Debug for Priming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Priming").field("sources", &self.lock().len()).finish()
+    }
+}
+
+impl Priming {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Shared<BoxFuture<'static, ()>>>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn of(&self, identity: &str) -> Option<Shared<BoxFuture<'static, ()>>> {
+        self.lock().get(identity).cloned()
+    }
+}
+
 impl CalendarService {
+    /// For a serving process that starts before its first question (`kenny mcp`): lists the
+    /// versions of every source read by window (CalDAV) on a task of its own, unless L2 holds
+    /// its listing already, and keeps that listing (and stores it in L2) as a read would. The
+    /// first read of a window then goes at once under it — or, while it is in flight, waits for
+    /// it rather than asking the server again. Each is bounded by the source timeout; a failure
+    /// is logged and leaves the first read to list for itself. Not for a one-shot process or
+    /// the warmer.
+    pub fn prime(&self) {
+        if self.versions != Versions::Serving {
+            return;
+        }
+        for s in self.sources.iter().filter(|s| s.windowed()) {
+            let (s, cache, timeout, identity) = (s.clone(), self.cache.clone(), self.source_timeout, s.identity());
+            let key = identity.clone();
+            let task = async move {
+                if cache.shared_versions(&identity).await.is_some() {
+                    return;
+                }
+                match tokio::time::timeout(timeout, cache.listing(&identity, s.calendars())).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(source = %s.describe(), error = %e, "listing the versions at start failed")
+                    }
+                    Err(_) => tracing::warn!(source = %s.describe(), "listing the versions at start timed out"),
+                }
+            }
+            .boxed()
+            .shared();
+            tokio::spawn(task.clone());
+            self.priming.lock().insert(key, task);
+        }
+    }
+
+    /// Waits for the listings [`CalendarService::prime`] asked (each bounded by the source
+    /// timeout).
+    pub async fn primed(&self) {
+        let tasks: Vec<_> = self.priming.lock().values().cloned().collect();
+        futures::future::join_all(tasks).await;
+    }
+
     /// Lists every source's calendars concurrently, then reads every wanted calendar
     /// concurrently (at most [`READ_CONCURRENCY`] at once) through the cache tiers, expands it
     /// in the window and keeps what `pick` returns; cancelled occurrences never reach `pick`.
@@ -108,6 +170,9 @@ impl CalendarService {
             return Ok(SourceListing { calendars: Arc::new(light), from_memory: false, current: false });
         }
         let identity = s.identity();
+        if let Some(priming) = self.priming.of(&identity) {
+            priming.await; // done at once unless the listing asked at start is still in flight
+        }
         let kept = self.cache.kept_listing(&identity).await;
         let young = kept.as_ref().is_some_and(|(_, at)| at.elapsed() < self.cache.policy().grace);
         if !young
@@ -426,5 +491,41 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(200)).await;
         read(&service, 2).await;
         assert_eq!(source.listed.load(Ordering::SeqCst), 1, "no token listing before the new window's read");
+    }
+
+    /// A serving process's listing at start: asked once for each source read by window, then
+    /// used by the first read (no token listing of its own); not asked when L2 holds a listing,
+    /// nor by a one-shot process or the warmer.
+    #[tokio::test]
+    async fn a_serving_process_lists_the_versions_at_start() {
+        let source = Arc::new(Tokens::default());
+        let listed = || source.listed.load(Ordering::SeqCst);
+        let serving = service(&source, None);
+        serving.prime();
+        serving.primed().await;
+        assert_eq!(listed(), 1, "listed at start");
+        read(&serving, 1).await;
+        assert_eq!(listed(), 1, "the first read used it");
+
+        for other in [service(&source, None).one_shot(), service(&source, None).current_versions()] {
+            other.prime();
+            other.primed().await;
+        }
+        assert_eq!(listed(), 1, "neither a one-shot process nor the warmer");
+
+        let shared: Arc<dyn SharedCache> = Arc::new(MemoryShared::default());
+        read(&service(&source, Some(shared.clone())), 1).await;
+        let probe = CalendarCache::with_shared(CachePolicy::default(), Some(shared.clone()));
+        for _ in 0..100 {
+            if probe.shared_versions("dav:").await.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let before = listed();
+        let with_l2 = service(&source, Some(shared));
+        with_l2.prime();
+        with_l2.primed().await;
+        assert_eq!(listed(), before, "not when L2 holds the listing");
     }
 }

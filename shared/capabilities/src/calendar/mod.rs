@@ -218,6 +218,8 @@ pub struct CalendarService {
     pub(crate) self_emails: Vec<String>,
     /// What the versions of its reads are for: how a source is listed before a read.
     pub(crate) versions: Versions,
+    /// The listings asked at start ([`CalendarService::prime`]), by source identity.
+    pub(crate) priming: gather::Priming,
 }
 
 /// What a calendar service's versions are for, which decides how a source is listed before its
@@ -254,6 +256,7 @@ impl CalendarService {
             people: Vec::new(),
             self_emails: Vec::new(),
             versions: Versions::Serving,
+            priming: gather::Priming::default(),
         }
     }
 
