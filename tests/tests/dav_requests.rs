@@ -409,3 +409,18 @@ fn a_serving_process_lists_the_tokens_at_start_and_its_first_read_uses_that_list
     assert_eq!(tiers(&next), pair("miss", "miss"), "{next}");
     assert!(!proxy.seen().iter().any(asks_tokens), "a new window at once: {:#?}", proxy.seen());
 }
+
+/// The `calendar-read` Lambda function lists the calendars' tokens during init, before any
+/// event, so its first request need not.
+#[test]
+fn the_calendar_read_function_lists_the_tokens_at_init() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    let proxy = proxy(&server.base_url());
+    let rt = runtime();
+    proxy.hold(asks_tokens);
+    let config = config(&env(&proxy, 0, 30_000));
+    let _state = rt.block_on(kenny::edges::lambda::FunctionState::calendar_read_from_config(&config)).unwrap();
+    proxy.wait_held(1);
+    proxy.release();
+}
