@@ -248,8 +248,7 @@ impl CalendarCache {
     /// [`CalendarCache::shared_versions`]; on a task of its own, so it never delays a read.
     fn share_listing(&self, source: &str, calendars: &[CalendarInfo]) {
         let Some(shared) = self.shared.clone() else { return };
-        let items: Vec<(String, String)> =
-            calendars.iter().filter_map(|c| c.version.clone().map(|v| (c.locator.clone(), v))).collect();
+        let items: Vec<(String, String)> = versions_by_locator(calendars).collect();
         if items.is_empty() {
             return;
         }
@@ -298,17 +297,6 @@ impl CalendarCache {
     /// listed.
     pub async fn kept_listing(&self, source: &str) -> Option<(Arc<Vec<CalendarInfo>>, Instant)> {
         self.listings.get(source).await.map(|l| (l.calendars, l.at))
-    }
-
-    /// Lists `source` again now and keeps the listing (a refresh, whatever the kept one's age).
-    pub async fn relist<E>(
-        &self,
-        source: &str,
-        list: impl std::future::Future<Output = Result<Vec<CalendarInfo>, E>>,
-    ) -> Result<(), E> {
-        let calendars = Arc::new(list.await?);
-        self.listings.insert(source.to_string(), Listing { calendars, at: Instant::now() }).await;
-        Ok(())
     }
 
     /// Whether L1 holds a read under `key` (of any age or version).
@@ -373,6 +361,11 @@ impl CalendarCache {
             Entry { version: calendar.version.clone(), fetched, texts: Arc::new(texts), checked: Instant::now() };
         self.entries.insert(key.to_string(), Arc::new(entry)).await;
     }
+}
+
+/// The versions of a listing's calendars that have one, as `(locator, version)`.
+pub fn versions_by_locator(calendars: &[CalendarInfo]) -> impl Iterator<Item = (String, String)> + '_ {
+    calendars.iter().filter_map(|c| c.version.clone().map(|v| (c.locator.clone(), v)))
 }
 
 /// Writes `entry` to `shared` under `key`, bounded by [`SHARED_TIMEOUT`]; a failure is logged.

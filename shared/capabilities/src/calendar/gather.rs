@@ -10,7 +10,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::time::Instant;
 
 use super::{CalendarOut, CalendarService, READ_CONCURRENCY, SkippedOut, Versions, consulted};
-use crate::calendar::cache::CalendarCache;
+use crate::calendar::cache::{CalendarCache, versions_by_locator};
 use kenny_domain::error::ApiError;
 use kenny_domain::ical::{ExpandOptions, Occurrence};
 use kenny_domain::time::Window;
@@ -90,7 +90,7 @@ impl CalendarService {
         for s in self.sources.iter().filter(|s| s.windowed()) {
             let (s, cache, timeout, identity) = (s.clone(), self.cache.clone(), self.source_timeout, s.identity());
             let key = identity.clone();
-            let task = async move {
+            let listing = tokio::spawn(async move {
                 if cache.shared_versions(&identity).await.is_some() {
                     return;
                 }
@@ -101,11 +101,14 @@ impl CalendarService {
                     }
                     Err(_) => tracing::warn!(source = %s.describe(), "listing the versions at start timed out"),
                 }
-            }
-            .boxed()
-            .shared();
-            tokio::spawn(task.clone());
-            self.priming.lock().insert(key, task);
+            });
+            // Waiters wait for the task, not poll its work: a panic in it is logged, not theirs.
+            let done = async move {
+                if let Err(e) = listing.await {
+                    tracing::warn!(error = %e, "listing the versions at start failed");
+                }
+            };
+            self.priming.lock().insert(key, done.boxed().shared());
         }
     }
 
@@ -204,7 +207,7 @@ impl CalendarService {
         kept: Option<Arc<Vec<CalendarInfo>>>,
     ) -> Result<Option<SourceListing>, SourceError> {
         let (earlier, from_l2): (HashMap<String, String>, bool) = match kept {
-            Some(k) => (k.iter().filter_map(|c| c.version.clone().map(|v| (c.locator.clone(), v))).collect(), false),
+            Some(k) => (versions_by_locator(&k).collect(), false),
             None => match self.cache.shared_versions(identity).await {
                 Some(v) => (v, true),
                 None => return Ok(None),
@@ -214,9 +217,12 @@ impl CalendarService {
         // Whether L2 holds this window for a calendar the stored listing names: asked beside the
         // cheap listing.
         let in_l2 = async {
+            if !from_l2 {
+                return false;
+            }
             let keys: Vec<String> =
                 earlier.keys().map(|locator| CalendarCache::key_at(identity, locator, windowed)).collect();
-            from_l2 && futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k))).await.contains(&true)
+            futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k))).await.contains(&true)
         };
         let (light, in_l2) = tokio::join!(s.calendars_unversioned(), in_l2);
         let Some(light) = light? else { return Ok(None) };
@@ -436,6 +442,19 @@ mod tests {
         CalendarService::new(sources, chrono_tz::UTC, Duration::from_secs(5), policy, shared)
     }
 
+    /// The listing stored in `shared` for the test source, once it is there (it is written on a
+    /// task of its own; waits at most half a second).
+    async fn stored_listing(shared: &Arc<dyn SharedCache>) -> HashMap<String, String> {
+        let probe = CalendarCache::with_shared(CachePolicy::default(), Some(shared.clone()));
+        for _ in 0..100 {
+            if let Some(stored) = probe.shared_versions("dav:").await {
+                return stored;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("no listing reached L2")
+    }
+
     async fn read(service: &CalendarService, day: u32) {
         let req: ReadRequest = serde_json::from_value(serde_json::json!({
             "start": format!("2026-12-{day:02}"), "end": format!("2026-12-{:02}", day + 1)
@@ -457,15 +476,7 @@ mod tests {
         assert_eq!(listed(), 0, "a one-shot process without L2");
         read(&service(&source, Some(shared.clone())), 1).await;
         assert_eq!(listed(), 1, "a serving process with nothing known");
-        // The listing reaches L2 on a task of its own.
-        let probe = CalendarCache::with_shared(CachePolicy::default(), Some(shared.clone()));
-        for _ in 0..100 {
-            if probe.shared_versions("dav:").await.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let stored = probe.shared_versions("dav:").await.unwrap();
+        let stored = stored_listing(&shared).await;
         assert_eq!(stored.get("dav:/work/").map(String::as_str), Some("sync 1"));
 
         read(&service(&source, Some(shared.clone())), 2).await;
@@ -515,13 +526,7 @@ mod tests {
 
         let shared: Arc<dyn SharedCache> = Arc::new(MemoryShared::default());
         read(&service(&source, Some(shared.clone())), 1).await;
-        let probe = CalendarCache::with_shared(CachePolicy::default(), Some(shared.clone()));
-        for _ in 0..100 {
-            if probe.shared_versions("dav:").await.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        stored_listing(&shared).await;
         let before = listed();
         let with_l2 = service(&source, Some(shared));
         with_l2.prime();

@@ -227,9 +227,9 @@ pub struct CalendarService {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Versions {
     /// A serving process (a Lambda function, `kenny mcp`): its reads are validated later and
-    /// shared through L2. The first read of an account lists the tokens first; later ones, and a
-    /// process that finds another's listing in L2, send their reads at once under the earlier
-    /// listing's versions.
+    /// shared through L2. Reads of a new window go at once under an earlier listing's versions —
+    /// this process's (from [`CalendarService::prime`] or an earlier read), or one another
+    /// process stored in L2; with none known, the tokens are listed first.
     Serving,
     /// A process that answers once and exits ([`CalendarService::one_shot`]).
     OneShot,
