@@ -555,15 +555,11 @@ impl Account {
         let req = self.sync_request(collection, Some(token));
         let (ms, answered) = match self.multistatus(req, "sync-collection").await {
             Ok(found) => found,
-            // 403/409 valid-sync-token, 400/501 no support, 507 truncated: read it whole.
-            Err(SourceError::Status { status: 400 | 403 | 409 | 415 | 501 | 507, .. }) => return Ok(None),
+            // No delta to be had here: the caller reads it whole.
+            Err(e) if refuses_sync(&e) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let cut = ms
-            .responses
-            .iter()
-            .any(|r| r.status == Some(507) && join(&answered, &r.href).is_some_and(|u| same_path(&u, &collection.url)));
-        if cut || ms.responses.len() > MAX_DELTA {
+        if cut_short(&ms, &answered, collection) || ms.responses.len() > MAX_DELTA {
             return Ok(None);
         }
         let token = ms.sync_token;
@@ -609,10 +605,7 @@ impl Account {
             let req = self.sync_request(collection, None);
             match self.multistatus(req, "sync-collection").await {
                 Ok((ms, answered)) => {
-                    let cut = ms.responses.iter().any(|r| {
-                        r.status == Some(507)
-                            && join(&answered, &r.href).is_some_and(|u| same_path(&u, &collection.url))
-                    });
+                    let cut = cut_short(&ms, &answered, collection);
                     let members: Vec<Response> = ms
                         .responses
                         .into_iter()
@@ -633,7 +626,7 @@ impl Account {
                     return Ok(Book { items, token: ms.sync_token.filter(|_| !cut) });
                 }
                 // No support (or refused): a token first, then the query.
-                Err(SourceError::Status { status: 400 | 403 | 409 | 415 | 501 | 507, .. }) => {
+                Err(e) if refuses_sync(&e) => {
                     self.query_books.store(true, Ordering::Relaxed);
                 }
                 Err(e) => return Err(e),
@@ -756,6 +749,20 @@ fn comp_names(set: &xml::Element) -> Vec<String> {
 /// Resolves an href against the URL that answered.
 fn join(base: &Url, href: &str) -> Option<Url> {
     base.join(href.trim()).ok()
+}
+
+/// Whether a `sync-collection` report `answered` for `collection` says the server cut it short
+/// (a 507 on the collection itself).
+fn cut_short(ms: &Multistatus, answered: &Url, collection: &Collection) -> bool {
+    ms.responses
+        .iter()
+        .any(|r| r.status == Some(507) && join(answered, &r.href).is_some_and(|u| same_path(&u, &collection.url)))
+}
+
+/// Whether a `sync-collection` failed in a way that means "no delta here" rather than an error:
+/// 403/409 (the token is refused), 400/415/501 (no support), 507 (truncated).
+fn refuses_sync(e: &SourceError) -> bool {
+    matches!(e, SourceError::Status { status: 400 | 403 | 409 | 415 | 501 | 507, .. })
 }
 
 /// Whether two URLs name the same collection (trailing slash ignored).

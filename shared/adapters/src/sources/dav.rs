@@ -23,12 +23,27 @@ pub struct DavCalendars {
 impl DavCalendars {
     /// The account `target` names.
     pub fn new(net: &Network, target: Target) -> Self {
-        let auth = target.authorization(net);
-        let shared = net.accounts.shared(&target.url, auth.as_ref());
-        DavCalendars {
-            account: Account::new(net.http.clone(), Protocol::CalDav, target.url, auth, target.display, shared),
-        }
+        DavCalendars { account: account(net, Protocol::CalDav, target) }
     }
+}
+
+/// The `protocol` side of the account `target` names, sharing discovery and listings with the
+/// account's other sources on `net`.
+fn account(net: &Network, protocol: Protocol, target: Target) -> Account {
+    let auth = target.authorization(net);
+    let shared = net.accounts.shared(&target.url, auth.as_ref());
+    Account::new(net.http.clone(), protocol, target.url, auth, target.display, shared)
+}
+
+/// A calendar as listed: its version keeps the kind of token, since only a sync-token can ask
+/// for a delta (`None` when the listing has no token).
+fn calendar_info(c: Collection) -> CalendarInfo {
+    let version = match (&c.sync_token, &c.ctag) {
+        (Some(t), _) => Some(format!("{SYNC}{t}")),
+        (None, Some(t)) => Some(format!("ctag {t}")),
+        (None, None) => None,
+    };
+    CalendarInfo { version, id: c.id, name: c.name, locator: c.url.to_string() }
 }
 
 fn item_label(href: &str) -> String {
@@ -69,33 +84,12 @@ impl CalendarSource for DavCalendars {
     }
 
     async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
-        Ok(self
-            .account
-            .collections()
-            .await?
-            .into_iter()
-            .map(|c| CalendarInfo {
-                // The kind of token is kept: only a sync-token can ask for a delta.
-                version: match (&c.sync_token, &c.ctag) {
-                    (Some(t), _) => Some(format!("{SYNC}{t}")),
-                    (None, Some(t)) => Some(format!("ctag {t}")),
-                    (None, None) => None,
-                },
-                id: c.id,
-                name: c.name,
-                locator: c.url.to_string(),
-            })
-            .collect())
+        Ok(self.account.collections().await?.into_iter().map(calendar_info).collect())
     }
 
     async fn calendars_unversioned(&self) -> Result<Option<Vec<CalendarInfo>>, SourceError> {
-        let collections = self.account.collections_untokened().await?;
-        Ok(Some(
-            collections
-                .into_iter()
-                .map(|c| CalendarInfo { version: None, id: c.id, name: c.name, locator: c.url.to_string() })
-                .collect(),
-        ))
+        let unversioned = |c| CalendarInfo { version: None, ..calendar_info(c) };
+        Ok(Some(self.account.collections_untokened().await?.into_iter().map(unversioned).collect()))
     }
 
     async fn fetch(&self, calendar: &CalendarInfo, window: &Window) -> Result<Fetched, SourceError> {
@@ -269,12 +263,7 @@ pub struct DavContacts {
 impl DavContacts {
     /// The account `target` names.
     pub fn new(net: &Network, target: Target) -> Self {
-        let auth = target.authorization(net);
-        let shared = net.accounts.shared(&target.url, auth.as_ref());
-        DavContacts {
-            account: Account::new(net.http.clone(), Protocol::CardDav, target.url, auth, target.display, shared),
-            books: tokio::sync::Mutex::new(HashMap::new()),
-        }
+        DavContacts { account: account(net, Protocol::CardDav, target), books: tokio::sync::Mutex::new(HashMap::new()) }
     }
 }
 
