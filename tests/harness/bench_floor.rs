@@ -11,7 +11,9 @@
 //! - **uncached, account listed before**: a serving process that read the account before (its
 //!   listing kept), nothing of the window cached;
 //! - **uncached, fresh serving process**: a process that never read the account and will serve
-//!   more (a Lambda container, `kenny mcp`): discovery and the token listing first;
+//!   more (a Lambda container, `kenny mcp`): discovery, then the REPORTs at once (its settling
+//!   after the answer — the token listing and the window again — is timed as a row of its own,
+//!   not on the answer's path);
 //! - **uncached, fresh serving process, the listing in L2**: the same with a shared cache holding
 //!   the account's listing (another process's), not the window: the REPORTs at once;
 //! - **uncached, one-shot process** (`kenny ask`, no shared cache): no token asked;
@@ -83,7 +85,16 @@ fn week(k: i64) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>
     (start, start + chrono::Duration::days(7))
 }
 
+/// One timed `calendar.read` of week `k`: ms and each calendar's tier. A first read with no
+/// listing known settles after its answer (the tokens listed, the window read again): waited for
+/// here, untimed, so it never overlaps the next measurement (see [`read_settling`]).
 async fn read(caps: &Capabilities, k: i64) -> (f64, Vec<String>) {
+    let (ms, tiers, _) = read_settling(caps, k).await;
+    (ms, tiers)
+}
+
+/// [`read`], and how long its settling took after the answer (ms).
+async fn read_settling(caps: &Capabilities, k: i64) -> (f64, Vec<String>, f64) {
     let (start, end) = week(k);
     let params = json!({
         "start": start.to_rfc3339(), "end": end.to_rfc3339(), "timezone": "America/New_York"
@@ -91,13 +102,18 @@ async fn read(caps: &Capabilities, k: i64) -> (f64, Vec<String>) {
     let began = Instant::now();
     let body: Value = caps.invoke_json(Capability::CalendarRead, params, None).await.expect("calendar.read");
     let ms = began.elapsed().as_secs_f64() * 1e3;
+    let settling = Instant::now();
+    if let Some(calendar) = &caps.calendar {
+        calendar.settled().await;
+    }
+    let settle_ms = settling.elapsed().as_secs_f64() * 1e3;
     let tiers = body["calendars"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|c| c["cache"].as_str().unwrap_or("?").to_string())
         .collect();
-    (ms, tiers)
+    (ms, tiers, settle_ms)
 }
 
 async fn floor(client: &reqwest::Client, target: &Target, k: i64) -> f64 {
@@ -238,6 +254,7 @@ async fn calendar_rows(target: &Target, runs: i64, shared: Arc<dyn SharedCache>)
         "Kenny l2, fresh serving process",
         "Kenny l1",
         "contact index, fresh process (load)",
+        "fresh serving process: its settling after the answer (tokens, the window again)",
     ];
     let mut rows: Vec<Row> = labels.iter().map(|l| (*l, Vec::new())).collect();
     let mut seen = std::collections::BTreeSet::new();
@@ -267,8 +284,9 @@ async fn calendar_rows(target: &Target, runs: i64, shared: Arc<dyn SharedCache>)
         // Fresh processes on the next window (`k + runs`, new to every cache): serving, then
         // one-shot; then the L2 writer stores window k and a fresh serving process reads it.
         let fresh = caps(target, 0, &calendars).await;
-        let (ms, tiers) = read(&fresh, k + runs).await;
+        let (ms, tiers, settle_ms) = read_settling(&fresh, k + runs).await;
         rows[2].1.push(ms);
+        rows[9].1.push(settle_ms);
         note("fresh serving", tiers);
         let mut once = caps(target, 0, &calendars).await;
         once.calendar = once.calendar.map(CalendarService::one_shot);

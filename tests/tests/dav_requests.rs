@@ -210,9 +210,11 @@ fn uncached_reads_send_their_reports_at_once_and_stay_exact() {
     let tiers = |r: &Value| kenny_tests::calendar_tiers(r);
     let pair = |a: &str, b: &str| vec![("home".to_string(), a.to_string()), ("work".to_string(), b.to_string())];
 
-    // The first read of a process lists the tokens first (there is no earlier listing).
+    // The first read of a process (no earlier listing) settles after its answer: the tokens
+    // are listed then.
     let first = read(&caps, &rt, "2026-12-01", "2026-12-02");
     assert_eq!(tiers(&first), pair("miss", "miss"), "{first}");
+    rt.block_on(caps.calendar.as_ref().unwrap().settled());
     assert!(proxy.seen().iter().any(asks_tokens));
 
     proxy.clear();
@@ -319,7 +321,8 @@ fn calendars_and_contacts_of_one_account_share_discovery_and_the_listing() {
 /// reads could never be validated or shared, so the versions would be computed for nothing — and
 /// a question's I/O starts at once: both calendars' window REPORTs and the address book's report
 /// are held at the proxy together, after listings that ask for no token. A serving process's
-/// first read, by contrast, lists the tokens first (`uncached_reads_send_their_reports_at_once_and_stay_exact`).
+/// first read, by contrast, lists the tokens after its answer
+/// (`a_serving_process_answers_its_first_read_before_any_token_and_settles_after`).
 #[test]
 fn a_one_shot_question_asks_for_no_token_and_sends_its_reads_at_once() {
     let server = radicale();
@@ -370,12 +373,14 @@ fn a_one_shot_question_asks_for_no_token_and_sends_its_reads_at_once() {
     assert!(proxy.max_in_flight() >= 3);
 }
 
-/// A serving process (`kenny mcp`: `App::from_config`) lists the calendars' tokens at start,
-/// before any question; a first read that comes while that listing is in flight waits for it
-/// instead of asking again, and is kept under its tokens (the repeat is `validated`); a read of
-/// a new window afterwards asks for no token.
+/// A serving process (`kenny mcp`: `App::from_config`) with no listing known answers its first
+/// read before any token is asked — the token listing is held at the proxy all along — then
+/// settles: the tokens listed, the window read again under them. A change made after the first
+/// read's data and before the token listing is in that second read, so the repeat validates and
+/// shows it; a change made after the token listing and before the second read's data is in the
+/// data, kept under the older token, so the next check reads that calendar again.
 #[test]
-fn a_serving_process_lists_the_tokens_at_start_and_its_first_read_uses_that_listing() {
+fn a_serving_process_answers_its_first_read_before_any_token_and_settles_after() {
     let server = radicale();
     server.make_calendar("work", "Work");
     server.make_calendar("home", "Home");
@@ -383,44 +388,48 @@ fn a_serving_process_lists_the_tokens_at_start_and_its_first_read_uses_that_list
     server.put_item("home", "dinner.ics", &event("dinner", "20261202T230000Z", "Dinner"));
     let proxy = proxy(&server.base_url());
     let rt = runtime();
-    proxy.hold(asks_tokens);
-    let app = rt.block_on(kenny::wiring::app::App::from_config(config(&env(&proxy, 0, 30_000)))).unwrap();
-    // The listing asked at start, before any question.
-    proxy.wait_held(1);
     let tiers = |r: &Value| kenny_tests::calendar_tiers(r);
     let pair = |a: &str, b: &str| vec![("home".to_string(), a.to_string()), ("work".to_string(), b.to_string())];
-    let first = std::thread::scope(|scope| {
-        let reading = scope.spawn(|| read(&app.caps, &rt, "2026-12-01", "2026-12-03"));
-        // The read waits for that listing: it asks for no token of its own, nor any data yet.
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        assert_eq!(proxy.held(), 1, "{:#?}", proxy.seen());
-        assert!(!proxy.seen().iter().any(|s| kenny_tests::proxy::root_element(&s.body) == "calendar-query"));
-        proxy.release();
-        reading.join().unwrap()
-    });
+    let is_query = |s: &Seen| kenny_tests::proxy::root_element(&s.body) == "calendar-query";
+    let queries = |seen: &[Seen]| seen.iter().filter(|s| is_query(s)).count();
+
+    // Changed between the first read's data and the token listing.
+    proxy.hold(asks_tokens);
+    let app = rt.block_on(kenny::wiring::app::App::from_config(config(&env(&proxy, 0, 30_000)))).unwrap();
+    let calendar = app.caps.calendar.as_ref().unwrap();
+    let first = read(&app.caps, &rt, "2026-12-01", "2026-12-03");
     assert_eq!(tiers(&first), pair("miss", "miss"), "{first}");
     assert_eq!(summaries(&first), vec!["Standup", "Dinner"], "{first}");
-    assert_eq!(proxy.seen().iter().filter(|s| asks_tokens(s)).count(), 1, "{:#?}", proxy.seen());
-    let again = read(&app.caps, &rt, "2026-12-01", "2026-12-03");
-    assert_eq!(tiers(&again), pair("validated", "validated"), "kept under the start listing's tokens: {again}");
-
-    proxy.clear();
-    let next = read(&app.caps, &rt, "2026-12-08", "2026-12-09");
-    assert_eq!(tiers(&next), pair("miss", "miss"), "{next}");
-    assert!(!proxy.seen().iter().any(asks_tokens), "a new window at once: {:#?}", proxy.seen());
-}
-
-/// The `calendar-read` Lambda function lists the calendars' tokens during init, before any
-/// event, so its first request need not.
-#[test]
-fn the_calendar_read_function_lists_the_tokens_at_init() {
-    let server = radicale();
-    server.make_calendar("work", "Work");
-    let proxy = proxy(&server.base_url());
-    let rt = runtime();
-    proxy.hold(asks_tokens);
-    let config = config(&env(&proxy, 0, 30_000));
-    let _state = rt.block_on(kenny::edges::lambda::FunctionState::calendar_read_from_config(&config)).unwrap();
     proxy.wait_held(1);
+    assert_eq!(queries(&proxy.seen()), 2, "{:#?}", proxy.seen());
+    server.put_item("work", "standup.ics", &event("standup", "20261201T150000Z", "Standup (moved)"));
     proxy.release();
+    rt.block_on(calendar.settled());
+    let seen = proxy.seen();
+    let token_at = seen.iter().position(asks_tokens).unwrap();
+    assert_eq!(queries(&seen[token_at..]), 2, "both windows read again after the tokens: {seen:#?}");
+    let again = read(&app.caps, &rt, "2026-12-01", "2026-12-03");
+    assert_eq!(tiers(&again), pair("validated", "validated"), "{again}");
+    assert_eq!(summaries(&again), vec!["Standup (moved)", "Dinner"], "{again}");
+
+    // Changed between the token listing and the second read's data.
+    proxy.hold(asks_tokens);
+    let app = rt.block_on(kenny::wiring::app::App::from_config(config(&env(&proxy, 0, 30_000)))).unwrap();
+    let calendar = app.caps.calendar.as_ref().unwrap();
+    let first = read(&app.caps, &rt, "2026-12-08", "2026-12-10");
+    assert_eq!(tiers(&first), pair("miss", "miss"), "{first}");
+    proxy.wait_held(1);
+    proxy.clear();
+    proxy.hold(is_query); // the token listing goes on; the reads after it are held
+    std::thread::scope(|scope| {
+        let settling = scope.spawn(|| rt.block_on(calendar.settled()));
+        proxy.wait_held(2);
+        assert!(!proxy.seen().iter().any(asks_tokens), "the token listing was out before: {:#?}", proxy.seen());
+        server.put_item("work", "later.ics", &event("later", "20261209T140000Z", "Later"));
+        proxy.release();
+        settling.join().unwrap();
+    });
+    let next = read(&app.caps, &rt, "2026-12-08", "2026-12-10");
+    assert_eq!(tiers(&next), pair("validated", "miss"), "{next}");
+    assert_eq!(summaries(&next), vec!["Later"], "{next}");
 }

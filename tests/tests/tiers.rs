@@ -237,9 +237,11 @@ fn a_fresh_container_reads_a_new_window_at_once_under_the_listing_l2_holds() {
     let this_week = ("2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00");
     let next_week = ("2026-12-07T00:00:00-05:00", "2026-12-14T00:00:00-05:00");
 
-    // Container A's first read lists the tokens, and the listing goes to L2 (on a task of its own).
+    // Container A's first read settles after its answer: it lists the tokens, and the listing goes
+    // to L2 (on a task of its own).
     let a = container(Duration::ZERO);
     assert_eq!(calendar_tiers(&rt.block_on(read(&a, this_week.0, this_week.1))), pair("miss", "miss"));
+    rt.block_on(a.calendar.as_ref().unwrap().settled());
     assert!(proxy.seen().iter().any(Seen::asks_tokens));
     let probe = CalendarCache::with_shared(CachePolicy::default(), Some(shared.clone()));
     let identity = calendar_source(&url, &network()).unwrap().identity();

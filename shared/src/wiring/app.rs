@@ -267,9 +267,7 @@ pub struct App {
 impl App {
     /// Builds the whole embedded application (metrics are discarded: the CLI's stdout is the answer).
     /// The contact index is built beside what comes first, so a question's calendar reads start
-    /// while the contacts are indexed (`kenny mcp`, and [`App::one_shot`]). Here (not in a
-    /// one-shot process) the calendars' versions are listed at start too
-    /// ([`CalendarService::prime`]), so the first question's reads need not ask for them.
+    /// while the contacts are indexed (`kenny mcp`, and [`App::one_shot`]).
     pub async fn from_config(config: Config) -> Result<Self, AppError> {
         Self::build(config, false).await
     }
@@ -284,8 +282,6 @@ impl App {
         let mut caps = Capabilities::load_with(&config, &Capability::ALL, IndexBuild::Beside).await?;
         if one_shot {
             caps.calendar = caps.calendar.map(CalendarService::one_shot);
-        } else if let Some(calendar) = &caps.calendar {
-            calendar.prime();
         }
         let caps = Arc::new(caps);
         let timings = crate::adapters::timing::open_store(&config.timings).await?;

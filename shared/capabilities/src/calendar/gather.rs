@@ -54,18 +54,20 @@ pub(crate) struct Gathered<T> {
     pub any_ok: bool,
 }
 
-/// The listings a serving process asked at start, by source identity: each a shared future, so
-/// a first read can wait for the one in flight instead of asking again.
+/// What a serving process's reads sent with no listing known left to do, by source identity: the
+/// token listing and the reads of those windows again under it ([`CalendarService::settled`]),
+/// each a shared future, so a read that must validate waits for the one in flight instead of
+/// asking again, and the next settling of the same source follows it.
 #[derive(Default)]
-pub(crate) struct Priming(std::sync::Mutex<HashMap<String, Shared<BoxFuture<'static, ()>>>>);
+pub(crate) struct Settling(std::sync::Mutex<HashMap<String, Shared<BoxFuture<'static, ()>>>>);
 
-impl std::fmt::Debug for Priming {
+impl std::fmt::Debug for Settling {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Priming").field("sources", &self.lock().len()).finish()
+        f.debug_struct("Settling").field("sources", &self.lock().len()).finish()
     }
 }
 
-impl Priming {
+impl Settling {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Shared<BoxFuture<'static, ()>>>> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -76,46 +78,11 @@ impl Priming {
 }
 
 impl CalendarService {
-    /// For a serving process that starts before its first question (`kenny mcp`): lists the
-    /// versions of every source read by window (CalDAV) on a task of its own, unless L2 holds
-    /// its listing already, and keeps that listing (and stores it in L2) as a read would. The
-    /// first read of a window then goes at once under it — or, while it is in flight, waits for
-    /// it rather than asking the server again. Each is bounded by the source timeout; a failure
-    /// is logged and leaves the first read to list for itself. Not for a one-shot process or
-    /// the warmer.
-    pub fn prime(&self) {
-        if self.versions != Versions::Serving {
-            return;
-        }
-        for s in self.sources.iter().filter(|s| s.windowed()) {
-            let (s, cache, timeout, identity) = (s.clone(), self.cache.clone(), self.source_timeout, s.identity());
-            let key = identity.clone();
-            let listing = tokio::spawn(async move {
-                if cache.shared_versions(&identity).await.is_some() {
-                    return;
-                }
-                match tokio::time::timeout(timeout, cache.listing(&identity, s.calendars())).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => {
-                        tracing::warn!(source = %s.describe(), error = %e, "listing the versions at start failed")
-                    }
-                    Err(_) => tracing::warn!(source = %s.describe(), "listing the versions at start timed out"),
-                }
-            });
-            // Waiters wait for the task, not poll its work: a panic in it is logged, not theirs.
-            let done = async move {
-                if let Err(e) = listing.await {
-                    tracing::warn!(error = %e, "listing the versions at start failed");
-                }
-            };
-            self.priming.lock().insert(key, done.boxed().shared());
-        }
-    }
-
-    /// Waits for the listings [`CalendarService::prime`] asked (each bounded by the source
-    /// timeout).
-    pub async fn primed(&self) {
-        let tasks: Vec<_> = self.priming.lock().values().cloned().collect();
+    /// Waits until every read sent with no listing known has settled: its source's versions
+    /// listed and its window read again under them (each step bounded by the source timeout). For
+    /// benchmarks, tests and an orderly stop; a read never needs to call it.
+    pub async fn settled(&self) {
+        let tasks: Vec<_> = self.settling.lock().values().cloned().collect();
         futures::future::join_all(tasks).await;
     }
 
@@ -133,9 +100,12 @@ impl CalendarService {
     ) -> Gathered<T> {
         let listings = self.list_all(sources, &opts.window, deadline).await;
         let Listed { jobs, failed, first_error } = wanted_calendars(sources, listings, wanted);
+        let unsettled: Vec<(Arc<dyn CalendarSource>, CalendarInfo)> =
+            jobs.iter().filter(|j| j.settle).map(|j| (j.source.clone(), j.info.clone())).collect();
         let reads: Vec<_> =
             jobs.into_iter().map(|job| self.read_calendar(job, opts.clone(), deadline, pick.clone())).collect();
         let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
+        self.settle(unsettled, &opts.window);
         let gathered = Gathered {
             items: Vec::new(),
             calendars: failed,
@@ -164,18 +134,16 @@ impl CalendarService {
     /// versions where the source has one (see [`CalendarService::one_shot`]). Otherwise the kept
     /// one within the grace period; else, except for the warmer ([`Versions::Current`]), the
     /// listing for reads sent at once where it applies ([`CalendarService::at_once`]); else the
-    /// listing with versions, which is kept (and stored in L2).
+    /// listing with versions, which is kept (and stored in L2) — after the settling of earlier
+    /// reads of the source in flight, whose versions it may then reuse.
     async fn list_one(&self, s: &Arc<dyn CalendarSource>, window: &Window) -> Listing {
         if self.versions == Versions::OneShot
             && !self.cache.has_shared()
             && let Some(light) = s.calendars_unversioned().await?
         {
-            return Ok(SourceListing { calendars: Arc::new(light), from_memory: false, current: false });
+            return Ok(SourceListing { calendars: Arc::new(light), from_memory: false, current: false, settle: false });
         }
         let identity = s.identity();
-        if let Some(priming) = self.priming.of(&identity) {
-            priming.await; // done at once unless the listing asked at start is still in flight
-        }
         let kept = self.cache.kept_listing(&identity).await;
         let young = kept.as_ref().is_some_and(|(_, at)| at.elapsed() < self.cache.policy().grace);
         if !young
@@ -184,21 +152,26 @@ impl CalendarService {
         {
             return Ok(listing);
         }
+        if let Some(settling) = self.settling.of(&identity) {
+            settling.await; // done at once unless reads sent with no listing known are settling
+        }
         let (calendars, from_memory) = self.cache.listing(&identity, s.calendars()).await?;
-        Ok(SourceListing { calendars, from_memory, current: true })
+        Ok(SourceListing { calendars, from_memory, current: true, settle: false })
     }
 
-    /// The listing for reads sent at once, with no token computed on their path: for a source
-    /// that lists cheaply without versions (CalDAV), when an earlier listing with versions is
+    /// The listing for reads sent at once, with no token computed on their path, for a source
+    /// that lists cheaply without versions (CalDAV). When an earlier listing with versions is
     /// known — this process's (`kept`), else one another process stored in L2 — the cheap
-    /// listing with the earlier listing's versions. Those were answered before any read of this
+    /// listing with the earlier listing's versions: those were answered before any read of this
     /// request is sent, so they are no newer than what the reads fetch: exact (a change made
-    /// since shows as a newer version at the next check, which reads the calendar again). Not
-    /// when some calendar of the source has a read of this window in L1 (it must be validated),
-    /// nor, for versions from L2, when L2 holds this window for a calendar that listing names (it
-    /// is served at the version the source lists now; asked beside the cheap listing). A
-    /// calendar the earlier listing lacks has no version: its read is kept unversioned and read
-    /// again after the grace period.
+    /// since shows as a newer version at the next check, which reads the calendar again). When
+    /// none is known, in a serving process ([`Versions::Serving`]), the cheap listing without
+    /// versions: the reads are kept unversioned and settle after the answer
+    /// ([`CalendarService::settle`]). Not when some calendar of the source has a read of this
+    /// window in L1 (it must be validated), nor, for versions from L2, when L2 holds this window
+    /// for a calendar that listing names (it is served at the version the source lists now; asked
+    /// beside the cheap listing). A calendar the earlier listing lacks has no version: its read
+    /// is kept unversioned and read again after the grace period.
     async fn at_once(
         &self,
         s: &Arc<dyn CalendarSource>,
@@ -206,10 +179,11 @@ impl CalendarService {
         window: &Window,
         kept: Option<Arc<Vec<CalendarInfo>>>,
     ) -> Result<Option<SourceListing>, SourceError> {
-        let (earlier, from_l2): (HashMap<String, String>, bool) = match kept {
-            Some(k) => (versions_by_locator(&k).collect(), false),
+        let (earlier, from_l2, settle): (HashMap<String, String>, bool, bool) = match kept {
+            Some(k) => (versions_by_locator(&k).collect(), false, false),
             None => match self.cache.shared_versions(identity).await {
-                Some(v) => (v, true),
+                Some(v) => (v, true, false),
+                None if self.versions == Versions::Serving => (HashMap::new(), false, true),
                 None => return Ok(None),
             },
         };
@@ -231,7 +205,67 @@ impl CalendarService {
         }
         let calendars =
             light.into_iter().map(|c| CalendarInfo { version: earlier.get(&c.locator).cloned(), ..c }).collect();
-        Ok(Some(SourceListing { calendars: Arc::new(calendars), from_memory: false, current: false }))
+        Ok(Some(SourceListing { calendars: Arc::new(calendars), from_memory: false, current: false, settle }))
+    }
+
+    /// Settles reads a serving process sent with no listing known (`unsettled`, of `window`), on
+    /// a task of its own after the answer: once the source's settling in flight is done, its
+    /// versions — the listing kept since, else the token listing, kept and stored in L2 — then
+    /// each calendar's window read again under them, through the tiers (an entry at that version
+    /// in L2 serves). Exact: the versions are answered before the data read under them. The
+    /// repeat of such a read then validates instead of reading the window whole. A failure is
+    /// logged; the read then stays unversioned (read again after the grace period).
+    fn settle(&self, unsettled: Vec<(Arc<dyn CalendarSource>, CalendarInfo)>, window: &Window) {
+        if self.cache.policy().l1_ttl.is_zero() && !self.cache.has_shared() {
+            return; // nothing would keep what settling reads
+        }
+        let mut by_source: HashMap<String, (Arc<dyn CalendarSource>, Vec<CalendarInfo>)> = HashMap::new();
+        for (source, info) in unsettled {
+            by_source.entry(source.identity()).or_insert_with(|| (source, Vec::new())).1.push(info);
+        }
+        for (identity, (source, calendars)) in by_source {
+            let (cache, limit, window) = (self.cache.clone(), self.source_timeout, *window);
+            let before = self.settling.of(&identity);
+            let id = identity.clone();
+            let task = tokio::spawn(async move {
+                if let Some(before) = before {
+                    before.await;
+                }
+                let versions = match cache.kept_listing(&id).await {
+                    Some((kept, _)) => kept,
+                    None => {
+                        match bounded(|| source.describe(), limit, None, cache.listing(&id, source.calendars())).await {
+                            Ok((listed, _)) => listed,
+                            Err(e) => {
+                                tracing::warn!(source = %source.describe(), error = %e, "listing the versions after a first read failed");
+                                return;
+                            }
+                        }
+                    }
+                };
+                let versions: HashMap<String, String> = versions_by_locator(&versions).collect();
+                let again = calendars.into_iter().filter_map(|info| {
+                    let version = versions.get(&info.locator).cloned()?;
+                    let info = CalendarInfo { version: Some(version), ..info };
+                    let (cache, source, window, id) = (&cache, &source, &window, &id);
+                    Some(async move {
+                        let key = CalendarCache::key(id, &info, source.windowed().then_some(window));
+                        let fetch = |earlier| read_source(source, &info, window, earlier, limit, None);
+                        if let Err(e) = cache.get_or_fetch_at(&key, &info, false, true, source.incremental(), fetch).await {
+                            tracing::debug!(calendar = %info.id, error = %e, "reading a first read's window again failed");
+                        }
+                    })
+                });
+                futures::stream::iter(again).buffer_unordered(READ_CONCURRENCY).collect::<Vec<()>>().await;
+            });
+            // Waiters wait for the task, not poll its work: a panic in it is logged, not theirs.
+            let done = async move {
+                if let Err(e) = task.await {
+                    tracing::warn!(error = %e, "settling a first read failed");
+                }
+            };
+            self.settling.lock().insert(identity, done.boxed().shared());
+        }
     }
 
     /// Reads one calendar through the cache tiers, then expands it on a blocking thread.
@@ -242,19 +276,9 @@ impl CalendarService {
         deadline: Option<Instant>,
         pick: Pick<T>,
     ) -> (CalendarInfo, Result<CalendarRead<T>, ApiError>) {
-        let Job { source, info, from_memory, current } = job;
+        let Job { source, info, from_memory, current, settle: _ } = job;
         let key = CalendarCache::key(&source.identity(), &info, source.windowed().then_some(&opts.window));
-        let what = || format!("{} calendar {}", source.describe(), info.id);
-        let (src, cal, window, per_source) = (&source, &info, &opts.window, self.source_timeout);
-        let fetch = move |earlier: Option<Earlier>| async move {
-            let read = async {
-                match &earlier {
-                    Some(e) => src.refetch(cal, window, e).await,
-                    None => src.fetch(cal, window).await,
-                }
-            };
-            bounded(what, per_source, deadline, read).await
-        };
+        let fetch = |earlier| read_source(&source, &info, &opts.window, earlier, self.source_timeout, deadline);
         let fetched = self.cache.get_or_fetch_at(&key, &info, from_memory, current, source.incremental(), fetch).await;
         let expanded = match fetched {
             Ok(f) => expand_calendar(f, opts, Arc::from(info.id.as_str()), pick).await,
@@ -264,6 +288,26 @@ impl CalendarService {
     }
 }
 
+/// One calendar's window from its source — its changes since `earlier` where the source can —
+/// bounded by `limit` and `deadline`.
+async fn read_source(
+    source: &Arc<dyn CalendarSource>,
+    calendar: &CalendarInfo,
+    window: &Window,
+    earlier: Option<Earlier>,
+    limit: Duration,
+    deadline: Option<Instant>,
+) -> Result<Fetched, SourceError> {
+    let what = || format!("{} calendar {}", source.describe(), calendar.id);
+    let read = async {
+        match &earlier {
+            Some(e) => source.refetch(calendar, window, e).await,
+            None => source.fetch(calendar, window).await,
+        }
+    };
+    bounded(what, limit, deadline, read).await
+}
+
 /// One source's calendars.
 struct SourceListing {
     calendars: Arc<Vec<CalendarInfo>>,
@@ -271,6 +315,8 @@ struct SourceListing {
     from_memory: bool,
     /// The versions are the source's present ones (else an earlier listing's: see `list_one`).
     current: bool,
+    /// Listed with no versions known: the reads settle after the answer.
+    settle: bool,
 }
 
 /// One source's listing, or why it failed.
@@ -285,6 +331,8 @@ struct Job {
     from_memory: bool,
     /// Its version is the source's present one (else L2 is not read for it).
     current: bool,
+    /// Read with no versions known: it settles after the answer.
+    settle: bool,
 }
 
 /// The calendars to read, and an entry for each source whose listing failed.
@@ -314,7 +362,7 @@ fn wanted_calendars(
     let mut seen_ids = std::collections::HashSet::new();
     for (source, result) in sources.iter().zip(listings) {
         match result {
-            Ok(SourceListing { calendars, from_memory, current }) => {
+            Ok(SourceListing { calendars, from_memory, current, settle }) => {
                 for mut info in calendars.iter().cloned() {
                     let base = info.id.clone();
                     let mut k = 1;
@@ -323,7 +371,7 @@ fn wanted_calendars(
                         info.id = format!("{base}-{k}");
                     }
                     if wanted(&info) {
-                        listed.jobs.push(Job { source: source.clone(), info, from_memory, current });
+                        listed.jobs.push(Job { source: source.clone(), info, from_memory, current, settle });
                     }
                 }
             }
@@ -393,18 +441,25 @@ fn is_cancelled(o: &Occurrence) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use super::*;
     use crate::calendar::ReadRequest;
     use crate::calendar::cache::CachePolicy;
     use kenny_ports::cache::{MemoryShared, SharedCache};
 
-    /// A windowed source that lists cheaply without versions (as CalDAV does), counting its
-    /// listings with versions (the token listings).
+    /// A windowed source that lists cheaply without versions (as CalDAV does), recording in order
+    /// its listings with versions (`list`: the token listings) and its reads (`fetch`).
     #[derive(Debug, Default)]
     struct Tokens {
-        listed: AtomicUsize,
+        log: std::sync::Mutex<Vec<&'static str>>,
+    }
+
+    impl Tokens {
+        fn log(&self) -> Vec<&'static str> {
+            self.log.lock().unwrap().clone()
+        }
+        fn listed(&self) -> usize {
+            self.log().iter().filter(|e| **e == "list").count()
+        }
     }
 
     fn calendar(version: Option<&str>) -> CalendarInfo {
@@ -422,13 +477,14 @@ mod tests {
             "dav:".into()
         }
         async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
-            self.listed.fetch_add(1, Ordering::SeqCst);
+            self.log.lock().unwrap().push("list");
             Ok(vec![calendar(Some("sync 1"))])
         }
         async fn calendars_unversioned(&self) -> Result<Option<Vec<CalendarInfo>>, SourceError> {
             Ok(Some(vec![calendar(None)]))
         }
         async fn fetch(&self, _: &CalendarInfo, _: &Window) -> Result<Fetched, SourceError> {
+            self.log.lock().unwrap().push("fetch");
             Ok(Fetched::default())
         }
         fn windowed(&self) -> bool {
@@ -455,27 +511,38 @@ mod tests {
         panic!("no listing reached L2")
     }
 
-    async fn read(service: &CalendarService, day: u32) {
+    /// The tier that answered a read of day `day` of December 2026.
+    async fn read(service: &CalendarService, day: u32) -> CacheTier {
         let req: ReadRequest = serde_json::from_value(serde_json::json!({
             "start": format!("2026-12-{day:02}"), "end": format!("2026-12-{:02}", day + 1)
         }))
         .unwrap();
-        service.read(&req, None).await.unwrap();
+        service.read(&req, None).await.unwrap().calendars[0].cache
     }
 
-    /// Who lists the tokens before a first read: a serving process with nothing known (then its
-    /// listing goes to L2), not one that finds the listing in L2, never a one-shot process without
-    /// L2, always the warmer.
+    /// Who lists the tokens, and when: a serving process with nothing known after its first read
+    /// (then its listing goes to L2), not one that finds the listing in L2, never a one-shot
+    /// process without L2, and before the read a one-shot process with L2 that finds nothing
+    /// there, a read of a window L2 holds, and the warmer.
     #[tokio::test]
-    async fn who_lists_the_tokens_before_a_first_read() {
+    async fn who_lists_the_tokens_and_when() {
         let source = Arc::new(Tokens::default());
         let shared: Arc<dyn SharedCache> = Arc::new(MemoryShared::default());
-        let listed = || source.listed.load(Ordering::SeqCst);
+        let listed = || source.listed();
 
-        read(&service(&source, None).one_shot(), 1).await;
+        let once = service(&source, None).one_shot();
+        read(&once, 1).await;
+        once.settled().await;
         assert_eq!(listed(), 0, "a one-shot process without L2");
-        read(&service(&source, Some(shared.clone())), 1).await;
-        assert_eq!(listed(), 1, "a serving process with nothing known");
+
+        let serving = service(&source, Some(shared.clone()));
+        read(&serving, 1).await;
+        serving.settled().await;
+        assert_eq!(
+            source.log()[1..],
+            ["fetch", "list", "fetch"],
+            "a serving process with nothing known: after the read"
+        );
         let stored = stored_listing(&shared).await;
         assert_eq!(stored.get("dav:/work/").map(String::as_str), Some("sync 1"));
 
@@ -487,10 +554,45 @@ mod tests {
         assert_eq!(listed(), 2, "a window L2 holds: the tokens first, so L2 can answer");
         read(&service(&source, Some(shared.clone())).current_versions(), 4).await;
         assert_eq!(listed(), 3, "the warmer");
+
+        let empty: Arc<dyn SharedCache> = Arc::new(MemoryShared::default());
+        let before = source.log().len();
+        read(&service(&source, Some(empty)).one_shot(), 5).await;
+        assert_eq!(source.log()[before..], ["list", "fetch"], "a one-shot process with L2 and nothing there");
     }
 
-    /// The listing a first read made outlives the reads in L1: a serving process idle for longer
-    /// than the L1 TTL still reads a new window at once under it.
+    /// A serving process's first read with nothing known goes at once and is answered before any
+    /// token is asked; it then settles — the tokens listed, the window read again under them — so
+    /// its repeat validates (one token listing, no read), and a new window goes at once under
+    /// that listing.
+    #[tokio::test]
+    async fn a_first_read_settles_after_its_answer() {
+        let source = Arc::new(Tokens::default());
+        let serving = service(&source, None);
+        assert_eq!(read(&serving, 1).await, CacheTier::Miss);
+        assert_eq!(source.log(), ["fetch"], "answered before any token");
+        serving.settled().await;
+        assert_eq!(source.log(), ["fetch", "list", "fetch"]);
+        assert_eq!(read(&serving, 1).await, CacheTier::Validated);
+        assert_eq!(source.log()[3..], ["list"]);
+        assert_eq!(read(&serving, 2).await, CacheTier::Miss);
+        serving.settled().await;
+        assert_eq!(source.log()[4..], ["fetch"], "a new window at once under the kept listing, nothing to settle");
+    }
+
+    /// A repeat that comes while the first read is settling waits for it rather than listing
+    /// the tokens beside it, and validates.
+    #[tokio::test]
+    async fn a_repeat_waits_for_the_settling_in_flight() {
+        let source = Arc::new(Tokens::default());
+        let serving = service(&source, None);
+        read(&serving, 1).await;
+        assert_eq!(read(&serving, 1).await, CacheTier::Validated);
+        assert_eq!(source.log(), ["fetch", "list", "fetch", "list"]);
+    }
+
+    /// The listing a first read settled with outlives the reads in L1: a serving process idle for
+    /// longer than the L1 TTL still reads a new window at once under it.
     #[tokio::test]
     async fn an_idle_serving_process_still_reads_a_new_window_at_once() {
         let source = Arc::new(Tokens::default());
@@ -498,39 +600,11 @@ mod tests {
         let sources: Vec<Arc<dyn CalendarSource>> = vec![source.clone()];
         let service = CalendarService::new(sources, chrono_tz::UTC, Duration::from_secs(5), policy, None);
         read(&service, 1).await;
-        assert_eq!(source.listed.load(Ordering::SeqCst), 1);
+        service.settled().await;
+        assert_eq!(source.listed(), 1);
         tokio::time::sleep(Duration::from_millis(200)).await;
         read(&service, 2).await;
-        assert_eq!(source.listed.load(Ordering::SeqCst), 1, "no token listing before the new window's read");
-    }
-
-    /// A serving process's listing at start: asked once for each source read by window, then
-    /// used by the first read (no token listing of its own); not asked when L2 holds a listing,
-    /// nor by a one-shot process or the warmer.
-    #[tokio::test]
-    async fn a_serving_process_lists_the_versions_at_start() {
-        let source = Arc::new(Tokens::default());
-        let listed = || source.listed.load(Ordering::SeqCst);
-        let serving = service(&source, None);
-        serving.prime();
-        serving.primed().await;
-        assert_eq!(listed(), 1, "listed at start");
-        read(&serving, 1).await;
-        assert_eq!(listed(), 1, "the first read used it");
-
-        for other in [service(&source, None).one_shot(), service(&source, None).current_versions()] {
-            other.prime();
-            other.primed().await;
-        }
-        assert_eq!(listed(), 1, "neither a one-shot process nor the warmer");
-
-        let shared: Arc<dyn SharedCache> = Arc::new(MemoryShared::default());
-        read(&service(&source, Some(shared.clone())), 1).await;
-        stored_listing(&shared).await;
-        let before = listed();
-        let with_l2 = service(&source, Some(shared));
-        with_l2.prime();
-        with_l2.primed().await;
-        assert_eq!(listed(), before, "not when L2 holds the listing");
+        service.settled().await;
+        assert_eq!(source.listed(), 1, "no token listing for the new window's read");
     }
 }

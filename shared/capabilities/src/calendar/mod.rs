@@ -218,8 +218,8 @@ pub struct CalendarService {
     pub(crate) self_emails: Vec<String>,
     /// What the versions of its reads are for: how a source is listed before a read.
     pub(crate) versions: Versions,
-    /// The listings asked at start ([`CalendarService::prime`]), by source identity.
-    pub(crate) priming: gather::Priming,
+    /// Reads sent with no listing known, settling ([`CalendarService::settled`]).
+    pub(crate) settling: gather::Settling,
 }
 
 /// What a calendar service's versions are for, which decides how a source is listed before its
@@ -228,8 +228,9 @@ pub struct CalendarService {
 pub enum Versions {
     /// A serving process (a Lambda function, `kenny mcp`): its reads are validated later and
     /// shared through L2. Reads of a new window go at once under an earlier listing's versions —
-    /// this process's (from [`CalendarService::prime`] or an earlier read), or one another
-    /// process stored in L2; with none known, the tokens are listed first.
+    /// this process's, or one another process stored in L2; with none known, at once without
+    /// versions, and they settle after the answer (the versions listed, the window read again
+    /// under them: [`CalendarService::settled`]).
     Serving,
     /// A process that answers once and exits ([`CalendarService::one_shot`]).
     OneShot,
@@ -256,7 +257,7 @@ impl CalendarService {
             people: Vec::new(),
             self_emails: Vec::new(),
             versions: Versions::Serving,
-            priming: gather::Priming::default(),
+            settling: gather::Settling::default(),
         }
     }
 

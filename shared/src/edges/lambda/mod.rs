@@ -127,21 +127,12 @@ pub struct FunctionState {
 }
 
 impl FunctionState {
-    /// The `calendar-read` function from the environment: see
-    /// [`FunctionState::calendar_read_from_config`].
+    /// The `calendar-read` function from the environment: its calendars, the shared cache, the
+    /// credentials its network sources need.
     pub async fn calendar_read_from_env() -> Result<Self, AppError> {
-        Self::calendar_read_from_config(&Config::load()?).await
-    }
-
-    /// The `calendar-read` function from `config`: its calendars, the shared cache, the
-    /// credentials its network sources need. The calendars' tokens are listed during init, on a
-    /// task of its own, unless L2 holds the listing ([`CalendarService::prime`]): the first
-    /// request's reads go at once under it, or wait for the rest of it.
-    pub async fn calendar_read_from_config(config: &Config) -> Result<Self, AppError> {
-        let net = network(config, &[Capability::CalendarRead]).await?;
-        let calendar = calendar_service(config, &net).await?;
-        calendar.prime();
-        Ok(Self::calendar(calendar, stdout_metrics()))
+        let config = Config::load()?;
+        let net = network(&config, &[Capability::CalendarRead]).await?;
+        Ok(Self::calendar(calendar_service(&config, &net).await?, stdout_metrics()))
     }
 
     /// The `contacts-resolve` function from the environment: its directories, indexed.
