@@ -190,9 +190,10 @@ fn summaries(read: &Value) -> Vec<String> {
 }
 
 /// An uncached window read in a process that listed the account before sends every calendar's
-/// `calendar-query` at once after a listing that asks for no token (both REPORTs are held at the
-/// proxy together, and no token PROPFIND came before them), and keeps each read under the token
-/// of that earlier listing, answered before the REPORTs were sent. A change made on the server
+/// `calendar-query` at once, the calendars taken from that listing, and lists them again (asking
+/// for no token) beside the REPORTs (both REPORTs and that listing are held at the proxy
+/// together, and no token PROPFIND came before them); it keeps each read under the token of that
+/// earlier listing, answered before the REPORTs were sent. A change made on the server
 /// while a REPORT is held — after the token, before the data — is in the answer, and the next
 /// read sees a newer token and reads that calendar again: the cache never holds data under a
 /// version newer than the data.
@@ -218,11 +219,12 @@ fn uncached_reads_send_their_reports_at_once_and_stay_exact() {
     assert!(proxy.seen().iter().any(asks_tokens));
 
     proxy.clear();
-    proxy.hold(|s| kenny_tests::proxy::root_element(&s.body) == "calendar-query");
+    proxy.hold(|s| kenny_tests::proxy::root_element(&s.body) == "calendar-query" || s.method == "PROPFIND");
     let second = std::thread::scope(|scope| {
         let reading = scope.spawn(|| read(&caps, &rt, "2026-12-02", "2026-12-03"));
-        // Both calendars' REPORTs are out together, and nothing asked for a token.
-        proxy.wait_held(2);
+        // Both calendars' REPORTs are out together with the listing of the calendars (no token),
+        // which goes beside them: the calendars come from the listing kept since the first read.
+        proxy.wait_held(3);
         let seen = proxy.seen();
         assert!(!seen.iter().any(asks_tokens), "no token on the data's path: {seen:#?}");
         assert_eq!(seen.iter().filter(|s| s.method == "PROPFIND").count(), 1, "{seen:#?}");
@@ -233,7 +235,7 @@ fn uncached_reads_send_their_reports_at_once_and_stay_exact() {
     });
     assert_eq!(tiers(&second), pair("miss", "miss"), "{second}");
     assert_eq!(summaries(&second), vec!["Review (moved)", "Dinner"], "{second}");
-    assert!(proxy.max_in_flight() >= 2);
+    assert!(proxy.max_in_flight() >= 3);
 
     // The next read validates: home is unchanged, work's token is newer than the one its read
     // was kept under, so it is read again (a delta from that token) — never served as cached.
@@ -244,6 +246,24 @@ fn uncached_reads_send_their_reports_at_once_and_stay_exact() {
     assert_eq!(third["calendars"][1]["delta"], json!({"changed": 1, "removed": 0}), "{third}");
     let fourth = read(&caps, &rt, "2026-12-02", "2026-12-03");
     assert_eq!(tiers(&fourth), pair("validated", "validated"), "{fourth}");
+}
+
+/// A calendar made after the listing a process kept is found by the listing that goes beside the
+/// reads of a new window: the answer has it (the reads made again from the tokens listed now).
+#[test]
+fn a_calendar_made_since_the_kept_listing_is_in_the_next_answer() {
+    let server = radicale();
+    server.make_calendar("work", "Work");
+    server.put_item("work", "standup.ics", &event("standup", "20261208T140000Z", "Standup"));
+    let proxy = proxy(&server.base_url());
+    let rt = runtime();
+    let caps = rt.block_on(Capabilities::load(&config(&env(&proxy, 0, 600_000)), &[Capability::CalendarRead])).unwrap();
+    read(&caps, &rt, "2026-12-01", "2026-12-02");
+    rt.block_on(caps.calendar.as_ref().unwrap().settled());
+    server.make_calendar("home", "Home");
+    server.put_item("home", "dinner.ics", &event("dinner", "20261209T230000Z", "Dinner"));
+    let next = read(&caps, &rt, "2026-12-08", "2026-12-10");
+    assert_eq!(summaries(&next), vec!["Standup", "Dinner"], "{next}");
 }
 
 /// Whether a request is a discovery step (it asks for the principal).

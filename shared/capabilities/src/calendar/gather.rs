@@ -89,7 +89,10 @@ impl CalendarService {
     /// Lists every source's calendars concurrently, then reads every wanted calendar
     /// concurrently (at most [`READ_CONCURRENCY`] at once) through the cache tiers, expands it
     /// in the window and keeps what `pick` returns; cancelled occurrences never reach `pick`.
-    /// Each listing and read gets the source timeout, cut short by `deadline`.
+    /// Each listing and read gets the source timeout, cut short by `deadline`. A source read
+    /// under its kept listing has its calendars listed beside the reads; when they are not the
+    /// kept listing's (a calendar added, removed or renamed since), the reads are made again
+    /// from a listing made now.
     pub(crate) async fn gather<T: Send + 'static>(
         &self,
         sources: &[Arc<dyn CalendarSource>],
@@ -98,23 +101,49 @@ impl CalendarService {
         deadline: Option<Instant>,
         pick: Pick<T>,
     ) -> Gathered<T> {
-        let listings = self.list_all(sources, &opts.window, deadline).await;
-        let Listed { jobs, failed, first_error } = wanted_calendars(sources, listings, wanted);
-        let unsettled: Vec<(Arc<dyn CalendarSource>, CalendarInfo)> =
-            jobs.iter().filter(|j| j.settle).map(|j| (j.source.clone(), j.info.clone())).collect();
-        let reads: Vec<_> =
-            jobs.into_iter().map(|job| self.read_calendar(job, opts.clone(), deadline, pick.clone())).collect();
-        let results: Vec<_> = futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect().await;
-        self.settle(unsettled, &opts.window);
-        let gathered = Gathered {
-            items: Vec::new(),
-            calendars: failed,
-            truncated: false,
-            skipped: Vec::new(),
-            first_error,
-            any_ok: sources.is_empty(),
-        };
-        tally(results, gathered)
+        // A second pass only after a check (so at most two): it reads nothing under a kept listing.
+        let mut from_kept = true;
+        loop {
+            let listings = self.list_all(sources, &opts.window, deadline, from_kept).await;
+            let checks: Vec<_> = sources
+                .iter()
+                .zip(&listings)
+                .filter_map(|(s, l)| l.as_ref().ok().filter(|l| l.check).map(|l| (s.clone(), l.calendars.clone())))
+                .collect();
+            let Listed { jobs, failed, first_error } = wanted_calendars(sources, listings, wanted);
+            let unsettled: Vec<(Arc<dyn CalendarSource>, CalendarInfo)> =
+                jobs.iter().filter(|j| j.settle).map(|j| (j.source.clone(), j.info.clone())).collect();
+            let reads: Vec<_> =
+                jobs.into_iter().map(|job| self.read_calendar(job, opts.clone(), deadline, pick.clone())).collect();
+            let changed = futures::future::join_all(checks.iter().map(|(s, kept)| async move {
+                match bounded(|| s.describe(), self.source_timeout, deadline, s.calendars_unversioned()).await {
+                    Ok(Some(now)) => !same_calendars(kept, &now),
+                    Ok(None) => true, // cannot be checked: read again from a listing made now
+                    Err(e) => {
+                        // The reads meet the same failure, and report it.
+                        tracing::debug!(source = %s.describe(), error = %e, "listing the calendars beside the reads failed");
+                        false
+                    }
+                }
+            }));
+            let (results, changed): (Vec<_>, Vec<bool>) =
+                tokio::join!(futures::stream::iter(reads).buffer_unordered(READ_CONCURRENCY).collect(), changed);
+            if changed.contains(&true) {
+                tracing::debug!("an account's calendars changed since its kept listing; reading again");
+                from_kept = false;
+                continue;
+            }
+            self.settle(unsettled, &opts.window);
+            let gathered = Gathered {
+                items: Vec::new(),
+                calendars: failed,
+                truncated: false,
+                skipped: Vec::new(),
+                first_error,
+                any_ok: sources.is_empty(),
+            };
+            return tally(results, gathered);
+        }
     }
 
     /// Every source's calendar listing, concurrently, each through the listing cache.
@@ -123,9 +152,10 @@ impl CalendarService {
         sources: &[Arc<dyn CalendarSource>],
         window: &Window,
         deadline: Option<Instant>,
+        from_kept: bool,
     ) -> Vec<Listing> {
         futures::future::join_all(sources.iter().map(|s| async move {
-            bounded(|| s.describe(), self.source_timeout, deadline, self.list_one(s, window)).await
+            bounded(|| s.describe(), self.source_timeout, deadline, self.list_one(s, window, from_kept)).await
         }))
         .await
     }
@@ -136,19 +166,25 @@ impl CalendarService {
     /// listing for reads sent at once where it applies ([`CalendarService::at_once`]); else the
     /// listing with versions, which is kept (and stored in L2) — after the settling of earlier
     /// reads of the source in flight, whose versions it may then reuse.
-    async fn list_one(&self, s: &Arc<dyn CalendarSource>, window: &Window) -> Listing {
+    async fn list_one(&self, s: &Arc<dyn CalendarSource>, window: &Window, from_kept: bool) -> Listing {
         if self.versions == Versions::OneShot
             && !self.cache.has_shared()
             && let Some(light) = s.calendars_unversioned().await?
         {
-            return Ok(SourceListing { calendars: Arc::new(light), from_memory: false, current: false, settle: false });
+            return Ok(SourceListing {
+                calendars: Arc::new(light),
+                from_memory: false,
+                current: false,
+                settle: false,
+                check: false,
+            });
         }
         let identity = s.identity();
         let kept = self.cache.kept_listing(&identity).await;
         let young = kept.as_ref().is_some_and(|(_, at)| at.elapsed() < self.cache.policy().grace);
         if !young
             && self.versions != Versions::Current
-            && let Some(listing) = self.at_once(s, &identity, window, kept.map(|(k, _)| k)).await?
+            && let Some(listing) = self.at_once(s, &identity, window, kept.map(|(k, _)| k), from_kept).await?
         {
             return Ok(listing);
         }
@@ -156,17 +192,20 @@ impl CalendarService {
             settling.await; // done at once unless reads sent with no listing known are settling
         }
         let (calendars, from_memory) = self.cache.listing(&identity, s.calendars()).await?;
-        Ok(SourceListing { calendars, from_memory, current: true, settle: false })
+        Ok(SourceListing { calendars, from_memory, current: true, settle: false, check: false })
     }
 
     /// The listing for reads sent at once, with no token computed on their path, for a source
-    /// that lists cheaply without versions (CalDAV). When an earlier listing with versions is
-    /// known — this process's (`kept`), else one another process stored in L2 — the cheap
-    /// listing with the earlier listing's versions: those were answered before any read of this
-    /// request is sent, so they are no newer than what the reads fetch: exact (a change made
-    /// since shows as a newer version at the next check, which reads the calendar again). When
-    /// none is known, in a serving process ([`Versions::Serving`]), the cheap listing without
-    /// versions: the reads are kept unversioned and settle after the answer
+    /// read by window that lists cheaply without versions (CalDAV). With this process's kept
+    /// listing (`kept`, any age) and `from_kept`: that listing itself, its calendars with their
+    /// versions, and no request before the reads — the cheap listing goes beside them, and
+    /// [`CalendarService::gather`] reads again if the calendars differ. Else, when an earlier
+    /// listing with versions is known — `kept`, or one another process stored in L2 — the cheap
+    /// listing with the earlier listing's versions. Either way those versions were answered before
+    /// any read of this request is sent, so they are no newer than what the reads fetch: exact (a
+    /// change made since shows as a newer version at the next check, which reads the calendar
+    /// again). When none is known, in a serving process ([`Versions::Serving`]), the cheap
+    /// listing without versions: the reads are kept unversioned and settle after the answer
     /// ([`CalendarService::settle`]). Not when some calendar of the source has a read of this
     /// window in L1 (it must be validated), nor, for versions from L2, when L2 holds this window
     /// for a calendar that listing names (it is served at the version the source lists now; asked
@@ -178,8 +217,23 @@ impl CalendarService {
         identity: &str,
         window: &Window,
         kept: Option<Arc<Vec<CalendarInfo>>>,
+        from_kept: bool,
     ) -> Result<Option<SourceListing>, SourceError> {
+        let windowed = s.windowed().then_some(window);
         let (earlier, from_l2, settle): (HashMap<String, String>, bool, bool) = match kept {
+            Some(k) if from_kept && s.windowed() => {
+                if k.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed))) {
+                    return Ok(None);
+                }
+                // Its calendars as kept, with their versions; listed again beside the reads.
+                return Ok(Some(SourceListing {
+                    calendars: k,
+                    from_memory: false,
+                    current: false,
+                    settle: false,
+                    check: true,
+                }));
+            }
             Some(k) => (versions_by_locator(&k).collect(), false, false),
             None => match self.cache.shared_versions(identity).await {
                 Some(v) => (v, true, false),
@@ -187,7 +241,6 @@ impl CalendarService {
                 None => return Ok(None),
             },
         };
-        let windowed = s.windowed().then_some(window);
         // Whether L2 holds this window for a calendar the stored listing names: asked beside the
         // cheap listing.
         let in_l2 = async {
@@ -205,7 +258,13 @@ impl CalendarService {
         }
         let calendars =
             light.into_iter().map(|c| CalendarInfo { version: earlier.get(&c.locator).cloned(), ..c }).collect();
-        Ok(Some(SourceListing { calendars: Arc::new(calendars), from_memory: false, current: false, settle }))
+        Ok(Some(SourceListing {
+            calendars: Arc::new(calendars),
+            from_memory: false,
+            current: false,
+            settle,
+            check: false,
+        }))
     }
 
     /// Settles reads a serving process sent with no listing known (`unsettled`, of `window`), on
@@ -317,6 +376,8 @@ struct SourceListing {
     current: bool,
     /// Listed with no versions known: the reads settle after the answer.
     settle: bool,
+    /// Taken from the kept listing: the calendars are listed again beside the reads.
+    check: bool,
 }
 
 /// One source's listing, or why it failed.
@@ -362,7 +423,7 @@ fn wanted_calendars(
     let mut seen_ids = std::collections::HashSet::new();
     for (source, result) in sources.iter().zip(listings) {
         match result {
-            Ok(SourceListing { calendars, from_memory, current, settle }) => {
+            Ok(SourceListing { calendars, from_memory, current, settle, check: _ }) => {
                 for mut info in calendars.iter().cloned() {
                     let base = info.id.clone();
                     let mut k = 1;
@@ -405,6 +466,17 @@ async fn expand_calendar<T: Send + 'static>(
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Whether two listings name the same calendars (locator, id and name; versions aside).
+fn same_calendars(a: &[CalendarInfo], b: &[CalendarInfo]) -> bool {
+    let key = |l: &[CalendarInfo]| {
+        let mut k: Vec<(String, String, String)> =
+            l.iter().map(|c| (c.locator.clone(), c.id.clone(), c.name.clone())).collect();
+        k.sort();
+        k
+    };
+    key(a) == key(b)
 }
 
 /// Adds every calendar's read to `gathered`: its items, skipped items and entry, or its error.
@@ -451,14 +523,29 @@ mod tests {
     #[derive(Debug, Default)]
     struct Tokens {
         log: std::sync::Mutex<Vec<&'static str>>,
+        /// A second calendar, `home`, is listed.
+        home: std::sync::atomic::AtomicBool,
     }
 
     impl Tokens {
+        /// The token listings and reads, in order (the listings without versions left out).
         fn log(&self) -> Vec<&'static str> {
-            self.log.lock().unwrap().clone()
+            self.log.lock().unwrap().iter().copied().filter(|e| *e != "light").collect()
         }
         fn listed(&self) -> usize {
             self.log().iter().filter(|e| **e == "list").count()
+        }
+        fn calendars(&self, version: Option<&str>) -> Vec<CalendarInfo> {
+            let mut out = vec![calendar(version)];
+            if self.home.load(std::sync::atomic::Ordering::SeqCst) {
+                out.push(CalendarInfo {
+                    id: "home".into(),
+                    name: "Home".into(),
+                    locator: "dav:/home/".into(),
+                    ..calendar(version)
+                });
+            }
+            out
         }
     }
 
@@ -478,10 +565,11 @@ mod tests {
         }
         async fn calendars(&self) -> Result<Vec<CalendarInfo>, SourceError> {
             self.log.lock().unwrap().push("list");
-            Ok(vec![calendar(Some("sync 1"))])
+            Ok(Tokens::calendars(self, Some("sync 1")))
         }
         async fn calendars_unversioned(&self) -> Result<Option<Vec<CalendarInfo>>, SourceError> {
-            Ok(Some(vec![calendar(None)]))
+            self.log.lock().unwrap().push("light");
+            Ok(Some(Tokens::calendars(self, None)))
         }
         async fn fetch(&self, _: &CalendarInfo, _: &Window) -> Result<Fetched, SourceError> {
             self.log.lock().unwrap().push("fetch");
@@ -578,6 +666,32 @@ mod tests {
         assert_eq!(read(&serving, 2).await, CacheTier::Miss);
         serving.settled().await;
         assert_eq!(source.log()[4..], ["fetch"], "a new window at once under the kept listing, nothing to settle");
+    }
+
+    /// A new window read under this process's kept listing asks nothing before its reads: the
+    /// calendars are listed (without versions) beside them. When that listing shows a calendar
+    /// the kept one lacks, the reads are made again from the tokens listed now, and the answer
+    /// has the new calendar.
+    #[tokio::test]
+    async fn a_new_window_is_read_under_the_kept_listing_and_its_calendars_checked_beside() {
+        let source = Arc::new(Tokens::default());
+        let serving = service(&source, None);
+        read(&serving, 1).await;
+        serving.settled().await;
+        let before = source.log.lock().unwrap().len();
+        assert_eq!(read(&serving, 2).await, CacheTier::Miss);
+        let mut since: Vec<&str> = source.log.lock().unwrap()[before..].to_vec();
+        since.sort_unstable();
+        assert_eq!(since, ["fetch", "light"], "one read, the calendars listed beside it, no token");
+
+        source.home.store(true, std::sync::atomic::Ordering::SeqCst);
+        let req: ReadRequest =
+            serde_json::from_value(serde_json::json!({"start": "2026-12-03", "end": "2026-12-04"})).unwrap();
+        let answer = serving.read(&req, None).await.unwrap();
+        let mut ids: Vec<&str> = answer.calendars.iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["home", "work"], "the new calendar is read");
+        assert_eq!(source.listed(), 2, "the second pass listed the tokens");
     }
 
     /// A repeat that comes while the first read is settling waits for it rather than listing
