@@ -207,10 +207,11 @@ impl CalendarService {
     /// again). When none is known, in a serving process ([`Versions::Serving`]), the cheap
     /// listing without versions: the reads are kept unversioned and settle after the answer
     /// ([`CalendarService::settle`]). Not when some calendar of the source has a read of this
-    /// window in L1 (it must be validated), nor, for versions from L2, when L2 holds this window
-    /// for a calendar that listing names (it is served at the version the source lists now; asked
-    /// beside the cheap listing). A calendar the earlier listing lacks has no version: its read
-    /// is kept unversioned and read again after the grace period.
+    /// window in L1 (it must be validated), nor, without `kept`, when L2 holds this window for a
+    /// calendar the cheap listing names (it is served at the version the source lists now; asked
+    /// once that listing is in, beside the get of the stored listing). A calendar the earlier
+    /// listing lacks has no version: its read is kept unversioned and read again after the grace
+    /// period.
     async fn at_once(
         &self,
         s: &Arc<dyn CalendarSource>,
@@ -220,7 +221,7 @@ impl CalendarService {
         from_kept: bool,
     ) -> Result<Option<SourceListing>, SourceError> {
         let windowed = s.windowed().then_some(window);
-        let (earlier, from_l2, settle): (HashMap<String, String>, bool, bool) = match kept {
+        let (earlier, settle, light, in_l2) = match kept {
             Some(k) if from_kept && s.windowed() => {
                 if k.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed))) {
                     return Ok(None);
@@ -234,25 +235,36 @@ impl CalendarService {
                     check: true,
                 }));
             }
-            Some(k) => (versions_by_locator(&k).collect(), false, false),
-            None => match self.cache.shared_versions(identity).await {
-                Some(v) => (v, true, false),
-                None if self.versions == Versions::Serving => (HashMap::new(), false, true),
-                None => return Ok(None),
-            },
-        };
-        // Whether L2 holds this window for a calendar the stored listing names: asked beside the
-        // cheap listing.
-        let in_l2 = async {
-            if !from_l2 {
-                return false;
+            Some(k) => {
+                let light = s.calendars_unversioned().await?;
+                (versions_by_locator(&k).collect(), false, light, false)
             }
-            let keys: Vec<String> =
-                earlier.keys().map(|locator| CalendarCache::key_at(identity, locator, windowed)).collect();
-            futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k))).await.contains(&true)
+            None => {
+                // The listing L2 holds, asked beside the calendars listed without versions and
+                // then whether L2 holds this window for one of them.
+                let listed = async {
+                    let light = s.calendars_unversioned().await?;
+                    let held = match &light {
+                        Some(l) if self.cache.has_shared() => {
+                            let keys: Vec<String> =
+                                l.iter().map(|c| CalendarCache::key(identity, c, windowed)).collect();
+                            let held = futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k)));
+                            held.await.contains(&true)
+                        }
+                        _ => false,
+                    };
+                    Ok::<_, SourceError>((light, held))
+                };
+                let (stored, listed) = tokio::join!(self.cache.shared_versions(identity), listed);
+                let (light, held) = listed?;
+                match stored {
+                    Some(v) => (v, false, light, held),
+                    None if self.versions == Versions::Serving => (HashMap::new(), true, light, held),
+                    None => return Ok(None),
+                }
+            }
         };
-        let (light, in_l2) = tokio::join!(s.calendars_unversioned(), in_l2);
-        let Some(light) = light? else { return Ok(None) };
+        let Some(light) = light else { return Ok(None) };
         if in_l2 || light.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed))) {
             return Ok(None);
         }
