@@ -180,6 +180,17 @@ async fn oversized_expired_and_mixed_entries_read_as_misses() {
     client.put_item().table_name(table).set_item(Some(forged)).send().await.unwrap();
     let err = cache.get("forged").await.unwrap_err();
     assert!(matches!(err, kenny::ports::cache::CacheError::Corrupt { .. }), "{err}");
+
+    // Which keys hold an entry, asked at once without reading them: an expired one does not, a
+    // mixed or unreadable one does (its read is then a miss), an absent one does not; 150 keys
+    // take two BatchGetItem groups.
+    let mut keys: Vec<String> = ["old", "raced", "forged", "never"].map(String::from).to_vec();
+    assert_eq!(cache.holds(&keys).await.unwrap(), vec![false, true, true, false]);
+    assert_eq!(past.holds(&keys).await.unwrap(), vec![true, true, true, false], "as of an hour ago");
+    keys.extend((0..146).map(|i| format!("absent-{i}")));
+    let held = cache.holds(&keys).await.unwrap();
+    assert_eq!(held.len(), 150);
+    assert_eq!(held.iter().filter(|h| **h).count(), 2);
 }
 
 #[tokio::test]

@@ -62,6 +62,16 @@ pub trait SharedCache: Send + Sync + std::fmt::Debug {
     /// Stores `entry` under `key` for `ttl`. An entry too large to store is skipped (logged),
     /// never an error.
     async fn put(&self, key: &str, entry: &SharedEntry, ttl: Duration) -> Result<(), CacheError>;
+    /// Which of `keys` hold an entry that has not expired, in order, without reading the
+    /// entries (one a put is still writing counts as held). By default a get each; a store that
+    /// can ask for them all at once overrides it.
+    async fn holds(&self, keys: &[String]) -> Result<Vec<bool>, CacheError> {
+        let mut held = Vec::with_capacity(keys.len());
+        for key in keys {
+            held.push(self.get(key).await?.is_some());
+        }
+        Ok(held)
+    }
 }
 
 /// An in-memory [`SharedCache`] for tests (expiry is not modelled).

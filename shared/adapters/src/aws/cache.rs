@@ -49,6 +49,8 @@ pub const MAX_CHUNKS: usize = 32;
 pub const MAX_DECODED_BYTES: usize = 64 * 1024 * 1024;
 /// Items per BatchWriteItem call (DynamoDB's limit).
 const BATCH: usize = 25;
+/// Most keys one BatchGetItem may ask for.
+const BATCH_GET: usize = 100;
 
 /// One DynamoDB item.
 type Item = HashMap<String, AttributeValue>;
@@ -319,8 +321,76 @@ impl DynamoCache {
     }
 }
 
+impl DynamoCache {
+    /// Which of `pks` have a chunk 0 that has not expired: BatchGetItem of chunk 0 alone, its
+    /// `pk` and `expires_at` only, in groups of [`BATCH_GET`]; UnprocessedKeys asked again with
+    /// full-jitter backoff a bounded number of times, then counted as not held.
+    async fn live(&self, pks: &[String]) -> Result<std::collections::HashSet<String>, CacheError> {
+        let now = (self.now)();
+        let mut live = std::collections::HashSet::new();
+        for group in pks.chunks(BATCH_GET) {
+            let mut wanted: Vec<Item> = group
+                .iter()
+                .map(|pk| {
+                    HashMap::from([
+                        ("pk".to_string(), AttributeValue::S(pk.clone())),
+                        ("sk".to_string(), AttributeValue::N("0".into())),
+                    ])
+                })
+                .collect();
+            let mut attempt = 0;
+            while !wanted.is_empty() {
+                let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(wanted))
+                    .projection_expression("#p, #e")
+                    .expression_attribute_names("#p", "pk")
+                    .expression_attribute_names("#e", aws::TTL_ATTRIBUTE)
+                    .build()
+                    .map_err(|e| self.store_err(format!("BatchGetItem: {e}")))?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(|e| self.store_err(format!("BatchGetItem: {}", DisplayErrorContext(&e))))?;
+                let found = out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default();
+                for item in found {
+                    if number(&item, aws::TTL_ATTRIBUTE).is_some_and(|e| e > now)
+                        && let Some(AttributeValue::S(pk)) = item.get("pk")
+                    {
+                        live.insert(pk.clone());
+                    }
+                }
+                wanted =
+                    out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+                attempt += 1;
+                if !wanted.is_empty() {
+                    if attempt >= self.backoff.max_attempts {
+                        debug!(
+                            unprocessed = wanted.len(),
+                            "shared cache check: keys left unprocessed count as not held"
+                        );
+                        break;
+                    }
+                    tokio::time::sleep(self.backoff.delay(attempt - 1)).await;
+                }
+            }
+        }
+        Ok(live)
+    }
+}
+
 #[async_trait]
 impl SharedCache for DynamoCache {
+    // The keys may hold a feed's secret path; only their count is logged.
+    #[instrument(skip_all, fields(table = %self.table, keys = keys.len()))]
+    async fn holds(&self, keys: &[String]) -> Result<Vec<bool>, CacheError> {
+        let pks: Vec<String> = keys.iter().map(|k| partition_key(k)).collect();
+        let live = self.live(&pks).await?;
+        Ok(pks.iter().map(|pk| live.contains(pk)).collect())
+    }
+
     // `skip_all`: the key may hold a feed's secret path; only its hash is logged.
     #[instrument(skip_all, fields(table = %self.table))]
     async fn get(&self, key: &str) -> Result<Option<SharedEntry>, CacheError> {

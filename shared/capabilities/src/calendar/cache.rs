@@ -180,17 +180,7 @@ impl CalendarCache {
     /// The L2 entry under `key`, if present; a failing or slow L2 is logged and counts as absent.
     async fn shared_get(&self, key: &str) -> Option<SharedEntry> {
         let shared = self.shared.as_ref()?;
-        match tokio::time::timeout(SHARED_TIMEOUT, shared.get(key)).await {
-            Ok(Ok(entry)) => entry,
-            Ok(Err(e)) => {
-                tracing::warn!(code = e.code(), error = %e, "shared cache read failed; reading the source");
-                None
-            }
-            Err(_) => {
-                tracing::warn!("shared cache read timed out; reading the source");
-                None
-            }
-        }
+        bounded_shared("read", shared.get(key)).await.flatten()
     }
 
     async fn shared_entry(&self, key: &str, calendar: &CalendarInfo) -> Option<(Fetched, Vec<(String, String)>)> {
@@ -262,9 +252,11 @@ impl CalendarCache {
         tokio::spawn(async move { put_bounded(shared.as_ref(), &key, &entry, ttl).await });
     }
 
-    /// Whether L2 holds a read under `key`, at any version.
-    pub async fn shared_holds(&self, key: &str) -> bool {
-        self.shared_get(key).await.is_some()
+    /// Whether L2 holds a read under any of `keys`, at any version (asked at once, the entries
+    /// not read); a failing or slow L2 is logged and counts as holding none.
+    pub async fn shared_holds_any(&self, keys: &[String]) -> bool {
+        let Some(shared) = &self.shared else { return false };
+        bounded_shared("check", shared.holds(keys)).await.is_some_and(|held| held.contains(&true))
     }
 
     /// Whether a shared cache (L2) is configured.
@@ -366,6 +358,25 @@ impl CalendarCache {
 /// The versions of a listing's calendars that have one, as `(locator, version)`.
 pub fn versions_by_locator(calendars: &[CalendarInfo]) -> impl Iterator<Item = (String, String)> + '_ {
     calendars.iter().filter_map(|c| c.version.clone().map(|v| (c.locator.clone(), v)))
+}
+
+/// What `ask` of L2 (a `what`: read or check) answers within [`SHARED_TIMEOUT`]; a failure or
+/// running out is logged, and `None` (the source is read instead).
+async fn bounded_shared<T>(
+    what: &str,
+    ask: impl std::future::Future<Output = Result<T, kenny_ports::cache::CacheError>>,
+) -> Option<T> {
+    match tokio::time::timeout(SHARED_TIMEOUT, ask).await {
+        Ok(Ok(answer)) => Some(answer),
+        Ok(Err(e)) => {
+            tracing::warn!(code = e.code(), error = %e, "shared cache {what} failed; reading the source");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("shared cache {what} timed out; reading the source");
+            None
+        }
+    }
 }
 
 /// Writes `entry` to `shared` under `key`, bounded by [`SHARED_TIMEOUT`]; a failure is logged.

@@ -184,7 +184,7 @@ impl CalendarService {
         let young = kept.as_ref().is_some_and(|(_, at)| at.elapsed() < self.cache.policy().grace);
         if !young
             && self.versions != Versions::Current
-            && let Some(listing) = self.at_once(s, &identity, window, kept.map(|(k, _)| k), from_kept).await?
+            && let Some(listing) = self.at_once(s, &identity, window, kept, from_kept).await?
         {
             return Ok(listing);
         }
@@ -197,8 +197,11 @@ impl CalendarService {
 
     /// The listing for reads sent at once, with no token computed on their path, for a source
     /// read by window that lists cheaply without versions (CalDAV). With this process's kept
-    /// listing (`kept`, any age) and `from_kept`: that listing itself, its calendars with their
-    /// versions, and no request before the reads — the cheap listing goes beside them, and
+    /// listing (`kept`, any age, and when it was listed) and `from_kept`: that listing itself, its
+    /// calendars with their versions, and no request before the reads — within the L1 TTL of the
+    /// listing none at all (a calendar added, removed or renamed since the listing is seen once it
+    /// is older, or at the next listing with versions); older, the cheap listing goes beside the
+    /// reads, and
     /// [`CalendarService::gather`] reads again if the calendars differ. Else, when an earlier
     /// listing with versions is known — `kept`, or one another process stored in L2 — the cheap
     /// listing with the earlier listing's versions. Either way those versions were answered before
@@ -217,25 +220,28 @@ impl CalendarService {
         s: &Arc<dyn CalendarSource>,
         identity: &str,
         window: &Window,
-        kept: Option<Arc<Vec<CalendarInfo>>>,
+        kept: Option<(Arc<Vec<CalendarInfo>>, Instant)>,
         from_kept: bool,
     ) -> Result<Option<SourceListing>, SourceError> {
         let windowed = s.windowed().then_some(window);
         let (earlier, settle, light, in_l2) = match kept {
-            Some(k) if from_kept && s.windowed() => {
+            Some((k, at)) if from_kept && s.windowed() => {
                 if k.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed))) {
                     return Ok(None);
                 }
-                // Its calendars as kept, with their versions; listed again beside the reads.
+                // Its calendars as kept, with their versions. Within the L1 TTL of that listing
+                // they are taken as listed, as the contact index is; older, they are listed again
+                // beside the reads.
+                let check = at.elapsed() >= self.cache.policy().l1_ttl;
                 return Ok(Some(SourceListing {
                     calendars: k,
                     from_memory: false,
                     current: false,
                     settle: false,
-                    check: true,
+                    check,
                 }));
             }
-            Some(k) => {
+            Some((k, _)) => {
                 let light = s.calendars_unversioned().await?;
                 (versions_by_locator(&k).collect(), false, light, false)
             }
@@ -248,8 +254,7 @@ impl CalendarService {
                         Some(l) if self.cache.has_shared() => {
                             let keys: Vec<String> =
                                 l.iter().map(|c| CalendarCache::key(identity, c, windowed)).collect();
-                            let held = futures::future::join_all(keys.iter().map(|k| self.cache.shared_holds(k)));
-                            held.await.contains(&true)
+                            self.cache.shared_holds_any(&keys).await
                         }
                         _ => false,
                     };
@@ -680,25 +685,36 @@ mod tests {
         assert_eq!(source.log()[4..], ["fetch"], "a new window at once under the kept listing, nothing to settle");
     }
 
-    /// A new window read under this process's kept listing asks nothing before its reads: the
-    /// calendars are listed (without versions) beside them. When that listing shows a calendar
-    /// the kept one lacks, the reads are made again from the tokens listed now, and the answer
-    /// has the new calendar.
+    /// A new window read under this process's kept listing asks nothing before its reads: within
+    /// the L1 TTL of that listing nothing at all, after it the calendars listed (without
+    /// versions) beside the reads. When that listing shows a calendar the kept one lacks, the
+    /// reads are made again from the tokens listed now, and the answer has the new calendar.
     #[tokio::test]
     async fn a_new_window_is_read_under_the_kept_listing_and_its_calendars_checked_beside() {
         let source = Arc::new(Tokens::default());
-        let serving = service(&source, None);
+        let policy =
+            CachePolicy { grace: Duration::ZERO, l1_ttl: Duration::from_millis(300), ..CachePolicy::default() };
+        let sources: Vec<Arc<dyn CalendarSource>> = vec![source.clone()];
+        let serving = CalendarService::new(sources, chrono_tz::UTC, Duration::from_secs(5), policy, None);
+        let since = |before: usize| {
+            let mut since: Vec<&str> = source.log.lock().unwrap()[before..].to_vec();
+            since.sort_unstable();
+            since
+        };
         read(&serving, 1).await;
         serving.settled().await;
         let before = source.log.lock().unwrap().len();
         assert_eq!(read(&serving, 2).await, CacheTier::Miss);
-        let mut since: Vec<&str> = source.log.lock().unwrap()[before..].to_vec();
-        since.sort_unstable();
-        assert_eq!(since, ["fetch", "light"], "one read, the calendars listed beside it, no token");
+        assert_eq!(since(before), ["fetch"], "within the L1 TTL of the listing: the read alone");
+
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let before = source.log.lock().unwrap().len();
+        assert_eq!(read(&serving, 3).await, CacheTier::Miss);
+        assert_eq!(since(before), ["fetch", "light"], "after it: the calendars listed beside, no token");
 
         source.home.store(true, std::sync::atomic::Ordering::SeqCst);
         let req: ReadRequest =
-            serde_json::from_value(serde_json::json!({"start": "2026-12-03", "end": "2026-12-04"})).unwrap();
+            serde_json::from_value(serde_json::json!({"start": "2026-12-04", "end": "2026-12-05"})).unwrap();
         let answer = serving.read(&req, None).await.unwrap();
         let mut ids: Vec<&str> = answer.calendars.iter().map(|c| c.id.as_str()).collect();
         ids.sort_unstable();
