@@ -5,7 +5,7 @@
 //!   of items held ([`CachePolicy::l1_max_items`]) and a TTL ([`CachePolicy::l1_ttl`], 30 s).
 //!   Sources' listings are served for the grace period too, and kept a day ([`LISTING_TTL`]) as
 //!   the earlier listing of reads sent at once.
-//! - **L2**, shared across containers ([`SharedCache`](kenny_ports::cache::SharedCache), DynamoDB when `KENNY_CACHE` is set): the
+//! - **L2**, shared across containers ([`SharedCache`], DynamoDB when `KENNY_CACHE` is set): the
 //!   fetched item texts, compressed, with the version they were fetched at; a hit is re-parsed.
 //! - **Freshness**: within the grace period ([`CachePolicy::grace`]) an L1 entry is served without
 //!   any request (`l1`). After it, the source's listing is read again — for a DAV account one
@@ -289,6 +289,11 @@ impl CalendarCache {
     /// listed.
     pub async fn kept_listing(&self, source: &str) -> Option<(Arc<Vec<CalendarInfo>>, Instant)> {
         self.listings.get(source).await.map(|l| (l.calendars, l.at))
+    }
+
+    /// Forgets a source's kept listing (its calendars changed since): the next read lists them.
+    pub async fn forget_listing(&self, source: &str) {
+        self.listings.invalidate(source).await;
     }
 
     /// Whether L1 holds a read under `key` (of any age or version).

@@ -90,9 +90,9 @@ impl CalendarService {
     /// concurrently (at most [`READ_CONCURRENCY`] at once) through the cache tiers, expands it
     /// in the window and keeps what `pick` returns; cancelled occurrences never reach `pick`.
     /// Each listing and read gets the source timeout, cut short by `deadline`. A source read
-    /// under its kept listing has its calendars listed beside the reads; when they are not the
-    /// kept listing's (a calendar added, removed or renamed since), the reads are made again
-    /// from a listing made now.
+    /// under a kept listing older than the L1 TTL has its calendars listed beside the reads; when
+    /// they are not the kept listing's (a calendar added, removed or renamed since), the reads are
+    /// made again from a listing made now.
     pub(crate) async fn gather<T: Send + 'static>(
         &self,
         sources: &[Arc<dyn CalendarSource>],
@@ -105,17 +105,17 @@ impl CalendarService {
         let mut from_kept = true;
         loop {
             let listings = self.list_all(sources, &opts.window, deadline, from_kept).await;
-            let checks: Vec<_> = sources
-                .iter()
-                .zip(&listings)
-                .filter_map(|(s, l)| l.as_ref().ok().filter(|l| l.check).map(|l| (s.clone(), l.calendars.clone())))
-                .collect();
+            let checks = |when: Check| -> Vec<Taken> {
+                let taken = listings.iter().map(|l| l.as_ref().ok().filter(|l| l.check == when));
+                sources.iter().zip(taken).filter_map(|(s, l)| l.map(|l| (s.clone(), l.calendars.clone()))).collect()
+            };
+            let (beside, after) = (checks(Check::Beside), checks(Check::After));
             let Listed { jobs, failed, first_error } = wanted_calendars(sources, listings, wanted);
             let unsettled: Vec<(Arc<dyn CalendarSource>, CalendarInfo)> =
                 jobs.iter().filter(|j| j.settle).map(|j| (j.source.clone(), j.info.clone())).collect();
             let reads: Vec<_> =
                 jobs.into_iter().map(|job| self.read_calendar(job, opts.clone(), deadline, pick.clone())).collect();
-            let changed = futures::future::join_all(checks.iter().map(|(s, kept)| async move {
+            let changed = futures::future::join_all(beside.iter().map(|(s, kept)| async move {
                 match bounded(|| s.describe(), self.source_timeout, deadline, s.calendars_unversioned()).await {
                     Ok(Some(now)) => !same_calendars(kept, &now),
                     Ok(None) => true, // cannot be checked: read again from a listing made now
@@ -134,6 +134,7 @@ impl CalendarService {
                 continue;
             }
             self.settle(unsettled, &opts.window);
+            self.check_after(after);
             let gathered = Gathered {
                 items: Vec::new(),
                 calendars: failed,
@@ -176,7 +177,7 @@ impl CalendarService {
                 from_memory: false,
                 current: false,
                 settle: false,
-                check: false,
+                check: Check::No,
             });
         }
         let identity = s.identity();
@@ -192,17 +193,16 @@ impl CalendarService {
             settling.await; // done at once unless reads sent with no listing known are settling
         }
         let (calendars, from_memory) = self.cache.listing(&identity, s.calendars()).await?;
-        Ok(SourceListing { calendars, from_memory, current: true, settle: false, check: false })
+        Ok(SourceListing { calendars, from_memory, current: true, settle: false, check: Check::No })
     }
 
     /// The listing for reads sent at once, with no token computed on their path, for a source
     /// read by window that lists cheaply without versions (CalDAV). With this process's kept
     /// listing (`kept`, any age, and when it was listed) and `from_kept`: that listing itself, its
-    /// calendars with their versions, and no request before the reads — within the L1 TTL of the
-    /// listing none at all (a calendar added, removed or renamed since the listing is seen once it
-    /// is older, or at the next listing with versions); older, the cheap listing goes beside the
-    /// reads, and
-    /// [`CalendarService::gather`] reads again if the calendars differ. Else, when an earlier
+    /// calendars with their versions, and no request before the reads: within the L1 TTL of the
+    /// listing the cheap listing goes after the answer ([`CalendarService::check_after`]: a
+    /// calendar added, removed or renamed is in effect for the next request); older, beside the
+    /// reads, and [`CalendarService::gather`] reads again if the calendars differ. Else, when an earlier
     /// listing with versions is known — `kept`, or one another process stored in L2 — the cheap
     /// listing with the earlier listing's versions. Either way those versions were answered before
     /// any read of this request is sent, so they are no newer than what the reads fetch: exact (a
@@ -230,9 +230,9 @@ impl CalendarService {
                     return Ok(None);
                 }
                 // Its calendars as kept, with their versions. Within the L1 TTL of that listing
-                // they are taken as listed, as the contact index is; older, they are listed again
-                // beside the reads.
-                let check = at.elapsed() >= self.cache.policy().l1_ttl;
+                // they are taken as listed and checked after the answer, as the contact index
+                // is; older, they are listed again beside the reads.
+                let check = if at.elapsed() < self.cache.policy().l1_ttl { Check::After } else { Check::Beside };
                 return Ok(Some(SourceListing {
                     calendars: k,
                     from_memory: false,
@@ -280,7 +280,7 @@ impl CalendarService {
             from_memory: false,
             current: false,
             settle,
-            check: false,
+            check: Check::No,
         }))
     }
 
@@ -301,12 +301,8 @@ impl CalendarService {
         }
         for (identity, (source, calendars)) in by_source {
             let (cache, limit, window) = (self.cache.clone(), self.source_timeout, *window);
-            let before = self.settling.of(&identity);
             let id = identity.clone();
-            let task = tokio::spawn(async move {
-                if let Some(before) = before {
-                    before.await;
-                }
+            self.settle_with(identity, async move {
                 let versions = match cache.kept_listing(&id).await {
                     Some((kept, _)) => kept,
                     None => {
@@ -334,13 +330,46 @@ impl CalendarService {
                 });
                 futures::stream::iter(again).buffer_unordered(READ_CONCURRENCY).collect::<Vec<()>>().await;
             });
-            // Waiters wait for the task, not poll its work: a panic in it is logged, not theirs.
-            let done = async move {
-                if let Err(e) = task.await {
-                    tracing::warn!(error = %e, "settling a first read failed");
+        }
+    }
+
+    /// Runs `work` on a task of its own once the source's settling in flight is done, as that
+    /// source's settling: what [`CalendarService::settled`], and a read that must validate, wait
+    /// for. Waiters wait for the task, not poll its work: a panic in it is logged, not theirs.
+    fn settle_with(&self, identity: String, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let before = self.settling.of(&identity);
+        let task = tokio::spawn(async move {
+            if let Some(before) = before {
+                before.await;
+            }
+            work.await;
+        });
+        let done = async move {
+            if let Err(e) = task.await {
+                tracing::warn!(error = %e, "settling a read failed");
+            }
+        };
+        self.settling.lock().insert(identity, done.boxed().shared());
+    }
+
+    /// Lists again, after the answer and on a task of its own, the calendars of each source read
+    /// under its kept listing within the L1 TTL (`taken`), and drops that kept listing when they
+    /// differ (a calendar added, removed or renamed), so the next request lists them itself. In
+    /// [`CalendarService::settled`]'s set, after the source's settling in flight.
+    fn check_after(&self, taken: Vec<Taken>) {
+        for (source, kept) in taken {
+            let (cache, limit, identity) = (self.cache.clone(), self.source_timeout, source.identity());
+            let id = identity.clone();
+            self.settle_with(identity, async move {
+                match bounded(|| source.describe(), limit, None, source.calendars_unversioned()).await {
+                    Ok(Some(now)) if same_calendars(&kept, &now) => {}
+                    Ok(_) => {
+                        tracing::debug!(source = %source.describe(), "the calendars changed since the kept listing");
+                        cache.forget_listing(&id).await;
+                    }
+                    Err(e) => tracing::debug!(source = %source.describe(), error = %e, "listing the calendars after the answer failed"),
                 }
-            };
-            self.settling.lock().insert(identity, done.boxed().shared());
+            });
         }
     }
 
@@ -384,6 +413,20 @@ async fn read_source(
     bounded(what, limit, deadline, read).await
 }
 
+/// A source read under its kept listing, and that listing's calendars.
+type Taken = (Arc<dyn CalendarSource>, Arc<Vec<CalendarInfo>>);
+
+/// When the calendars of a listing taken from the kept one are listed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Not taken from the kept listing: nothing to check.
+    No,
+    /// Beside the reads; a difference makes them again from a listing made now.
+    Beside,
+    /// After the answer; a difference drops the kept listing, for the next request.
+    After,
+}
+
 /// One source's calendars.
 struct SourceListing {
     calendars: Arc<Vec<CalendarInfo>>,
@@ -393,8 +436,8 @@ struct SourceListing {
     current: bool,
     /// Listed with no versions known: the reads settle after the answer.
     settle: bool,
-    /// Taken from the kept listing: the calendars are listed again beside the reads.
-    check: bool,
+    /// Taken from the kept listing: when its calendars are listed again.
+    check: Check,
 }
 
 /// One source's listing, or why it failed.
@@ -685,41 +728,55 @@ mod tests {
         assert_eq!(source.log()[4..], ["fetch"], "a new window at once under the kept listing, nothing to settle");
     }
 
-    /// A new window read under this process's kept listing asks nothing before its reads: within
-    /// the L1 TTL of that listing nothing at all, after it the calendars listed (without
-    /// versions) beside the reads. When that listing shows a calendar the kept one lacks, the
-    /// reads are made again from the tokens listed now, and the answer has the new calendar.
+    /// A new window read under this process's kept listing asks nothing before its reads. Within
+    /// the L1 TTL of that listing the calendars are listed (without versions) after the answer: a
+    /// calendar added since is missing from that answer, and in the next one. After the L1 TTL
+    /// they are listed beside the reads, and a difference (a calendar removed) makes the reads
+    /// again from the tokens listed now, in the same answer.
     #[tokio::test]
-    async fn a_new_window_is_read_under_the_kept_listing_and_its_calendars_checked_beside() {
+    async fn a_new_window_is_read_under_the_kept_listing_and_its_calendars_checked() {
         let source = Arc::new(Tokens::default());
         let policy =
             CachePolicy { grace: Duration::ZERO, l1_ttl: Duration::from_millis(300), ..CachePolicy::default() };
         let sources: Vec<Arc<dyn CalendarSource>> = vec![source.clone()];
         let serving = CalendarService::new(sources, chrono_tz::UTC, Duration::from_secs(5), policy, None);
-        let since = |before: usize| {
-            let mut since: Vec<&str> = source.log.lock().unwrap()[before..].to_vec();
-            since.sort_unstable();
-            since
+        let logged = || source.log.lock().unwrap().len();
+        let since = |before: usize| source.log.lock().unwrap()[before..].to_vec();
+        let ids = |day: u32| {
+            let serving = &serving;
+            async move {
+                let req: ReadRequest = serde_json::from_value(serde_json::json!({
+                    "start": format!("2026-12-{day:02}"), "end": format!("2026-12-{:02}", day + 1)
+                }))
+                .unwrap();
+                let answer = serving.read(&req, None).await.unwrap();
+                serving.settled().await;
+                let mut ids: Vec<String> = answer.calendars.into_iter().map(|c| c.id).collect();
+                ids.sort_unstable();
+                ids
+            }
         };
-        read(&serving, 1).await;
-        serving.settled().await;
-        let before = source.log.lock().unwrap().len();
-        assert_eq!(read(&serving, 2).await, CacheTier::Miss);
-        assert_eq!(since(before), ["fetch"], "within the L1 TTL of the listing: the read alone");
+        ids(1).await;
+
+        let before = logged();
+        assert_eq!(ids(2).await, ["work"]);
+        assert_eq!(since(before), ["fetch", "light"], "within the L1 TTL: the read, then the calendars");
+        source.home.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(ids(3).await, ["work"], "taken as listed");
+        assert_eq!(ids(4).await, ["home", "work"], "the next answer has the new calendar");
 
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let before = source.log.lock().unwrap().len();
-        assert_eq!(read(&serving, 3).await, CacheTier::Miss);
-        assert_eq!(since(before), ["fetch", "light"], "after it: the calendars listed beside, no token");
+        let before = logged();
+        assert_eq!(ids(5).await, ["home", "work"]);
+        let mut beside = since(before);
+        beside.sort_unstable();
+        assert_eq!(beside, ["fetch", "fetch", "light"], "after the L1 TTL: the calendars listed beside, no token");
 
-        source.home.store(true, std::sync::atomic::Ordering::SeqCst);
-        let req: ReadRequest =
-            serde_json::from_value(serde_json::json!({"start": "2026-12-04", "end": "2026-12-05"})).unwrap();
-        let answer = serving.read(&req, None).await.unwrap();
-        let mut ids: Vec<&str> = answer.calendars.iter().map(|c| c.id.as_str()).collect();
-        ids.sort_unstable();
-        assert_eq!(ids, ["home", "work"], "the new calendar is read");
-        assert_eq!(source.listed(), 2, "the second pass listed the tokens");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        source.home.store(false, std::sync::atomic::Ordering::SeqCst);
+        let listed = source.listed();
+        assert_eq!(ids(6).await, ["work"], "a removed calendar is gone from the same answer");
+        assert_eq!(source.listed(), listed + 1, "the second pass listed the tokens");
     }
 
     /// A repeat that comes while the first read is settling waits for it rather than listing
