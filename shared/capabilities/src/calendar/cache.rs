@@ -303,11 +303,7 @@ impl CalendarCache {
 
     /// The key of one calendar's read: source, calendar, and the window for windowed sources.
     pub fn key(source: &str, calendar: &CalendarInfo, window: Option<&Window>) -> String {
-        Self::key_at(source, &calendar.locator, window)
-    }
-
-    /// [`CalendarCache::key`] of the calendar at `locator`.
-    pub fn key_at(source: &str, locator: &str, window: Option<&Window>) -> String {
+        let locator = &calendar.locator;
         match window {
             Some(w) => format!("{source}\n{locator}\n{}/{}", w.start.to_rfc3339(), w.end.to_rfc3339()),
             None => format!("{source}\n{locator}"),
@@ -365,8 +361,8 @@ pub fn versions_by_locator(calendars: &[CalendarInfo]) -> impl Iterator<Item = (
     calendars.iter().filter_map(|c| c.version.clone().map(|v| (c.locator.clone(), v)))
 }
 
-/// What `ask` of L2 (a `what`: read or check) answers within [`SHARED_TIMEOUT`]; a failure or
-/// running out is logged, and `None` (the source is read instead).
+/// What `ask` of L2 (a `what`: read, check or write) answers within [`SHARED_TIMEOUT`]; a failure
+/// or running out is logged, and `None` (a read or check then reads the source instead).
 async fn bounded_shared<T>(
     what: &str,
     ask: impl std::future::Future<Output = Result<T, kenny_ports::cache::CacheError>>,
@@ -374,11 +370,11 @@ async fn bounded_shared<T>(
     match tokio::time::timeout(SHARED_TIMEOUT, ask).await {
         Ok(Ok(answer)) => Some(answer),
         Ok(Err(e)) => {
-            tracing::warn!(code = e.code(), error = %e, "shared cache {what} failed; reading the source");
+            tracing::warn!(code = e.code(), error = %e, "shared cache {what} failed");
             None
         }
         Err(_) => {
-            tracing::warn!("shared cache {what} timed out; reading the source");
+            tracing::warn!("shared cache {what} timed out");
             None
         }
     }
@@ -386,11 +382,7 @@ async fn bounded_shared<T>(
 
 /// Writes `entry` to `shared` under `key`, bounded by [`SHARED_TIMEOUT`]; a failure is logged.
 async fn put_bounded(shared: &dyn SharedCache, key: &str, entry: &SharedEntry, ttl: Duration) {
-    match tokio::time::timeout(SHARED_TIMEOUT, shared.put(key, entry, ttl)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(code = e.code(), error = %e, "shared cache write failed"),
-        Err(_) => tracing::warn!("shared cache write timed out"),
-    }
+    bounded_shared("write", shared.put(key, entry, ttl)).await;
 }
 
 #[cfg(test)]

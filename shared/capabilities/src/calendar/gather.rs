@@ -224,9 +224,13 @@ impl CalendarService {
         from_kept: bool,
     ) -> Result<Option<SourceListing>, SourceError> {
         let windowed = s.windowed().then_some(window);
+        // Whether L1 holds this window for one of `calendars` (then it must be validated).
+        let in_l1 = |calendars: &[CalendarInfo]| {
+            calendars.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed)))
+        };
         let (earlier, settle, light, in_l2) = match kept {
             Some((k, at)) if from_kept && s.windowed() => {
-                if k.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed))) {
+                if in_l1(&k) {
                     return Ok(None);
                 }
                 // Its calendars as kept, with their versions. Within the L1 TTL of that listing
@@ -270,7 +274,7 @@ impl CalendarService {
             }
         };
         let Some(light) = light else { return Ok(None) };
-        if in_l2 || light.iter().any(|c| self.cache.holds(&CalendarCache::key(identity, c, windowed))) {
+        if in_l2 || in_l1(&light) {
             return Ok(None);
         }
         let calendars =
